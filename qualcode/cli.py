@@ -1,0 +1,254 @@
+"""The command line: parse arguments, call the core, print, set the exit status.
+
+Kept light on purpose: `qualcode --help` must not import spaCy, pandas or
+python-docx, so every command imports what it needs inside its function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from qualcode.core.errors import BadInput, QualcodeError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _out(text: str = "") -> None:
+    print(text, file=sys.stdout)
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _open(path: str) -> Any:
+    from qualcode.core.project import Project
+
+    return Project.open(path)
+
+
+# -- init, import, participants ------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from qualcode.core.project import Project
+
+    with Project.create(args.project, lang=args.lang, codebook=args.codebook, unit=args.unit) as project:
+        n = len(project.codebook())
+    _out(f"created {args.project} (language {args.lang}, {n} codes in the codebook)")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        with _progress_bar(len(args.files)) as progress:
+            reports, skipped = project.import_files(
+                args.files,
+                unit=args.unit,
+                participant=args.participant,
+                replace=args.replace,
+                speaker_pattern=args.speaker_pattern,
+                progress=progress,
+            )
+    for note in skipped:
+        _err(f"skipped {note}")
+    for r in reports:
+        speakers = ", ".join(r.speakers) or "none found"
+        notes = "".join(f"; {n}" for n in r.notes)
+        _out(
+            f"{r.status:9} {r.transcript}: participant {r.participant or '-'}, {r.segments} segments, "
+            f"{r.words} words, speakers: {speakers}{notes}"
+        )
+    return 0
+
+
+class _progress_bar:
+    """A progress bar on stderr for imports of many files, silent when not a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[int, int, str], None] | None:
+        if self.total < 5 or not sys.stderr.isatty():
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True, console=None)
+        self.bar.start()
+        task = self.bar.add_task("importing", total=self.total)
+
+        def update(done: int, total: int, item: str) -> None:
+            self.bar.update(task, completed=done, total=total, description=item)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def cmd_participants(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        ids = project.attach_participants(args.csv)
+        people = {p.id: p for p in project.participants()}
+    for pid in ids:
+        attrs = ", ".join(f"{k}={v!r}" for k, v in people[pid].attributes.items())
+        _out(f"{pid}: {attrs}")
+    return 0
+
+
+# -- codebook ------------------------------------------------------------------
+
+
+def cmd_codebook(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        if args.action == "load":
+            if not args.file:
+                raise BadInput("name the codebook file to load", where="codebook load")
+            counts = project.load_codebook(args.file)
+            _out(f"codebook loaded: {counts['added']} added, {counts['updated']} updated, {counts['removed']} removed")
+            return 0
+        if args.action in ("rename", "move", "merge", "delete"):
+            return _edit_codebook(project, args)
+        book = project.codebook()
+        fmt = args.format or ("yaml" if args.action == "export" else "tree")
+        text = {"tree": lambda: book.render_tree(), "json": book.to_json, "yaml": book.to_yaml}[fmt]()
+        if args.action == "export" and args.file:
+            _write_text(args.file, text)
+            _out(f"wrote {len(book)} codes to {args.file}")
+        else:
+            _out(text.rstrip("\n"))
+    return 0
+
+
+def _edit_codebook(project: Any, args: argparse.Namespace) -> int:
+    values = args.values
+    need = {"rename": 2, "move": 2, "merge": 2, "delete": 1}[args.action]
+    if len(values) != need:
+        usage = {
+            "rename": "CODE NEW_NAME",
+            "move": "CODE NEW_PARENT (or - for a theme)",
+            "merge": "CODE INTO_CODE",
+            "delete": "CODE",
+        }[args.action]
+        raise BadInput(f"expected {usage}", where=f"codebook {args.action}")
+    actor = args.actor
+    if args.action == "rename":
+        project.rename_code(values[0], values[1], actor=actor)
+        _out(f"renamed {values[0]} to {values[1]}")
+    elif args.action == "move":
+        project.move_code(values[0], None if values[1] == "-" else values[1], actor=actor)
+        _out(f"moved {values[0]}")
+    elif args.action == "merge":
+        n = project.merge_codes(values[0], values[1], actor=actor)
+        _out(f"merged {values[0]} into {values[1]} ({n} codings moved)")
+    else:
+        n = project.delete_code(values[0], force=args.force, actor=actor)
+        _out(f"deleted {values[0]} ({n} codings removed)")
+    return 0
+
+
+def _write_text(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise BadInput(f"cannot be written ({e.strerror})", where=path) from None
+
+
+# -- codings -------------------------------------------------------------------
+
+
+def cmd_codings(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        if args.action == "import":
+            n = project.import_codings(args.file, args.coder, replace=args.replace)
+            _out(f"{n} codings added for {args.coder}")
+        else:
+            n = project.export_codings(args.file, args.coder)
+            _out(f"wrote {n} rows for {args.coder} to {args.file}")
+    return 0
+
+
+# -- the parser ----------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qualcode",
+        description="Thematic analysis of interview transcripts: code, compare two coders, resolve, export.",
+    )
+    from qualcode import __version__
+
+    parser.add_argument("--version", action="version", version=f"qualcode {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("init", help="create a project file")
+    p.add_argument("project", help="the project file to create, e.g. study.qc")
+    p.add_argument("--lang", default="en", help="language of the transcripts (en, nb, ...)")
+    p.add_argument("--codebook", help="a codebook file (.yaml, .json or .qdc) to load")
+    p.add_argument("--unit", default="turn", choices=["turn", "sentence", "paragraph"],
+                   help="default unit of coding for imports")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", help="import transcripts (.txt .md .docx .odt .vtt .srt)")
+    p.add_argument("project")
+    p.add_argument("files", nargs="+", help="transcript files")
+    p.add_argument("--unit", choices=["turn", "sentence", "paragraph"], help="unit of coding (default: the project's)")
+    p.add_argument("--participant", help="participant id for these files (default: from the file name or speakers)")
+    p.add_argument("--replace", action="store_true", help="replace a transcript of the same name whose text changed")
+    p.add_argument("--speaker-pattern", help="regular expression with a group (?P<speaker>...) that starts a turn")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("participants", help="attach participant attributes from a CSV with an id column")
+    p.add_argument("project")
+    p.add_argument("csv")
+    p.set_defaults(func=cmd_participants)
+
+    p = sub.add_parser("codebook", help="load, show, export or edit the codebook")
+    p.add_argument("action", choices=["load", "show", "export", "rename", "move", "merge", "delete"])
+    p.add_argument("project")
+    p.add_argument("file", nargs="?", help="codebook file to load, or to export to (default: print)")
+    p.add_argument("values", nargs="*", help=argparse.SUPPRESS)
+    p.add_argument("--format", choices=["tree", "json", "yaml"])
+    p.add_argument("--actor", default="lead", help="who makes an edit, for the audit log")
+    p.add_argument("--force", action="store_true", help="delete a code even though it is applied")
+    p.set_defaults(func=cmd_codebook)
+
+    p = sub.add_parser("codings", help="import or export a coder's codings as CSV")
+    p.add_argument("action", choices=["import", "export"])
+    p.add_argument("project")
+    p.add_argument("file", help="CSV: transcript,segment,code[,memo]")
+    p.add_argument("--coder", required=True)
+    p.add_argument("--replace", action="store_true", help="on import, drop the coder's earlier codings first")
+    p.set_defaults(func=cmd_codings)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "codebook" and args.action in ("rename", "move", "merge", "delete") and args.file:
+        args.values = [args.file, *args.values]
+        args.file = None
+    try:
+        return int(args.func(args))
+    except QualcodeError as e:
+        _err(f"qualcode: {e}")
+        return e.exit_status
+    except sqlite3.DatabaseError as e:
+        _err(f"qualcode: {getattr(args, 'project', '')}: the project file is damaged or locked ({e})")
+        return 2
+    except KeyboardInterrupt:
+        _err("qualcode: interrupted; nothing was half-written")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

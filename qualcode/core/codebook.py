@@ -1,0 +1,388 @@
+"""The codebook: themes ▸ subthemes ▸ codes, read from YAML, validated, edited.
+
+A codebook file is YAML with a ``codes`` list; each code is a mapping with
+``name`` and optionally ``id``, ``key`` (shortcut), ``colour``, ``description``,
+``inclusion``, ``exclusion``, ``example``, ``keywords`` and ``children`` (nested
+codes).  A flat list may instead name each code's ``parent`` by id or path.
+Codes without an ``id`` get one derived from their path, so loading the same file
+twice gives the same ids.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from qualcode.core.errors import BadInput
+from qualcode.core.model import Code
+
+ID_NAMESPACE = uuid.UUID("6f1d8a52-35c4-4c1e-9a57-8a6c2b0e6a11")
+FIELDS = ("description", "inclusion", "exclusion", "example")
+KNOWN_KEYS = {"id", "name", "key", "colour", "color", "keywords", "children", "parent", *FIELDS}
+RESERVED_KEYS = set("jkqum/?")
+"""Shortcut keys the coding workbench uses for moving and commands."""
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """An ordered tree of codes with look-ups by id, path and name."""
+
+    codes: tuple[Code, ...]
+    name: str = ""
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {c.id: c for c in self.codes})
+
+    def __iter__(self) -> Iterator[Code]:
+        return iter(self.codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def get(self, code_id: str) -> Code | None:
+        return self._by_id.get(code_id)  # type: ignore[attr-defined,no-any-return]
+
+    def children(self, code_id: str | None) -> list[Code]:
+        return [c for c in self.codes if c.parent_id == code_id]
+
+    def roots(self) -> list[Code]:
+        return self.children(None)
+
+    def ancestors(self, code_id: str) -> list[Code]:
+        """From the root theme down to the code's parent."""
+        chain: list[Code] = []
+        code = self.get(code_id)
+        while code is not None and code.parent_id is not None:
+            code = self.get(code.parent_id)
+            if code is not None:
+                chain.append(code)
+        return chain[::-1]
+
+    def path(self, code_id: str) -> str:
+        """``Theme/Subtheme/Code``: the code's names from the root, joined by ``/``."""
+        code = self.get(code_id)
+        if code is None:
+            raise KeyError(code_id)
+        return "/".join([*(a.name for a in self.ancestors(code_id)), code.name])
+
+    def depth(self, code_id: str) -> int:
+        return len(self.ancestors(code_id))
+
+    def theme_of(self, code_id: str) -> Code:
+        """The main theme (root) a code lies under; a theme is its own theme."""
+        chain = self.ancestors(code_id)
+        return chain[0] if chain else self._by_id[code_id]  # type: ignore[attr-defined,no-any-return]
+
+    def descendants(self, code_id: str) -> list[Code]:
+        out: list[Code] = []
+        stack = [code_id]
+        while stack:
+            for child in self.children(stack.pop()):
+                out.append(child)
+                stack.append(child.id)
+        return out
+
+    def walk(self) -> Iterator[tuple[Code, int]]:
+        """Every code with its depth, parents before children, in codebook order."""
+
+        def visit(parent: str | None, depth: int) -> Iterator[tuple[Code, int]]:
+            for code in self.children(parent):
+                yield code, depth
+                yield from visit(code.id, depth + 1)
+
+        return visit(None, 0)
+
+    def by_key(self, key: str) -> Code | None:
+        return next((c for c in self.codes if c.key and c.key == key), None)
+
+    def find(self, reference: str) -> Code | None:
+        """A code by id, by path (``Theme/Subtheme/Code``) or by unique name."""
+        reference = reference.strip()
+        if reference in self._by_id:  # type: ignore[attr-defined]
+            return self.get(reference)
+        for code in self.codes:
+            if self.path(code.id) == reference:
+                return code
+        named = [c for c in self.codes if c.name == reference]
+        if len(named) == 1:
+            return named[0]
+        folded = [c for c in self.codes if c.name.casefold() == reference.casefold()]
+        return folded[0] if len(folded) == 1 else None
+
+    # -- renderings ------------------------------------------------------
+
+    def render_tree(self, *, definitions: bool = True) -> str:
+        """The tree as text, with shortcut keys and definitions."""
+        lines = [self.name] if self.name else []
+        for code, depth in self.walk():
+            key = f"[{code.key}] " if code.key else "    "
+            lines.append(f"{'  ' * depth}{key}{code.name}")
+            if definitions and code.description:
+                lines.append(f"{'  ' * depth}      {code.description}")
+        return "\n".join(lines)
+
+    def to_nested(self) -> list[dict[str, Any]]:
+        """The tree as nested dicts: the JSON form of DESIGN.md, with every field."""
+
+        def node(code: Code) -> dict[str, Any]:
+            out: dict[str, Any] = {"name": code.name, "id": code.id, "key": code.key or None}
+            for f in FIELDS:
+                out[f] = getattr(code, f)
+            if code.colour:
+                out["colour"] = code.colour
+            if code.keywords:
+                out["keywords"] = list(code.keywords)
+            out["children"] = [node(c) for c in self.children(code.id)]
+            return out
+
+        return [node(c) for c in self.roots()]
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_nested(), ensure_ascii=False, indent=2)
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        def clean(node: dict[str, Any]) -> dict[str, Any]:
+            out: dict[str, Any] = {"name": node["name"], "id": node["id"]}
+            if node["key"]:
+                out["key"] = node["key"]
+            if node.get("colour"):
+                out["colour"] = node["colour"]
+            for f in FIELDS:
+                if node[f]:
+                    out[f] = node[f]
+            if node.get("keywords"):
+                out["keywords"] = node["keywords"]
+            if node["children"]:
+                out["children"] = [clean(c) for c in node["children"]]
+            return out
+
+        doc: dict[str, Any] = {}
+        if self.name:
+            doc["name"] = self.name
+        if self.description:
+            doc["description"] = self.description
+        doc["codes"] = [clean(n) for n in self.to_nested()]
+        return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+
+
+# -- loading -----------------------------------------------------------------
+
+
+def load_codebook_file(path: str | Path) -> Codebook:
+    """Read and validate a codebook file (.yaml/.yml, .json, or REFI-QDA .qdc)."""
+    path = Path(path)
+    where = str(path)
+    if not path.is_file():
+        raise BadInput("no such codebook file", where=where)
+    suffix = path.suffix.lower()
+    if suffix == ".qdc":
+        from qualcode.core.export.refi_read import read_qdc
+
+        return read_qdc(path)
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise BadInput("a codebook must be .yaml, .yml, .json or .qdc", where=where)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput("is not UTF-8 text; save it as UTF-8", where=where) from None
+    return parse_codebook(text, where)
+
+
+def parse_codebook(text: str, where: str = "codebook") -> Codebook:
+    """Parse codebook YAML (JSON is YAML too) and validate it; errors name the line."""
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise BadInput(f"{line}invalid YAML ({problem})", where=where) from None
+    if node is None:
+        raise BadInput("is empty; a codebook needs a 'codes' list", where=where)
+    top = _mapping(node, where)
+    if isinstance(node, yaml.SequenceNode):
+        entries, name, description = node, "", ""
+    else:
+        if "codes" not in top:
+            raise BadInput(f"line {node.start_mark.line + 1}: a codebook needs a 'codes' list", where=where)
+        entries = top["codes"][1]
+        name = _scalar(top.get("name", (None, None))[1], where) or ""
+        description = _scalar(top.get("description", (None, None))[1], where) or ""
+    if not isinstance(entries, yaml.SequenceNode):
+        raise BadInput(f"line {entries.start_mark.line + 1}: 'codes' must be a list", where=where)
+    builder = _Builder(where)
+    for entry in entries.value:
+        builder.add(entry, parent=None)
+    return builder.finish(name, description)
+
+
+def _mapping(node: Any, where: str) -> dict[str, tuple[Any, Any]]:
+    """A YAML mapping node as {key: (key node, value node)}, refusing duplicate keys."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    out: dict[str, tuple[Any, Any]] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key in out:
+            raise BadInput(
+                f"line {key_node.start_mark.line + 1}: '{key}' is given twice in the same code", where=where
+            )
+        out[key] = (key_node, value_node)
+    return out
+
+
+def _scalar(node: Any, where: str) -> str | None:
+    import yaml
+
+    if node is None:
+        return None
+    if not isinstance(node, yaml.ScalarNode):
+        raise BadInput(f"line {node.start_mark.line + 1}: expected text here", where=where)
+    if node.tag == "tag:yaml.org,2002:null":
+        return None
+    return str(node.value).strip()
+
+
+class _Builder:
+    """Collects codes from YAML nodes and checks the tree as it goes."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.codes: list[Code] = []
+        self.lines: dict[str, int] = {}
+        self.paths: dict[str, str] = {}
+        self.keys: dict[str, int] = {}
+        self.parent_refs: list[tuple[int, str, int]] = []  # (index, reference, line)
+        self.open_nodes: set[int] = set()  # YAML aliases can make a node its own descendant
+
+    def fail(self, line: int, message: str) -> BadInput:
+        return BadInput(f"line {line}: {message}", where=self.where)
+
+    def add(self, node: Any, parent: str | None) -> None:
+        import yaml
+
+        line = node.start_mark.line + 1
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(line, "each code must be a mapping with at least a 'name'")
+        if id(node) in self.open_nodes:
+            raise self.fail(line, "this code contains itself through a YAML alias (a cycle)")
+        self.open_nodes.add(id(node))
+        try:
+            self._add(node, fields=_mapping(node, self.where), line=line, parent=parent)
+        finally:
+            self.open_nodes.discard(id(node))
+
+    def _add(self, node: Any, *, fields: dict[str, tuple[Any, Any]], line: int, parent: str | None) -> None:
+        unknown = sorted(set(fields) - KNOWN_KEYS)
+        if unknown:
+            raise self.fail(
+                fields[unknown[0]][0].start_mark.line + 1,
+                f"unknown field '{unknown[0]}'; a code may have {', '.join(sorted(KNOWN_KEYS))}",
+            )
+        name = _scalar(fields.get("name", (None, None))[1], self.where)
+        if not name:
+            raise self.fail(line, "this code has no name")
+        if "/" in name:
+            raise self.fail(line, f"code name '{name}' contains '/', which separates levels in paths")
+        parent_path = self.paths[parent] + "/" if parent else ""
+        path = parent_path + name
+        code_id = _scalar(fields.get("id", (None, None))[1], self.where)
+        code_id = _normalise_id(code_id) if code_id else str(uuid.uuid5(ID_NAMESPACE, path))
+        if code_id in self.lines:
+            raise self.fail(line, f"id {code_id} is used already by the code on line {self.lines[code_id]}")
+        key = _scalar(fields.get("key", (None, None))[1], self.where) or ""
+        if key:
+            if len(key) != 1:
+                raise self.fail(line, f"shortcut key '{key}' must be a single character")
+            if key in RESERVED_KEYS:
+                raise self.fail(line, f"shortcut key '{key}' is reserved for moving around; choose another")
+            if key in self.keys:
+                raise self.fail(line, f"shortcut key '{key}' is used already by the code on line {self.keys[key]}")
+            self.keys[key] = line
+        keywords_node = fields.get("keywords", (None, None))[1]
+        keywords: tuple[str, ...] = ()
+        if keywords_node is not None:
+            if not isinstance(keywords_node, yaml.SequenceNode):
+                raise self.fail(keywords_node.start_mark.line + 1, "'keywords' must be a list")
+            keywords = tuple(k for k in (_scalar(k, self.where) for k in keywords_node.value) if k)
+        colour_node = fields.get("colour", fields.get("color", (None, None)))[1]
+        parent_ref = _scalar(fields.get("parent", (None, None))[1], self.where)
+        if parent_ref and parent is not None:
+            raise self.fail(line, "a nested code cannot also name a 'parent'")
+        code = Code(
+            id=code_id,
+            name=name,
+            parent_id=parent,
+            colour=_scalar(colour_node, self.where) or "",
+            key=key,
+            keywords=keywords,
+            position=len(self.codes),
+            **{f: _scalar(fields.get(f, (None, None))[1], self.where) or "" for f in FIELDS},
+        )
+        if parent_ref:
+            self.parent_refs.append((len(self.codes), parent_ref, line))
+        self.codes.append(code)
+        self.lines[code_id] = line
+        self.paths[code_id] = path
+        children = fields.get("children", (None, None))[1]
+        if children is not None:
+            if not isinstance(children, yaml.SequenceNode):
+                raise self.fail(children.start_mark.line + 1, "'children' must be a list of codes")
+            for child in children.value:
+                self.add(child, parent=code_id)
+
+    def finish(self, name: str, description: str) -> Codebook:
+        provisional = Codebook(tuple(self.codes))
+        for index, ref, line in self.parent_refs:
+            target = provisional.find(_normalise_id(ref)) or provisional.find(ref)
+            if target is None:
+                raise self.fail(line, f"parent '{ref}' is not a code in this codebook")
+            self.codes[index] = replace(self.codes[index], parent_id=target.id)
+        book = Codebook(tuple(self.codes), name, description)
+        for code in book.codes:
+            seen = {code.id}
+            current = code
+            while current.parent_id is not None:
+                if current.parent_id in seen:
+                    raise self.fail(self.lines[code.id], f"code '{code.name}' is its own ancestor (a cycle)")
+                seen.add(current.parent_id)
+                current = book.get(current.parent_id)  # type: ignore[assignment]
+        _check_sibling_names(book, lambda c: self.fail(self.lines[c.id], f"two codes named '{c.name}' under the same parent"))
+        # parents before children, keeping file order among siblings
+        ordered = [replace(c, position=i) for i, (c, _) in enumerate(book.walk())]
+        return Codebook(tuple(ordered), name, description)
+
+
+def _check_sibling_names(book: Codebook, error: Any) -> None:
+    seen: set[tuple[str | None, str]] = set()
+    for code in book.codes:
+        key = (code.parent_id, code.name.casefold())
+        if key in seen:
+            raise error(code)
+        seen.add(key)
+
+
+def _normalise_id(value: str) -> str:
+    """GUIDs come in either case, with or without braces; keep one form."""
+    stripped = value.strip().strip("{}")
+    try:
+        return str(uuid.UUID(stripped))
+    except ValueError:
+        return value.strip()
+
+
+def codebook_from_codes(codes: Iterable[Code], name: str = "", description: str = "") -> Codebook:
+    """A codebook in tree order from codes in any order."""
+    book = Codebook(tuple(codes), name, description)
+    return Codebook(tuple(c for c, _ in book.walk()), name, description)

@@ -1,0 +1,126 @@
+-- qualcode project schema, version 1.
+-- Portable SQL: TEXT, INTEGER and REAL columns only, so the same statements run on
+-- SQLite (the default, one file per project) and on a shared PostgreSQL server.
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL              -- JSON
+);
+
+CREATE TABLE participants (
+    id         TEXT PRIMARY KEY,      -- e.g. P3
+    attributes TEXT NOT NULL DEFAULT '{}'   -- JSON object: numbers stay numbers
+);
+
+CREATE TABLE transcripts (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    participant   TEXT REFERENCES participants(id) ON UPDATE CASCADE,
+    text          TEXT NOT NULL,      -- NFC, \n line ends
+    sha256        TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    lang          TEXT NOT NULL,
+    unit          TEXT NOT NULL,
+    words         INTEGER NOT NULL,
+    imported_at   TEXT NOT NULL
+);
+
+CREATE TABLE segments (
+    id             INTEGER PRIMARY KEY,
+    transcript_id  INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    ordinal        INTEGER NOT NULL,  -- 1-based within the transcript
+    start_offset   INTEGER NOT NULL,  -- code points, [start, end)
+    end_offset     INTEGER NOT NULL,
+    speaker        TEXT,
+    media_start_ms INTEGER,
+    media_end_ms   INTEGER,
+    UNIQUE (transcript_id, ordinal)
+);
+
+CREATE TABLE codes (
+    id          TEXT PRIMARY KEY,     -- UUID, also the REFI-QDA guid
+    name        TEXT NOT NULL,
+    parent_id   TEXT REFERENCES codes(id),
+    description TEXT NOT NULL DEFAULT '',
+    inclusion   TEXT NOT NULL DEFAULT '',
+    exclusion   TEXT NOT NULL DEFAULT '',
+    example     TEXT NOT NULL DEFAULT '',
+    colour      TEXT NOT NULL DEFAULT '',
+    shortcut    TEXT,
+    keywords    TEXT NOT NULL DEFAULT '[]',   -- JSON list of words and phrases
+    position    INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (shortcut)
+);
+
+CREATE TABLE coders (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    is_consensus INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE codings (
+    segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    code_id    TEXT NOT NULL REFERENCES codes(id),
+    coder_id   INTEGER NOT NULL REFERENCES coders(id),
+    created_at TEXT NOT NULL,
+    origin     TEXT NOT NULL DEFAULT 'manual',  -- manual | suggestion | import | merge | resolution
+    starred    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (segment_id, code_id, coder_id)
+);
+CREATE INDEX codings_by_coder ON codings (coder_id, segment_id);
+CREATE INDEX codings_by_code ON codings (code_id);
+
+-- Memos: on a segment (one per coder), on a code, or on a transcript.
+CREATE TABLE memos (
+    id            INTEGER PRIMARY KEY,
+    coder_id      INTEGER NOT NULL REFERENCES coders(id),
+    segment_id    INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+    code_id       TEXT REFERENCES codes(id) ON DELETE CASCADE,
+    transcript_id INTEGER REFERENCES transcripts(id) ON DELETE CASCADE,
+    text          TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE UNIQUE INDEX memos_one_per_segment ON memos (coder_id, segment_id) WHERE segment_id IS NOT NULL;
+
+-- Spans coded in another tool (REFI-QDA), kept exactly as they came.
+CREATE TABLE selections (
+    id            TEXT PRIMARY KEY,   -- the selection's guid
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    code_id       TEXT REFERENCES codes(id),
+    coder_id      INTEGER REFERENCES coders(id),
+    start_offset  INTEGER NOT NULL,
+    end_offset    INTEGER NOT NULL,
+    created_at    TEXT NOT NULL DEFAULT '',
+    description   TEXT NOT NULL DEFAULT ''
+);
+
+-- The lead's decisions on disagreements: who, when, what and why.
+CREATE TABLE decisions (
+    id          INTEGER PRIMARY KEY,
+    segment_id  INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    lead        TEXT NOT NULL,
+    coder_a     TEXT NOT NULL,
+    coder_b     TEXT NOT NULL,
+    choice      TEXT NOT NULL,        -- a | b | both | neither | edit | agreed
+    codes       TEXT NOT NULL,        -- JSON list of code ids put into the consensus
+    note        TEXT NOT NULL DEFAULT '',
+    decided_at  TEXT NOT NULL
+);
+CREATE INDEX decisions_by_segment ON decisions (segment_id);
+
+-- Names and places to hide in everything that leaves the project.
+CREATE TABLE pseudonyms (
+    original    TEXT PRIMARY KEY,
+    replacement TEXT NOT NULL,
+    confirmed   INTEGER NOT NULL DEFAULT 1,
+    added_at    TEXT NOT NULL
+);
+
+CREATE TABLE audit_log (
+    id     INTEGER PRIMARY KEY,
+    at     TEXT NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    item   TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}'   -- JSON
+);

@@ -1,0 +1,527 @@
+"""The project file: one SQLite database per study. All SQL lives here.
+
+Every public method that changes something runs inside a transaction; callers
+group several changes with ``with store.transaction():``.  The SQL is kept
+portable (no SQLite-only functions in queries) so that the same layer can later
+speak to a shared PostgreSQL server.
+
+A connection belongs to the thread that opened it: a worker thread opens its own
+``Store`` on the same path.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from qualcode.core.errors import BadInput
+from qualcode.core.model import CONSENSUS, Code, Participant, Segment, Transcript
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
+
+# Forward migrations: MIGRATIONS[v] takes a project from version v to v + 1.
+MIGRATIONS: dict[int, str] = {}
+
+
+def now() -> str:
+    """The current time as an ISO 8601 string in UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _schema_sql() -> str:
+    return resources.files("qualcode.core").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+class Store:
+    """A qualcode project file."""
+
+    def __init__(self, path: str | Path, *, create: bool = False) -> None:
+        self.path = Path(path)
+        if create:
+            if self.path.exists():
+                raise BadInput("already exists; choose another name or delete it first", where=str(path))
+            if not self.path.parent.is_dir():
+                raise BadInput("the folder does not exist", where=str(path))
+        else:
+            _check_is_project(self.path)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._depth = 0
+        if create:
+            try:
+                self._create()
+            except BaseException:
+                self.db.close()
+                self.path.unlink(missing_ok=True)
+                raise
+        else:
+            self._open_existing()
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+
+    # -- lifecycle -------------------------------------------------------
+
+    def _create(self) -> None:
+        with self.transaction():
+            for statement in _split_sql(_schema_sql()):
+                self.db.execute(statement)
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.set_setting("study_id", str(uuid.uuid4()))
+            self.set_setting("created_at", now())
+
+    def _open_existing(self) -> None:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            self.db.close()
+            raise BadInput(
+                f"was written by a newer qualcode (schema {version}, this one knows {SCHEMA_VERSION}); "
+                "upgrade qualcode to open it",
+                where=str(self.path),
+            )
+        if version < SCHEMA_VERSION:
+            with self.transaction():
+                for v in range(version, SCHEMA_VERSION):
+                    for statement in _split_sql(MIGRATIONS[v]):
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group changes: all of them are written, or none (nested calls join the outer one)."""
+        if self._depth == 0:
+            self.db.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.db.execute("ROLLBACK")
+            raise
+        else:
+            self._depth -= 1
+            if self._depth == 0:
+                self.db.execute("COMMIT")
+
+    # -- settings --------------------------------------------------------
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value, ensure_ascii=False)),
+            )
+
+    @property
+    def study_id(self) -> str:
+        return str(self.setting("study_id"))
+
+    # -- audit log -------------------------------------------------------
+
+    def log(self, actor: str, action: str, item: str, **detail: Any) -> None:
+        """Record who changed what, when and why."""
+        self.db.execute(
+            "INSERT INTO audit_log (at, actor, action, item, detail) VALUES (?, ?, ?, ?, ?)",
+            (now(), actor, action, item, json.dumps(detail, ensure_ascii=False, sort_keys=True)),
+        )
+
+    def audit_log(self) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT at, actor, action, item, detail FROM audit_log ORDER BY id"
+        ).fetchall()
+        return [
+            {"at": at, "actor": actor, "action": action, "item": item, "detail": json.loads(d)}
+            for at, actor, action, item, d in rows
+        ]
+
+    # -- participants ----------------------------------------------------
+
+    def participants(self) -> list[Participant]:
+        rows = self.db.execute("SELECT id, attributes FROM participants ORDER BY id").fetchall()
+        return sorted(
+            (Participant(pid, json.loads(attrs)) for pid, attrs in rows),
+            key=lambda p: _natural_key(p.id),
+        )
+
+    def upsert_participant(self, participant: Participant) -> None:
+        self.db.execute(
+            "INSERT INTO participants (id, attributes) VALUES (?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes",
+            (participant.id, json.dumps(participant.attributes, ensure_ascii=False)),
+        )
+
+    def ensure_participant(self, pid: str) -> None:
+        self.db.execute(
+            "INSERT INTO participants (id, attributes) VALUES (?, '{}') ON CONFLICT (id) DO NOTHING",
+            (pid,),
+        )
+
+    # -- transcripts and segments ---------------------------------------
+
+    _TRANSCRIPT_COLUMNS = "id, name, text, sha256, source, lang, unit, participant, imported_at"
+
+    def transcripts(self) -> list[Transcript]:
+        rows = self.db.execute(
+            f"SELECT {self._TRANSCRIPT_COLUMNS} FROM transcripts ORDER BY id"
+        ).fetchall()
+        return [Transcript(*row) for row in rows]
+
+    def transcript_summaries(self) -> list[dict[str, Any]]:
+        """Name, participant, segment count and word count of every transcript, without texts."""
+        rows = self.db.execute(
+            "SELECT t.id, t.name, t.participant, t.unit, t.lang, "
+            "(SELECT COUNT(*) FROM segments s WHERE s.transcript_id = t.id), t.words "
+            "FROM transcripts t ORDER BY t.id"
+        ).fetchall()
+        return [
+            {"id": i, "name": n, "participant": p, "unit": u, "lang": lang, "segments": s, "words": w}
+            for i, n, p, u, lang, s, w in rows
+        ]
+
+    def transcript(self, name_or_id: str | int) -> Transcript | None:
+        column = "id" if isinstance(name_or_id, int) else "name"
+        row = self.db.execute(
+            f"SELECT {self._TRANSCRIPT_COLUMNS} FROM transcripts WHERE {column} = ?", (name_or_id,)
+        ).fetchone()
+        return None if row is None else Transcript(*row)
+
+    def add_transcript(
+        self,
+        *,
+        name: str,
+        text: str,
+        sha256: str,
+        source: str,
+        lang: str,
+        unit: str,
+        participant: str | None,
+        segments: Sequence[tuple[int, int, str | None, int | None, int | None]],
+    ) -> int:
+        """Insert a transcript and its segments ``(start, end, speaker, media_start, media_end)``."""
+        with self.transaction():
+            if participant:
+                self.ensure_participant(participant)
+            cur = self.db.execute(
+                "INSERT INTO transcripts (name, participant, text, sha256, source, lang, unit, words, "
+                "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, participant, text, sha256, source, lang, unit, len(text.split()), now()),
+            )
+            tid = int(cur.lastrowid or 0)
+            self.db.executemany(
+                "INSERT INTO segments (transcript_id, ordinal, start_offset, end_offset, speaker, "
+                "media_start_ms, media_end_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((tid, i, s, e, sp, ms, me) for i, (s, e, sp, ms, me) in enumerate(segments, 1)),
+            )
+        return tid
+
+    def delete_transcript(self, transcript_id: int) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM transcripts WHERE id = ?", (transcript_id,))
+
+    def set_transcript_participant(self, transcript_id: int, participant: str | None) -> None:
+        with self.transaction():
+            if participant:
+                self.ensure_participant(participant)
+            self.db.execute(
+                "UPDATE transcripts SET participant = ? WHERE id = ?", (participant, transcript_id)
+            )
+
+    _SEGMENT_COLUMNS = (
+        "id, transcript_id, ordinal, start_offset, end_offset, speaker, media_start_ms, media_end_ms"
+    )
+
+    def segments(self, transcript_id: int) -> list[Segment]:
+        rows = self.db.execute(
+            f"SELECT {self._SEGMENT_COLUMNS} FROM segments WHERE transcript_id = ? ORDER BY ordinal",
+            (transcript_id,),
+        ).fetchall()
+        return [Segment(*row) for row in rows]
+
+    def all_segments(self) -> list[Segment]:
+        rows = self.db.execute(
+            f"SELECT {self._SEGMENT_COLUMNS} FROM segments ORDER BY transcript_id, ordinal"
+        ).fetchall()
+        return [Segment(*row) for row in rows]
+
+    def segment_id(self, transcript_id: int, ordinal: int) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM segments WHERE transcript_id = ? AND ordinal = ?", (transcript_id, ordinal)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def segment_ids(self) -> list[int]:
+        """Every segment id, in transcript then reading order."""
+        return [r[0] for r in self.db.execute("SELECT id FROM segments ORDER BY transcript_id, ordinal")]
+
+    # -- codebook --------------------------------------------------------
+
+    _CODE_COLUMNS = (
+        "id, name, parent_id, description, inclusion, exclusion, example, colour, shortcut, "
+        "keywords, position"
+    )
+
+    @staticmethod
+    def _code(row: Sequence[Any]) -> Code:
+        cid, name, parent, desc, inc, exc, ex, colour, key, keywords, pos = row
+        return Code(cid, name, parent, desc, inc, exc, ex, colour, key or "", tuple(json.loads(keywords)), pos)
+
+    def codes(self) -> list[Code]:
+        rows = self.db.execute(
+            f"SELECT {self._CODE_COLUMNS} FROM codes ORDER BY position, name"
+        ).fetchall()
+        return [self._code(r) for r in rows]
+
+    def code(self, code_id: str) -> Code | None:
+        row = self.db.execute(f"SELECT {self._CODE_COLUMNS} FROM codes WHERE id = ?", (code_id,)).fetchone()
+        return None if row is None else self._code(row)
+
+    def insert_code(self, code: Code) -> None:
+        self.db.execute(
+            f"INSERT INTO codes ({self._CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self._code_values(code),
+        )
+
+    def update_code(self, code: Code) -> None:
+        values = self._code_values(code)
+        self.db.execute(
+            "UPDATE codes SET name = ?, parent_id = ?, description = ?, inclusion = ?, exclusion = ?, "
+            "example = ?, colour = ?, shortcut = ?, keywords = ?, position = ? WHERE id = ?",
+            (*values[1:], values[0]),
+        )
+
+    @staticmethod
+    def _code_values(code: Code) -> tuple[Any, ...]:
+        return (
+            code.id, code.name, code.parent_id, code.description, code.inclusion, code.exclusion,
+            code.example, code.colour, code.key or None, json.dumps(list(code.keywords), ensure_ascii=False),
+            code.position,
+        )
+
+    def delete_code(self, code_id: str) -> None:
+        self.db.execute("DELETE FROM codes WHERE id = ?", (code_id,))
+
+    def replace_codebook(self, codes: Iterable[Code]) -> None:
+        """Put a whole codebook in place of an empty one (parents before children)."""
+        for code in codes:
+            self.insert_code(code)
+
+    def code_usage(self) -> dict[str, int]:
+        """How many codings each code has, over all coders."""
+        return dict(self.db.execute("SELECT code_id, COUNT(*) FROM codings GROUP BY code_id").fetchall())
+
+    def move_codings(self, from_code: str, to_code: str) -> int:
+        """Give every coding of one code to another, keeping one coding per segment and coder."""
+        cur = self.db.execute(
+            "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin, starred) "
+            "SELECT segment_id, ?, coder_id, created_at, origin, starred FROM codings WHERE code_id = ? "
+            "ON CONFLICT (segment_id, code_id, coder_id) DO NOTHING",
+            (to_code, from_code),
+        )
+        moved = cur.rowcount
+        self.db.execute("DELETE FROM codings WHERE code_id = ?", (from_code,))
+        self.db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", (to_code, from_code))
+        self.db.execute("UPDATE selections SET code_id = ? WHERE code_id = ?", (to_code, from_code))
+        return moved
+
+    def delete_codings_of_code(self, code_id: str) -> int:
+        cur = self.db.execute("DELETE FROM codings WHERE code_id = ?", (code_id,))
+        self.db.execute("DELETE FROM memos WHERE code_id = ?", (code_id,))
+        self.db.execute("DELETE FROM selections WHERE code_id = ?", (code_id,))
+        return cur.rowcount
+
+    # -- coders ------------------------------------------------------------
+
+    def coders(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM coders ORDER BY id")]
+
+    def coder_id(self, name: str, *, create: bool = False) -> int | None:
+        row = self.db.execute("SELECT id FROM coders WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        if not create:
+            return None
+        with self.transaction():
+            cur = self.db.execute(
+                "INSERT INTO coders (name, is_consensus) VALUES (?, ?)", (name, int(name == CONSENSUS))
+            )
+        return int(cur.lastrowid or 0)
+
+    # -- codings -------------------------------------------------------------
+
+    def add_coding(
+        self, segment_id: int, code_id: str, coder: str, *, origin: str = "manual", at: str | None = None
+    ) -> bool:
+        """Apply a code to a segment for a coder; False when it was already there."""
+        with self.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            cur = self.db.execute(
+                "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (segment_id, code_id, coder_id) DO NOTHING",
+                (segment_id, code_id, coder_id, at or now(), origin),
+            )
+        return cur.rowcount == 1
+
+    def add_codings(
+        self, rows: Iterable[tuple[int, str]], coder: str, *, origin: str = "manual"
+    ) -> int:
+        """Apply many ``(segment_id, code_id)`` pairs for a coder in one go; returns how many were new."""
+        with self.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            at = now()
+            before = self.db.total_changes
+            self.db.executemany(
+                "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (segment_id, code_id, coder_id) DO NOTHING",
+                ((s, c, coder_id, at, origin) for s, c in rows),
+            )
+            return self.db.total_changes - before
+
+    def remove_coding(self, segment_id: int, code_id: str, coder: str) -> bool:
+        coder_id = self.coder_id(coder)
+        if coder_id is None:
+            return False
+        with self.transaction():
+            cur = self.db.execute(
+                "DELETE FROM codings WHERE segment_id = ? AND code_id = ? AND coder_id = ?",
+                (segment_id, code_id, coder_id),
+            )
+        return cur.rowcount == 1
+
+    def clear_codings(self, coder: str) -> int:
+        coder_id = self.coder_id(coder)
+        if coder_id is None:
+            return 0
+        with self.transaction():
+            return self.db.execute("DELETE FROM codings WHERE coder_id = ?", (coder_id,)).rowcount
+
+    def codings(self, coder: str, transcript_id: int | None = None) -> list[tuple[int, str]]:
+        """A coder's ``(segment_id, code_id)`` pairs, in reading order."""
+        sql = (
+            "SELECT c.segment_id, c.code_id FROM codings c JOIN coders k ON k.id = c.coder_id "
+            "JOIN segments s ON s.id = c.segment_id WHERE k.name = ?"
+        )
+        params: tuple[Any, ...] = (coder,)
+        if transcript_id is not None:
+            sql += " AND s.transcript_id = ?"
+            params += (transcript_id,)
+        sql += " ORDER BY s.transcript_id, s.ordinal, c.code_id"
+        return [(int(s), str(c)) for s, c in self.db.execute(sql, params)]
+
+    def coding_columns(self, coder: str) -> tuple[list[int], list[str]]:
+        """A coder's codings as two parallel columns (segment ids, code ids), for array work."""
+        rows = self.db.execute(
+            "SELECT c.segment_id, c.code_id FROM codings c JOIN coders k ON k.id = c.coder_id "
+            "WHERE k.name = ?",
+            (coder,),
+        ).fetchall()
+        if not rows:
+            return [], []
+        segs, codes = zip(*rows, strict=True)
+        return list(segs), list(codes)
+
+    def coded_segment_counts(self, coder: str) -> dict[int, int]:
+        """Per transcript id, how many of its segments this coder has coded."""
+        return dict(
+            self.db.execute(
+                "SELECT s.transcript_id, COUNT(DISTINCT c.segment_id) FROM codings c "
+                "JOIN coders k ON k.id = c.coder_id JOIN segments s ON s.id = c.segment_id "
+                "WHERE k.name = ? GROUP BY s.transcript_id",
+                (coder,),
+            ).fetchall()
+        )
+
+    def set_starred(self, segment_id: int, code_id: str, coder: str, starred: bool) -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE codings SET starred = ? WHERE segment_id = ? AND code_id = ? AND coder_id = "
+                "(SELECT id FROM coders WHERE name = ?)",
+                (int(starred), segment_id, code_id, coder),
+            )
+
+    # -- memos ---------------------------------------------------------------
+
+    def segment_memo(self, segment_id: int, coder: str) -> str:
+        row = self.db.execute(
+            "SELECT m.text FROM memos m JOIN coders k ON k.id = m.coder_id "
+            "WHERE m.segment_id = ? AND k.name = ?",
+            (segment_id, coder),
+        ).fetchone()
+        return "" if row is None else str(row[0])
+
+    def set_segment_memo(self, segment_id: int, coder: str, text: str) -> None:
+        """Write (or with empty text, remove) a coder's memo on a segment."""
+        with self.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            if text.strip():
+                self.db.execute(
+                    "INSERT INTO memos (coder_id, segment_id, text, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (coder_id, segment_id) WHERE segment_id IS NOT NULL "
+                    "DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                    (coder_id, segment_id, text, now()),
+                )
+            else:
+                self.db.execute(
+                    "DELETE FROM memos WHERE coder_id = ? AND segment_id = ?", (coder_id, segment_id)
+                )
+
+    def segment_memos(self, coder: str) -> dict[int, str]:
+        return dict(
+            self.db.execute(
+                "SELECT m.segment_id, m.text FROM memos m JOIN coders k ON k.id = m.coder_id "
+                "WHERE k.name = ? AND m.segment_id IS NOT NULL",
+                (coder,),
+            ).fetchall()
+        )
+
+
+def _natural_key(text: str) -> tuple[Any, ...]:
+    """Sort P2 before P10."""
+    import re
+
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a schema script into statements (it holds no semicolons inside strings)."""
+    lines = [line.split("--", 1)[0] for line in script.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _check_is_project(path: Path) -> None:
+    """Refuse, with a clear message, anything that is not a qualcode project file."""
+    if not path.exists():
+        raise BadInput("no such project file; create it with 'qualcode init'", where=str(path))
+    if path.is_dir():
+        raise BadInput("is a folder, not a project file", where=str(path))
+    with path.open("rb") as f:
+        header = f.read(100)
+    if not header.startswith(b"SQLite format 3\x00") or len(header) < 100:
+        raise BadInput("is not a qualcode project file", where=str(path))
+    if int.from_bytes(header[68:72], "big") != APPLICATION_ID:
+        raise BadInput("is an SQLite database but not a qualcode project", where=str(path))
