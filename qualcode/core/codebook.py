@@ -284,6 +284,8 @@ class _Builder:
             self.open_nodes.discard(id(node))
 
     def _add(self, node: Any, *, fields: dict[str, tuple[Any, Any]], line: int, parent: str | None) -> None:
+        import yaml
+
         unknown = sorted(set(fields) - KNOWN_KEYS)
         if unknown:
             raise self.fail(

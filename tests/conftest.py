@@ -1,0 +1,81 @@
+"""Fixtures shared by the test suites: small real projects on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+SMALL_CODEBOOK = """\
+name: Small study
+codes:
+  - name: School role and involvement
+    key: "1"
+    description: How the school takes part.
+    children:
+      - name: Workload
+        key: w
+        description: Extra work the intervention brings.
+        inclusion: Time, tasks, meetings felt as a burden.
+        exclusion: Lack of money; use Lack of resources.
+        example: It was one more meeting every week.
+        keywords: [workload, extra work]
+        children:
+          - name: Time pressure
+            key: t
+            description: Not enough hours in the day.
+      - name: Entrance and recruitment
+        key: e
+        description: How students came into the programme.
+  - name: Feedback
+    key: "2"
+    description: What worked and what did not.
+    children:
+      - name: Barriers
+        key: b
+        description: What stood in the way.
+        children:
+          - name: Lack of resources
+            key: r
+            description: Money, staff or rooms missing.
+      - name: Success factors
+        key: s
+        description: What made it work.
+"""
+
+TRANSCRIPT = """\
+Interviewer: How did you first hear about the programme?
+P1: The psychologist came to a staff meeting. She explained the step-ladder plan. We were curious.
+Interviewer: And the workload?
+P1: It was one more meeting every week. Honestly, there was no time for it.
+I had to skip lunch on Tuesdays.
+Interviewer: What worked well?
+P1: The common understanding with the parents worked well. We lacked money for an assistant, though.
+"""
+
+
+@pytest.fixture
+def codebook_file(tmp_path: Path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL_CODEBOOK, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def transcript_file(tmp_path: Path) -> Path:
+    path = tmp_path / "P1_interview.txt"
+    path.write_text(TRANSCRIPT, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path, codebook_file: Path, transcript_file: Path):
+    """A project with the small codebook and one imported transcript, by speaker turn."""
+    from qualcode.core.project import Project
+
+    p = Project.create(tmp_path / "study.qc", lang="en", codebook=codebook_file)
+    p.import_files([transcript_file], unit="turn")
+    yield p
+    p.close()
