@@ -338,15 +338,17 @@ class _Builder:
         self.lines[code_id] = line
         self.paths[code_id] = path
         children = fields.get("children", (None, None))[1]
-        if children is not None:
+        if children is not None and _scalar_or_list(children) is not None:
             if not isinstance(children, yaml.SequenceNode):
                 raise self.fail(children.start_mark.line + 1, "'children' must be a list of codes")
             for child in children.value:
                 self.add(child, parent=code_id)
 
     def finish(self, name: str, description: str) -> Codebook:
-        provisional = Codebook(tuple(self.codes))
+        # Resolve parent references in file order; a path may go through a parent
+        # resolved just before it.
         for index, ref, line in self.parent_refs:
+            provisional = Codebook(tuple(self.codes))
             target = provisional.find(_normalise_id(ref)) or provisional.find(ref)
             if target is None:
                 raise self.fail(line, f"parent '{ref}' is not a code in this codebook")
@@ -373,6 +375,13 @@ def _check_sibling_names(book: Codebook, error: Any) -> None:
         if key in seen:
             raise error(code)
         seen.add(key)
+
+
+def _scalar_or_list(node: Any) -> Any:
+    """None for an empty YAML value (``children:`` with nothing after it)."""
+    if getattr(node, "tag", "") == "tag:yaml.org,2002:null":
+        return None
+    return node
 
 
 def _normalise_id(value: str) -> str:
