@@ -183,16 +183,11 @@ class Project:
         self, old_id: int, name: str, text: str, digest: str, source: str, unit: str,
         participant: str | None, segments: list[Any],
     ) -> tuple[int, int]:
-        """Swap in a new text, carrying codings over to segments whose text is unchanged."""
+        """Swap in a new text, carrying codings and memos over to segments whose text is unchanged."""
         old = self.store.transcript(old_id)
         assert old is not None
-        old_segments = {s.id: old.text[s.start : s.end] for s in self.store.segments(old_id)}
-        carried = self.store.db.execute(
-            "SELECT c.segment_id, c.code_id, c.coder_id, c.created_at, c.origin, c.starred FROM codings c "
-            "JOIN segments s ON s.id = c.segment_id WHERE s.transcript_id = ?",
-            (old_id,),
-        ).fetchall()
-        self.store.db.execute("UPDATE transcripts SET name = name || ' (replaced)' WHERE id = ?", (old_id,))
+        old_texts = {s.id: old.text[s.start : s.end] for s in self.store.segments(old_id)}
+        self.store.rename_transcript(old_id, f"{name} (replaced)")
         new_id = self.store.add_transcript(
             name=name, text=text, sha256=digest, source=source, lang=self.lang, unit=unit,
             participant=participant, segments=segments,
@@ -200,18 +195,10 @@ class Project:
         by_text: dict[str, int] = {}
         for seg in self.store.segments(new_id):
             by_text.setdefault(text[seg.start : seg.end], seg.id)
-        kept = 0
-        for seg_id, code_id, coder_id, at, origin, starred in carried:
-            target = by_text.get(old_segments[seg_id])
-            if target is not None:
-                self.store.db.execute(
-                    "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin, starred) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (target, code_id, coder_id, at, origin, starred),
-                )
-                kept += 1
+        mapping = {old_seg: by_text[t] for old_seg, t in old_texts.items() if t in by_text}
+        kept, dropped = self.store.carry_segment_work(mapping, old_id)
         self.store.delete_transcript(old_id)
-        return kept, len(carried) - kept
+        return kept, dropped
 
     def transcripts(self) -> list[dict[str, Any]]:
         """Every transcript's name, participant, unit, segment and word counts."""

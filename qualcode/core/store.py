@@ -244,6 +244,35 @@ class Store:
         with self.transaction():
             self.db.execute("DELETE FROM transcripts WHERE id = ?", (transcript_id,))
 
+    def rename_transcript(self, transcript_id: int, name: str) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE transcripts SET name = ? WHERE id = ?", (name, transcript_id))
+
+    def carry_segment_work(self, mapping: dict[int, int], old_transcript_id: int) -> tuple[int, int]:
+        """Copy codings and memos from old segments to new ones; returns codings (kept, dropped)."""
+        with self.transaction():
+            codings = self.db.execute(
+                "SELECT c.segment_id, c.code_id, c.coder_id, c.created_at, c.origin, c.starred "
+                "FROM codings c JOIN segments s ON s.id = c.segment_id WHERE s.transcript_id = ?",
+                (old_transcript_id,),
+            ).fetchall()
+            self.db.executemany(
+                "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin, starred) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (segment_id, code_id, coder_id) DO NOTHING",
+                [(mapping[seg], *rest) for seg, *rest in codings if seg in mapping],
+            )
+            memos = self.db.execute(
+                "SELECT m.segment_id, m.coder_id, m.text, m.updated_at FROM memos m "
+                "JOIN segments s ON s.id = m.segment_id WHERE s.transcript_id = ?",
+                (old_transcript_id,),
+            ).fetchall()
+            self.db.executemany(
+                "INSERT INTO memos (segment_id, coder_id, text, updated_at) VALUES (?, ?, ?, ?)",
+                [(mapping[seg], *rest) for seg, *rest in memos if seg in mapping],
+            )
+        kept = sum(1 for seg, *_ in codings if seg in mapping)
+        return kept, len(codings) - kept
+
     def set_transcript_participant(self, transcript_id: int, participant: str | None) -> None:
         with self.transaction():
             if participant:

@@ -35,6 +35,7 @@ def test_changed_text_is_refused_unless_replace_which_keeps_codings(project, tra
     segs = project.store.all_segments()
     project.store.add_coding(segs[1].id, book.find("Entrance and recruitment").id, "alice")
     project.store.add_coding(segs[3].id, book.find("Workload").id, "alice")
+    project.store.set_segment_memo(segs[1].id, "alice", "curious staff")
     transcript_file.write_text(TRANSCRIPT.replace("no time for it", "no time at all"), encoding="utf-8")
     with pytest.raises(BadInput, match="use --replace"):
         project.import_files([transcript_file])
@@ -45,6 +46,9 @@ def test_changed_text_is_refused_unless_replace_which_keeps_codings(project, tra
     assert "no time at all" in t.text
     codings = project.store.codings("alice")
     assert len(codings) == 1
+    (memo_segment,) = project.store.segment_memos("alice")
+    assert codings[0][0] == memo_segment
+    assert project.store.segment_memos("alice")[memo_segment] == "curious staff"
     assert t.text.startswith("Interviewer:")
 
 
