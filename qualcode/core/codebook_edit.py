@@ -157,7 +157,7 @@ def load_into(store: Store, incoming: Codebook, *, actor: str) -> dict[str, int]
     counts = {"added": 0, "updated": 0, "removed": 0}
     with store.transaction():
         # Clear keys first so that swapping two codes' keys does not collide.
-        store.db.execute("UPDATE codes SET shortcut = NULL")
+        store.clear_shortcut_keys()
         for code in incoming.codes:
             if current.get(code.id) is None:
                 store.insert_code(code)

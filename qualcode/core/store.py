@@ -352,6 +352,9 @@ class Store:
             code.position,
         )
 
+    def clear_shortcut_keys(self) -> None:
+        self.db.execute("UPDATE codes SET shortcut = NULL")
+
     def delete_code(self, code_id: str) -> None:
         self.db.execute("DELETE FROM codes WHERE id = ?", (code_id,))
 
