@@ -23,8 +23,21 @@ from qualcode.core.model import Code
 ID_NAMESPACE = uuid.UUID("6f1d8a52-35c4-4c1e-9a57-8a6c2b0e6a11")
 FIELDS = ("description", "inclusion", "exclusion", "example")
 KNOWN_KEYS = {"id", "name", "key", "colour", "color", "keywords", "children", "parent", *FIELDS}
-RESERVED_KEYS = set("jkqum/?")
-"""Shortcut keys the coding workbench uses for moving and commands."""
+RESERVED_KEYS = set("jkqumn/?* ")
+"""Shortcut keys the coding workbench uses for moving and commands.
+
+Upper-case letters are the workbench's commands too, so a shortcut key is a
+lower-case letter, a digit or a sign not listed here.
+"""
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a code's shortcut key, or None when it can."""
+    if len(key) != 1:
+        return f"shortcut key '{key}' must be a single character"
+    if key in RESERVED_KEYS or key.isupper() or not key.isprintable():
+        return f"shortcut key '{key}' is reserved for the workbench's commands; choose another"
+    return None
 
 
 @dataclass(frozen=True)
@@ -305,10 +318,9 @@ class _Builder:
             raise self.fail(line, f"id {code_id} is used already by the code on line {self.lines[code_id]}")
         key = _scalar(fields.get("key", (None, None))[1], self.where) or ""
         if key:
-            if len(key) != 1:
-                raise self.fail(line, f"shortcut key '{key}' must be a single character")
-            if key in RESERVED_KEYS:
-                raise self.fail(line, f"shortcut key '{key}' is reserved for moving around; choose another")
+            problem = key_problem(key)
+            if problem:
+                raise self.fail(line, problem)
             if key in self.keys:
                 raise self.fail(line, f"shortcut key '{key}' is used already by the code on line {self.keys[key]}")
             self.keys[key] = line

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
-from qualcode.core.codebook import RESERVED_KEYS, Codebook, codebook_from_codes
+from qualcode.core.codebook import Codebook, codebook_from_codes, key_problem
 from qualcode.core.errors import BadInput
 from qualcode.core.model import Code
 from qualcode.core.store import Store
@@ -31,10 +31,9 @@ def _check_name_free(book: Codebook, parent_id: str | None, name: str, except_id
 def _check_key_free(book: Codebook, key: str, except_id: str | None = None) -> None:
     if not key:
         return
-    if len(key) != 1:
-        raise BadInput("a shortcut key is a single character", where=key)
-    if key in RESERVED_KEYS:
-        raise BadInput("this key is reserved for moving around; choose another", where=key)
+    problem = key_problem(key)
+    if problem:
+        raise BadInput(problem)
     other = book.by_key(key)
     if other is not None and other.id != except_id:
         raise BadInput(f"the key is taken by '{book.path(other.id)}'", where=key)
