@@ -175,6 +175,32 @@ def cmd_codings(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the workbench ------------------------------------------------------------
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    from qualcode.core.model import CONSENSUS
+
+    if args.coder.strip() == CONSENSUS:
+        raise BadInput("the consensus is written in the resolution screen; use 'qualcode resolve'", where="--coder")
+    return _run_workbench(args.project, args.coder)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from qualcode.core.demo import build_demo
+
+    path = build_demo(args.dir, fresh=args.fresh)
+    _err(f"demo project: {path}")
+    return _run_workbench(str(path), args.coder)
+
+
+def _run_workbench(path: str, coder: str) -> int:
+    from qualcode.tui.app import make_app
+
+    make_app(path, coder).run()
+    return 0
+
+
 # -- the parser ----------------------------------------------------------------
 
 
@@ -227,6 +253,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coder", required=True)
     p.add_argument("--replace", action="store_true", help="on import, drop the coder's earlier codings first")
     p.set_defaults(func=cmd_codings)
+
+    p = sub.add_parser("code", help="the coding workbench (TUI) for one coder")
+    p.add_argument("project")
+    p.add_argument("--coder", required=True, help="whose codings to show and write")
+    p.set_defaults(func=cmd_code)
+
+    p = sub.add_parser("demo", help="open the sample study (Back2School) in the workbench")
+    p.add_argument("--coder", default="demo", help="coder name (default: demo)")
+    p.add_argument("--dir", help="folder for the demo project (default: the user's data folder)")
+    p.add_argument("--fresh", action="store_true", help="rebuild the demo project, dropping earlier codings")
+    p.set_defaults(func=cmd_demo)
 
     return parser
 

@@ -445,6 +445,31 @@ class Store:
             )
         return cur.rowcount == 1
 
+    def remove_codings(self, rows: Iterable[tuple[int, str]], coder: str) -> int:
+        """Take many ``(segment_id, code_id)`` pairs off a coder; returns how many were there."""
+        coder_id = self.coder_id(coder)
+        if coder_id is None:
+            return 0
+        with self.transaction():
+            before = self.db.total_changes
+            self.db.executemany(
+                "DELETE FROM codings WHERE segment_id = ? AND code_id = ? AND coder_id = ?",
+                ((s, c, coder_id) for s, c in rows),
+            )
+            return self.db.total_changes - before
+
+    def starred_codings(self, coder: str, transcript_id: int) -> set[tuple[int, str]]:
+        """The ``(segment_id, code_id)`` pairs a coder starred as quotes in one transcript."""
+        return {
+            (int(s), str(c))
+            for s, c in self.db.execute(
+                "SELECT c.segment_id, c.code_id FROM codings c JOIN coders k ON k.id = c.coder_id "
+                "JOIN segments s ON s.id = c.segment_id "
+                "WHERE k.name = ? AND s.transcript_id = ? AND c.starred = 1",
+                (coder, transcript_id),
+            )
+        }
+
     def clear_codings(self, coder: str) -> int:
         coder_id = self.coder_id(coder)
         if coder_id is None:

@@ -1,0 +1,219 @@
+"""The codebook editor: add, rename, move, merge, delete codes and edit their definitions.
+
+Every change goes through `qualcode.core.codebook_edit`, which keeps codings
+consistent and writes the audit log; this screen only asks and shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static, Tree
+
+from qualcode.core import codebook_edit
+from qualcode.core.codebook import Codebook, codebook_from_codes
+from qualcode.core.errors import QualcodeError
+from qualcode.core.model import Code
+from qualcode.core.store import Store
+from qualcode.tui.screens.dialogs import CodeFinder, CodeForm, Confirm, TextPrompt
+from qualcode.tui.widgets.codebook_panel import definition_text, fill_tree
+
+
+class CodebookEditor(Screen[bool]):
+    """Edit the project's codebook; dismissed with True when anything changed."""
+
+    BINDINGS = [
+        Binding("a", "add(False)", "Add code", id="codebook.add"),
+        Binding("A", "add(True)", "Add theme", id="codebook.add_theme"),
+        Binding("e", "edit", "Edit", id="codebook.edit"),
+        Binding("r", "rename", "Rename", id="codebook.rename"),
+        Binding("M", "move", "Move", id="codebook.move"),
+        Binding("G", "merge", "Merge into", id="codebook.merge"),
+        Binding("D", "delete", "Delete", id="codebook.delete"),
+        Binding("escape,q", "close", "Back", id="codebook.close"),
+    ]
+
+    def __init__(self, store: Store, actor: str) -> None:
+        super().__init__()
+        self.store = store
+        """The project's store."""
+        self.actor = actor
+        """Who edits, for the audit log."""
+        self.changed = False
+        """Whether anything was changed since the editor opened."""
+        self.book: Codebook = codebook_from_codes(store.codes())
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]Codebook editor[/b] · changes are saved and logged as you make them", id="title-bar")
+        with Horizontal(id="editor-body"):
+            tree: Tree[str] = Tree("Codebook", id="editor-tree")
+            tree.show_root = False
+            tree.auto_expand = False
+            yield tree
+            with VerticalScroll(id="editor-details"):
+                yield Static(id="editor-definition")
+        yield Static(id="status")
+        yield Footer()
+
+    @property
+    def tree(self) -> Tree[str]:
+        return self.query_one("#editor-tree", Tree)
+
+    def on_mount(self) -> None:
+        self._reload()
+        self.tree.focus()
+
+    def _reload(self, select: str | None = None) -> None:
+        current = select or self.selected_id
+        self.book = codebook_from_codes(self.store.codes())
+        usage = self.store.code_usage()
+        fill_tree(self.tree, self.book, usage)
+        line = 0
+        if current:
+            for node_line in range(self.tree.last_line + 1):
+                node = self.tree.get_node_at_line(node_line)
+                if node is not None and node.data == current:
+                    line = node_line
+                    break
+        self.tree.cursor_line = line
+        self._show(self.selected_id)
+        total = sum(usage.values())
+        self.query_one("#status", Static).update(f"{len(self.book)} codes · {total} codings in the project")
+
+    @property
+    def selected_id(self) -> str | None:
+        node = self.tree.cursor_node if self.is_mounted else None
+        return node.data if node is not None else None
+
+    def _show(self, code_id: str | None) -> None:
+        code = self.book.get(code_id) if code_id else None
+        text = definition_text(self.book, code) if code else "The codebook is empty: press A to add a theme."
+        self.query_one("#editor-definition", Static).update(text)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
+        self._show(event.node.data)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
+        event.stop()
+        self.action_edit()
+
+    def _do(self, change: Callable[[], object], done: str, select: str | None = None) -> None:
+        try:
+            result = change()
+        except QualcodeError as e:
+            self.notify(str(e), severity="error", timeout=6)
+            return
+        self.changed = True
+        if select is None and isinstance(result, Code):
+            select = result.id
+        self._reload(select)
+        self.notify(done)
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_add(self, top_level: bool) -> None:
+        parent = None if top_level else self.selected_id
+        where = "a new theme" if parent is None else f"a new code under {self.book.path(parent)}"
+
+        def named(name: str | None) -> None:
+            if name:
+                self._do(
+                    lambda: codebook_edit.add(self.store, name.strip(), parent, actor=self.actor),
+                    f"added {name.strip()}",
+                )
+
+        self.app.push_screen(TextPrompt(f"Name of {where}"), named)
+
+    def action_edit(self) -> None:
+        code = self.book.get(self.selected_id or "")
+        if code is None:
+            return
+
+        def saved(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            changes = {k: v.strip() for k, v in values.items() if v.strip() != str(getattr(code, k) or "")}
+            if changes:
+                self._do(lambda: codebook_edit.update(self.store, code.id, actor=self.actor, **changes), "saved")
+
+        self.app.push_screen(CodeForm(code), saved)
+
+    def action_rename(self) -> None:
+        code = self.book.get(self.selected_id or "")
+        if code is None:
+            return
+
+        def named(name: str | None) -> None:
+            if name and name.strip() != code.name:
+                self._do(lambda: codebook_edit.rename(self.store, code.id, name, actor=self.actor), "renamed")
+
+        self.app.push_screen(TextPrompt(f"Rename {code.name} to", code.name), named)
+
+    def action_move(self) -> None:
+        code = self.book.get(self.selected_id or "")
+        if code is None:
+            return
+
+        def chosen(parent: str | None) -> None:
+            if parent is None:
+                return
+            self._do(
+                lambda: codebook_edit.move(self.store, code.id, parent or None, actor=self.actor),
+                f"moved {code.name}",
+                select=code.id,
+            )
+
+        self.app.push_screen(CodeFinder(self.book, f"Move {code.name} under", allow_none="(the top level)"), chosen)
+
+    def action_merge(self) -> None:
+        code = self.book.get(self.selected_id or "")
+        if code is None:
+            return
+
+        def chosen(target: str | None) -> None:
+            if not target:
+                return
+            name = self.book.path(target)
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._do(
+                        lambda: codebook_edit.merge(self.store, code.id, target, actor=self.actor),
+                        f"merged {code.name} into {name}",
+                        select=target,
+                    )
+
+            self.app.push_screen(
+                Confirm(f"Merge {code.name} into {name}? Its codings move there and it is removed."), confirmed
+            )
+
+        self.app.push_screen(CodeFinder(self.book, f"Merge {code.name} into"), chosen)
+
+    def action_delete(self) -> None:
+        code = self.book.get(self.selected_id or "")
+        if code is None:
+            return
+        below = len(self.book.children(code.id))
+        if below:
+            self.notify(f"{code.name} has {below} codes under it; move, merge or delete those first", severity="warning")
+            return
+        used = self.store.code_usage().get(code.id, 0)
+        question = f"Delete {code.name}?"
+        if used:
+            question += f" Its {used} codings are removed too."
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._do(
+                    lambda: codebook_edit.delete(self.store, code.id, force=True, actor=self.actor),
+                    f"deleted {code.name}",
+                )
+
+        self.app.push_screen(Confirm(question), confirmed)
+
+    def action_close(self) -> None:
+        self.dismiss(self.changed)

@@ -1,0 +1,277 @@
+"""The coding view: a transcript's segments on the left, the codebook on the right."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.keys import _character_to_key
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from qualcode.core.coding_session import CodingSession, Edit, Hit
+from qualcode.core.errors import QualcodeError
+from qualcode.tui.screens.dialogs import CodeFinder, MemoEditor, TextPrompt
+from qualcode.tui.widgets.codebook_panel import CodebookPanel
+from qualcode.tui.widgets.transcript_view import TranscriptView
+
+
+class CodingScreen(Screen[None]):
+    """A coder codes one transcript: move, toggle codes by key, memo, search, filter, undo."""
+
+    BINDINGS = [
+        Binding("space", "next_uncoded", "Next uncoded", priority=True, id="coding.next_uncoded"),
+        Binding("enter", "find_code", "Pick code", id="coding.find_code"),
+        Binding("m", "memo", "Memo", priority=True, id="coding.memo"),
+        Binding("asterisk", "star", "Star quote", priority=True, id="coding.star"),
+        Binding("u", "undo", "Undo", priority=True, id="coding.undo"),
+        Binding("U,ctrl+r", "redo", "Redo", priority=True, id="coding.redo"),
+        Binding("slash", "search", "Search", id="coding.search"),
+        Binding("n", "next_hit(1)", "Next hit", priority=True, id="coding.next_hit"),
+        Binding("N", "next_hit(-1)", "Previous hit", show=False, priority=True, id="coding.previous_hit"),
+        Binding("F", "filter", "Filter", id="coding.filter"),
+        Binding("tab", "focus_codebook", "Codebook", id="coding.focus_codebook"),
+        Binding("escape", "clear", "Clear", show=False, id="coding.clear"),
+        Binding("q", "back", "Transcripts", id="coding.back"),
+    ]
+
+    def __init__(self, session: CodingSession) -> None:
+        super().__init__()
+        self.session = session
+        """This coder's work on this transcript."""
+        self.hits: list[Hit] = []
+        """Hits of the last search."""
+        self.hit_index = -1
+        self.query_text = ""
+        self.filter_code: str | None = None
+        """The code whose segments alone are shown, or None for all."""
+        self.last_message = "every change is saved as you make it"
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title-bar")
+        with Horizontal(id="coding-body"):
+            yield TranscriptView(self.session, id="transcript")
+            yield CodebookPanel(self.session.codebook, id="codebook")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._bind_code_keys()
+        self.view.focus()
+        self._update_title()
+        self._update_status()
+
+    @property
+    def view(self) -> TranscriptView:
+        return self.query_one("#transcript", TranscriptView)
+
+    @property
+    def panel(self) -> CodebookPanel:
+        return self.query_one("#codebook", CodebookPanel)
+
+    # -- codes -----------------------------------------------------------------
+
+    def _bind_code_keys(self) -> None:
+        """Each code's shortcut key becomes a priority binding of this screen.
+
+        Bindings rather than a key handler, so that code keys and moving keys
+        are handled strictly in the order they were typed.
+        """
+        bindings = type(self)._merged_bindings
+        self._bindings = bindings.copy() if bindings is not None else self._bindings
+        for code in self.session.codebook.codes:
+            if code.key:
+                self._bindings.bind(
+                    _character_to_key(code.key), f"toggle_key({code.key!r})", code.name, show=False, priority=True
+                )
+        self.refresh_bindings()
+
+    def action_toggle_key(self, key: str) -> None:
+        code = self.session.codebook.by_key(key)
+        if code is not None:
+            self.toggle(code.id)
+
+    def toggle(self, code_id: str) -> None:
+        positions = self.view.chosen_positions()
+        if not positions:
+            return
+        try:
+            edit = self.session.toggle(positions, code_id)
+        except QualcodeError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.view.anchor = None
+        self._changed(edit, positions)
+
+    @on(CodebookPanel.CodePicked)
+    def code_picked(self, event: CodebookPanel.CodePicked) -> None:
+        self.toggle(event.code_id)
+        self.view.focus()
+
+    def action_find_code(self) -> None:
+        def picked(code_id: str | None) -> None:
+            if code_id:
+                self.toggle(code_id)
+
+        self.app.push_screen(CodeFinder(self.session.codebook), picked)
+
+    def action_focus_codebook(self) -> None:
+        if self.panel.tree.has_focus:
+            self.view.focus()
+        else:
+            self.panel.tree.focus()
+
+    # -- memo, star, undo --------------------------------------------------------
+
+    def action_memo(self) -> None:
+        position = self.view.position
+        segment = self.session.segments[position]
+        current = self.session.memos.get(segment.id, "")
+
+        def done(text: str | None) -> None:
+            if text is not None and text.strip() != current:
+                self._changed(self.session.set_memo(position, text), [position])
+
+        self.app.push_screen(MemoEditor(f"Memo on segment {segment.ordinal}", current), done)
+
+    def action_star(self) -> None:
+        position = self.view.position
+        try:
+            edit = self.session.toggle_star(position)
+        except QualcodeError as e:
+            self.notify(str(e), severity="warning")
+            return
+        self._changed(edit, [position])
+
+    def action_undo(self) -> None:
+        edit = self.session.undo()
+        if edit is None:
+            self.notify("nothing to undo")
+            return
+        self._changed(edit, None, prefix="undone: ")
+
+    def action_redo(self) -> None:
+        edit = self.session.redo()
+        if edit is None:
+            self.notify("nothing to redo")
+            return
+        self._changed(edit, None, prefix="redone: ")
+
+    def _changed(self, edit: Edit, positions: list[int] | None, prefix: str = "") -> None:
+        if positions is None:
+            positions = [self.session.index_of[sid] for sid in edit.segment_ids]
+        if self.filter_code is not None and edit.kind == "code":
+            self.view.set_filter(self.session.with_code(self.filter_code))
+        self.view.segment_changed(positions)
+        self.last_message = prefix + edit.describe(self.session.codebook) + " · saved"
+        self._update_status()
+
+    # -- moving, searching, filtering ------------------------------------------
+
+    def action_next_uncoded(self) -> None:
+        found = self.session.next_uncoded(self.view.position)
+        if found is None:
+            self.notify("every segment is coded")
+            return
+        self.view.move_to_position(found)
+
+    def action_search(self) -> None:
+        def run(query: str | None) -> None:
+            if query is None:
+                return
+            self.query_text = query.strip()
+            self.hits = self.session.search(self.query_text)
+            self.view.set_hits(self.hits)
+            if not self.hits:
+                self.hit_index = -1
+                self.last_message = f"no hits for '{self.query_text}'" if self.query_text else "search cleared"
+                self._update_status()
+                return
+            here = self.view.position
+            self.hit_index = next((i for i, h in enumerate(self.hits) if h.index >= here), 0) - 1
+            self.action_next_hit(1)
+
+        self.app.push_screen(TextPrompt("Search this transcript", self.query_text, "a word or phrase"), run)
+
+    def action_next_hit(self, step: int) -> None:
+        if not self.hits:
+            self.notify("no search hits; press / to search")
+            return
+        self.hit_index = (self.hit_index + step) % len(self.hits)
+        self.view.move_to_position(self.hits[self.hit_index].index)
+        self.last_message = f"hit {self.hit_index + 1} of {len(self.hits)} for '{self.query_text}'"
+        self._update_status()
+
+    def action_filter(self) -> None:
+        def chosen(code_id: str | None) -> None:
+            if code_id is None:
+                return
+            if code_id == "":
+                self.filter_code = None
+                self.view.set_filter(None)
+            else:
+                self.filter_code = code_id
+                self.view.set_filter(self.session.with_code(code_id))
+            self._update_title()
+            self._update_status()
+
+        self.app.push_screen(
+            CodeFinder(self.session.codebook, "Show only segments with which code?", allow_none="Show all segments"),
+            chosen,
+        )
+
+    def action_clear(self) -> None:
+        """Escape: drop the selection, then the search marks, then the filter."""
+        if self.view.anchor is not None:
+            self.view.anchor = None
+            self.view.refresh()
+        elif self.hits:
+            self.hits = []
+            self.view.set_hits([])
+        elif self.filter_code is not None:
+            self.filter_code = None
+            self.view.set_filter(None)
+            self._update_title()
+        self._update_status()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def codebook_edited(self) -> None:
+        """The codebook changed in the editor: show the new tree and the coder's codings anew."""
+        self.session.refresh_codebook()
+        self._bind_code_keys()
+        self.panel.show_book(self.session.codebook)
+        self.view.segment_changed(None)
+        self._update_status()
+
+    # -- the bars --------------------------------------------------------------
+
+    @on(TranscriptView.CursorMoved)
+    def cursor_moved(self, event: TranscriptView.CursorMoved) -> None:
+        self._update_status()
+
+    def _update_title(self) -> None:
+        t = self.session.transcript
+        who = f" · {t.participant}" if t.participant else ""
+        shown = ""
+        if self.filter_code:
+            code = self.session.codebook.get(self.filter_code)
+            shown = f" · only segments with {code.name if code else '?'}"
+        self.query_one("#title-bar", Static).update(
+            f"[b]{t.name}[/b]{who} · coder [b]{self.session.coder}[/b]{shown}"
+        )
+
+    def _update_status(self) -> None:
+        session = self.session
+        view = self.view
+        segment = session.segments[view.position] if session.segments else None
+        chosen = len(view.chosen_positions())
+        where = f"segment {segment.ordinal}/{len(session.segments)}" if segment else "no segments"
+        if chosen > 1:
+            where += f" · {chosen} selected"
+        coded = session.coded_count()
+        self.query_one("#status", Static).update(
+            f"{where} · coded {coded}/{len(session.segments)} · {self.last_message}"
+        )

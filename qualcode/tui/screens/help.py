@@ -1,0 +1,85 @@
+"""The help screen: every key of the screen below it, and the codebook's shortcut keys."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from qualcode.core.codebook import Codebook
+
+KEY_NAMES = {
+    "asterisk": "*",
+    "slash": "/",
+    "question_mark": "?",
+    "space": "Space",
+    "enter": "Enter",
+    "escape": "Esc",
+    "tab": "Tab",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "home": "Home",
+    "end": "End",
+    "down": "↓",
+    "up": "↑",
+    "shift+down": "Shift+↓",
+    "shift+up": "Shift+↑",
+}
+
+
+def key_label(keys: str) -> str:
+    """'j,down' → 'j / ↓'."""
+    return " / ".join(KEY_NAMES.get(k, k.replace("ctrl+", "Ctrl+")) for k in keys.split(","))
+
+
+def bindings_of(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(keys, description) of every binding active on a screen, the focused widget's included."""
+    seen: dict[str, str] = {}
+    nodes = [screen.app, screen, *reversed(list(screen.focused.ancestors_with_self) if screen.focused else [])]
+    for node in nodes:
+        for binding in getattr(node, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.description and binding.action not in seen:
+                seen[binding.action] = f"{key_label(binding.key)}\t{binding.description}"
+    return [tuple(v.split("\t", 1)) for v in seen.values()]  # type: ignore[misc]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys of the screen below, and the code shortcut keys when a codebook is at hand."""
+
+    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close help", id="help.close")]
+
+    def __init__(self, keys: list[tuple[str, str]], book: Codebook | None) -> None:
+        super().__init__()
+        self.keys = keys
+        """(keys, what they do) of the screen the help was opened on."""
+        self.book = book
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help-dialog"):
+            yield Static(self._text(), id="help-text")
+
+    def _text(self) -> Table:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        grid.add_row(Text("Keys", style="bold underline"), "")
+        for keys, description in self.keys:
+            grid.add_row(keys, description)
+        grid.add_row("Ctrl+P", "Command palette: every action and code by name")
+        if self.book is not None and len(self.book):
+            grid.add_row("", "")
+            grid.add_row(Text("Code shortcut keys (toggle on the segment or selection)", style="bold underline"), "")
+            for code, depth in self.book.walk():
+                if code.key:
+                    grid.add_row(code.key, "  " * depth + code.name)
+        grid.add_row("", "")
+        grid.add_row("", Text("Every change is saved to the project file the moment it is made.", style="dim"))
+        grid.add_row("", Text("Esc, q or F1 closes this help.", style="dim"))
+        return grid
+
+    def action_close(self) -> None:
+        self.dismiss(None)

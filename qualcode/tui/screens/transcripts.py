@@ -1,0 +1,96 @@
+"""The list of transcripts with participant, words and this coder's progress."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from qualcode.core.store import Store
+
+
+def progress_bar(done: int, total: int, width: int = 12) -> str:
+    """A text bar and a percentage, e.g. '██████░░░░░░  50%'."""
+    share = done / total if total else 0.0
+    filled = round(share * width)
+    return "█" * filled + "░" * (width - filled) + f" {share:>4.0%}"
+
+
+class TranscriptsScreen(Screen[None]):
+    """Every transcript in the project; Enter opens one for coding."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="transcripts.open"),
+        Binding("q", "app.quit", "Quit", id="transcripts.quit"),
+    ]
+
+    def __init__(self, store: Store, coder: str) -> None:
+        super().__init__()
+        self.store = store
+        """The project's store, read for the list."""
+        self.coder = coder
+        """Whose progress is shown."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title-bar")
+        yield DataTable(id="transcript-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> DataTable[str]:
+        return self.query_one("#transcript-table", DataTable)
+
+    def on_mount(self) -> None:
+        self.table.add_columns("Transcript", "Participant", "Segments", "Words", "Coded", "Progress")
+        self.refresh_rows()
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        table = self.table
+        keep = table.cursor_row
+        table.clear()
+        coded = self.store.coded_segment_counts(self.coder)
+        summaries = self.store.transcript_summaries()
+        total_done = total_segments = 0
+        for t in summaries:
+            done = coded.get(t["id"], 0)
+            total_done += done
+            total_segments += t["segments"]
+            table.add_row(
+                t["name"],
+                t["participant"] or "—",
+                f"{t['segments']:>6}",
+                f"{t['words']:>7,}",
+                f"{done:>6}",
+                progress_bar(done, t["segments"]),
+                key=str(t["id"]),
+            )
+        if summaries:
+            table.move_cursor(row=min(keep, len(summaries) - 1))
+        name = self.store.setting("codebook_name", "") or self.store.path.stem
+        self.query_one("#title-bar", Static).update(f"[b]{name}[/b] · coder [b]{self.coder}[/b]")
+        status = (
+            f"{len(summaries)} transcripts · {total_done}/{total_segments} segments coded by {self.coder}"
+            if summaries
+            else "No transcripts yet: import some with 'qualcode import PROJECT FILE...'"
+        )
+        self.query_one("#status", Static).update(status)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self._open(event.row_key.value)
+
+    def action_open(self) -> None:
+        table = self.table
+        if table.row_count:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            self._open(row_key.value)
+
+    def _open(self, key: str | None) -> None:
+        if key is not None:
+            self.app.open_transcript(int(key))  # type: ignore[attr-defined]

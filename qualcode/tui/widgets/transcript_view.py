@@ -1,0 +1,396 @@
+"""The transcript as segments, drawn line by line so that long transcripts stay quick.
+
+Only the lines on screen are ever rendered (`render_line`); each segment's
+wrapping is worked out once per width and kept, so moving the cursor or
+toggling a code redraws a screenful and nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.color import Color
+from rich.segment import Segment as RichSegment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from qualcode.core.coding_session import CodingSession, Hit
+
+GUTTER = 3
+"""Columns left of the text: a bar marking the cursor or the selection, and a space."""
+
+_WORD = re.compile(r"\S+\s*|\s+")
+
+HEADER = -1
+BLANK = -2
+
+
+def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
+    """Break ``text`` into lines of at most ``width`` cells, as ``(start, end)`` offsets.
+
+    Breaks at spaces; a word longer than a line is cut. Offsets, not strings,
+    so search hits inside a segment can be marked on whichever line they fall.
+    """
+    width = max(width, 8)
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for paragraph in text.split("\n"):
+        start = pos
+        end_of_paragraph = pos + len(paragraph)
+        if cell_len(paragraph) <= width:
+            lines.append((start, end_of_paragraph))
+            pos = end_of_paragraph + 1
+            continue
+        line_start, used = start, 0
+        for m in _WORD.finditer(paragraph):
+            word_start, word = start + m.start(), m.group()
+            cells = len(word) if word.isascii() else cell_len(word)
+            visible = cells - (len(word) - len(word.rstrip()))
+            if used and used + visible > width:
+                lines.append((line_start, word_start))
+                line_start, used = word_start, 0
+            while visible > width:  # a word longer than a whole line
+                lines.append((line_start, line_start + width))
+                line_start += width
+                word_start += width
+                cells -= width
+                visible -= width
+            used += cells
+        lines.append((line_start, end_of_paragraph))
+        pos = end_of_paragraph + 1
+    return lines
+
+
+def chip_style(colour: str) -> Style:
+    """A code's chip: its colour as background, black or white text for contrast."""
+    try:
+        bg = Color.parse(colour or "#6c7a89")
+    except Exception:
+        bg = Color.parse("#6c7a89")
+    r, g, b = bg.get_truecolor()
+    light = (0.299 * r + 0.587 * g + 0.114 * b) > 150
+    return Style(bgcolor=bg, color="black" if light else "white")
+
+
+@dataclass
+class _Layout:
+    """Which segment and which part of it each line of the view shows."""
+
+    rows: list[int]
+    """Session positions of the segments shown, in order (all, or those passing a filter)."""
+    line_row: array
+    line_part: array
+    first_line: array
+    wraps: list[list[tuple[int, int]]]
+
+
+class TranscriptView(ScrollView, can_focus=True):
+    """A coder's transcript: speaker, codes and text of every segment, with a cursor."""
+
+    # Priority bindings run in the order keys arrive, before anything else sees them,
+    # so a quick "j j 3" codes the segment the cursor reached and not an earlier one.
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Next segment", show=False, priority=True, id="transcript.next"),
+        Binding("k,up", "move(-1)", "Previous segment", show=False, priority=True, id="transcript.previous"),
+        Binding("J,shift+down", "extend(1)", "Select down", show=False, priority=True, id="transcript.select_down"),
+        Binding("K,shift+up", "extend(-1)", "Select up", show=False, priority=True, id="transcript.select_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, priority=True, id="transcript.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, priority=True, id="transcript.page_up"),
+        Binding("home", "first", "First segment", show=False, priority=True, id="transcript.first"),
+        Binding("end", "last", "Last segment", show=False, priority=True, id="transcript.last"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "transcript-view--cursor",
+        "transcript-view--selected",
+        "transcript-view--ordinal",
+        "transcript-view--speaker",
+        "transcript-view--hit",
+        "transcript-view--note",
+    }
+
+    DEFAULT_CSS = """
+    TranscriptView {
+        background: $surface;
+        scrollbar-gutter: stable;
+    }
+    TranscriptView > .transcript-view--cursor { background: $primary 25%; color: $primary; }
+    TranscriptView > .transcript-view--selected { background: $accent 20%; color: $accent; }
+    TranscriptView > .transcript-view--ordinal { color: $text-muted; }
+    TranscriptView > .transcript-view--speaker { color: $secondary; text-style: bold; }
+    TranscriptView > .transcript-view--hit { background: $warning 60%; color: $text; }
+    TranscriptView > .transcript-view--note { color: $warning; }
+    """
+
+    @dataclass
+    class CursorMoved(Message):
+        """The cursor is on another segment (a session position)."""
+
+        position: int
+
+    def __init__(self, session: CodingSession, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session = session
+        """The coder's work on this transcript; the view reads it and never writes to it."""
+        self.cursor = 0
+        """Index into the shown rows of the segment under the cursor."""
+        self.anchor: int | None = None
+        """Where a range selection started (an index into the shown rows), or None."""
+        self.hits: list[Hit] = []
+        """Search hits to mark."""
+        self._hits_by_position: dict[int, list[Hit]] = {}
+        self._filter: list[int] | None = None
+        self._layout: _Layout | None = None
+        self._wrap_cache: dict[tuple[int, int], list[tuple[int, int]]] = {}
+
+    # -- what is shown -------------------------------------------------------
+
+    @property
+    def rows(self) -> list[int]:
+        return self._ensure_layout().rows
+
+    @property
+    def position(self) -> int:
+        """The session position of the segment under the cursor."""
+        rows = self.rows
+        return rows[self.cursor] if rows else 0
+
+    def chosen_positions(self) -> list[int]:
+        """The segments a code key applies to: the selected range, or the cursor's segment."""
+        rows = self.rows
+        if not rows:
+            return []
+        if self.anchor is None:
+            return [rows[self.cursor]]
+        lo, hi = sorted((self.anchor, self.cursor))
+        return rows[lo : hi + 1]
+
+    def set_filter(self, positions: list[int] | None) -> None:
+        """Show only these segments (None shows all), keeping the cursor near where it was."""
+        current = self.position if self._layout and self._layout.rows else 0
+        self._filter = positions
+        self.anchor = None
+        self._layout = None
+        rows = self.rows
+        self.cursor = next((i for i, p in enumerate(rows) if p >= current), max(len(rows) - 1, 0))
+        self._after_move()
+
+    def set_hits(self, hits: list[Hit]) -> None:
+        self.hits = hits
+        self._hits_by_position = {}
+        for hit in hits:
+            self._hits_by_position.setdefault(hit.index, []).append(hit)
+        self.refresh()
+
+    def segment_changed(self, positions: list[int] | None = None) -> None:
+        """Codes, memo or star of segments changed: redraw their header lines."""
+        if positions is None or self._layout is None:
+            self.refresh()
+            return
+        layout = self._layout
+        shown = {p: i for i, p in enumerate(layout.rows)} if len(positions) > 8 else None
+        for p in positions:
+            row = shown.get(p) if shown is not None else _index(layout.rows, p)
+            if row is not None:
+                self.refresh_line(layout.first_line[row])
+
+    # -- moving --------------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        self.move_by(delta)
+
+    def action_extend(self, delta: int) -> None:
+        self.move_by(delta, extend=True)
+
+    def action_page(self, direction: int) -> None:
+        self.page(direction)
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(len(self.rows) - 1)
+
+    def move_to(self, row: int, *, extend: bool = False) -> None:
+        rows = self.rows
+        if not rows:
+            return
+        if extend and self.anchor is None:
+            self.anchor = self.cursor
+        elif not extend:
+            self.anchor = None
+        self.cursor = max(0, min(row, len(rows) - 1))
+        self._after_move()
+
+    def move_to_position(self, position: int) -> None:
+        row = _index(self.rows, position)
+        if row is None:
+            self.set_filter(None)
+            row = _index(self.rows, position) or 0
+        self.move_to(row)
+
+    def move_by(self, delta: int, *, extend: bool = False) -> None:
+        self.move_to(self.cursor + delta, extend=extend)
+
+    def page(self, direction: int) -> None:
+        """Move about a screenful of lines up or down."""
+        layout = self._ensure_layout()
+        if not layout.rows:
+            return
+        target_line = layout.first_line[self.cursor] + direction * max(self.size.height - 2, 1)
+        target_line = max(0, min(target_line, len(layout.line_row) - 1))
+        self.move_to(layout.line_row[target_line])
+
+    def _after_move(self) -> None:
+        layout = self._ensure_layout()
+        self.refresh()
+        if not layout.rows:
+            return
+        first = layout.first_line[self.cursor]
+        last = layout.first_line[self.cursor + 1] - 1 if self.cursor + 1 < len(layout.rows) else len(
+            layout.line_row
+        ) - 1
+        # Show the whole segment when it fits, its top when it does not.
+        height = min(last - first + 1, max(self.size.height, 1))
+        self.scroll_to_region(Region(0, first, 1, height), animate=False, immediate=True, force=True)
+        self.post_message(self.CursorMoved(self.position))
+
+    # -- layout --------------------------------------------------------------
+
+    @property
+    def text_width(self) -> int:
+        return max(self.scrollable_content_region.width - GUTTER, 20)
+
+    def _ensure_layout(self) -> _Layout:
+        if self._layout is not None:
+            return self._layout
+        width = self.text_width
+        session = self.session
+        rows = list(range(len(session.segments))) if self._filter is None else list(self._filter)
+        line_row, line_part, first_line = array("i"), array("i"), array("i")
+        wraps: list[list[tuple[int, int]]] = []
+        cache = self._wrap_cache
+        text = session.transcript.text
+        for row, position in enumerate(rows):
+            key = (position, width)
+            wrapped = cache.get(key)
+            if wrapped is None:
+                segment = session.segments[position]
+                wrapped = wrap_offsets(text[segment.start : segment.end], width)
+                cache[key] = wrapped
+            wraps.append(wrapped)
+            first_line.append(len(line_row))
+            count = len(wrapped) + 2
+            line_row.extend([row] * count)
+            line_part.append(HEADER)
+            line_part.extend(range(len(wrapped)))
+            line_part.append(BLANK)
+        self._layout = _Layout(rows, line_row, line_part, first_line, wraps)
+        self.virtual_size = Size(width + GUTTER, len(line_row))
+        return self._layout
+
+    def on_resize(self) -> None:
+        if self._layout is not None and self.virtual_size.width != self.text_width + GUTTER:
+            self._layout = None
+            self._wrap_cache.clear()
+            self._ensure_layout()
+            self._after_move()
+
+    # -- drawing -------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        layout = self._ensure_layout()
+        line = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if line >= len(layout.line_row):
+            return Strip.blank(width, base)
+        row = layout.line_row[line]
+        part = layout.line_part[line]
+        position = layout.rows[row]
+        in_selection = self.anchor is not None and min(self.anchor, self.cursor) <= row <= max(
+            self.anchor, self.cursor
+        )
+        if row == self.cursor:
+            marker = self.get_component_rich_style("transcript-view--cursor")
+            bar = "▌"
+        elif in_selection:
+            marker = self.get_component_rich_style("transcript-view--selected")
+            bar = "▌"
+        else:
+            marker, bar = base, " "
+        segments = [RichSegment(bar, marker), RichSegment(" " * (GUTTER - 1), base)]
+        if part == HEADER:
+            segments += self._header(position, width - GUTTER, base)
+        elif part >= 0:
+            segments += self._text_line(position, layout.wraps[row][part], base)
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _header(self, position: int, width: int, base: Style) -> list[RichSegment]:
+        session = self.session
+        segment = session.segments[position]
+        out = [RichSegment(f"{segment.ordinal:>4} ", self.get_component_rich_style("transcript-view--ordinal") + base)]
+        used = 5
+        if segment.speaker:
+            speaker = segment.speaker
+            out.append(RichSegment(speaker, base + self.get_component_rich_style("transcript-view--speaker")))
+            used += cell_len(speaker)
+        notes = ""
+        if segment.id in session.memos:
+            notes += " ✎ memo"
+        if any((segment.id, c) in session.starred for c in session.codes[position]):
+            notes += " ★"
+        if notes:
+            out.append(RichSegment(notes, base + self.get_component_rich_style("transcript-view--note")))
+            used += cell_len(notes)
+        codes = [c for c in session.codebook.codes if c.id in session.codes[position]]
+        for i, code in enumerate(codes):
+            chip = f" {code.name} "
+            if used + 1 + cell_len(chip) > width:
+                rest = f" +{len(codes) - i}"
+                out.append(RichSegment(rest, base))
+                break
+            out.append(RichSegment(" ", base))
+            out.append(RichSegment(chip, chip_style(code.colour)))
+            used += 1 + cell_len(chip)
+        return out
+
+    def _text_line(self, position: int, span: tuple[int, int], base: Style) -> list[RichSegment]:
+        text = self.session.text(position)
+        start, end = span
+        hits = self._hits_by_position.get(position)
+        if not hits:
+            return [RichSegment(text[start:end], base)]
+        hit_style = base + self.get_component_rich_style("transcript-view--hit")
+        out: list[RichSegment] = []
+        pos = start
+        for hit in hits:
+            a, b = max(hit.start, start), min(hit.end, end)
+            if a >= b:
+                continue
+            if a > pos:
+                out.append(RichSegment(text[pos:a], base))
+            out.append(RichSegment(text[a:b], hit_style))
+            pos = b
+        if pos < end:
+            out.append(RichSegment(text[pos:end], base))
+        return out
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.refresh()
+
+
+def _index(rows: list[int], position: int) -> int | None:
+    """Where ``position`` is in the sorted ``rows``, by bisection."""
+    from bisect import bisect_left
+
+    i = bisect_left(rows, position)
+    return i if i < len(rows) and rows[i] == position else None
