@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -47,6 +48,13 @@ def bindings_of(screen: Screen[object]) -> list[tuple[str, str]]:
     return [tuple(v.split("\t", 1)) for v in seen.values()]  # type: ignore[misc]
 
 
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True, min_width=12)
+    grid.add_column()
+    return grid
+
+
 class HelpScreen(ModalScreen[None]):
     """Keys of the screen below, and the code shortcut keys when a codebook is at hand."""
 
@@ -60,26 +68,27 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help-dialog"):
-            yield Static(self._text(), id="help-text")
+            yield Static(self.help_text(), id="help-text")
 
-    def _text(self) -> Table:
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold", no_wrap=True)
-        grid.add_column()
-        grid.add_row(Text("Keys", style="bold underline"), "")
-        for keys, description in self.keys:
-            grid.add_row(keys, description)
-        grid.add_row("Ctrl+P", "Command palette: every action and code by name")
+    def help_text(self) -> Group:
+        """The keys and code shortcuts, as one renderable."""
+        keys = _grid()
+        for key, description in self.keys:
+            keys.add_row(key, description)
+        keys.add_row("Ctrl+P", "Command palette: every action and every code by name")
+        parts: list[RenderableType] = [Text("Keys", style="bold underline"), keys]
         if self.book is not None and len(self.book):
-            grid.add_row("", "")
-            grid.add_row(Text("Code shortcut keys (toggle on the segment or selection)", style="bold underline"), "")
+            codes = _grid()
             for code, depth in self.book.walk():
                 if code.key:
-                    grid.add_row(code.key, "  " * depth + code.name)
-        grid.add_row("", "")
-        grid.add_row("", Text("Every change is saved to the project file the moment it is made.", style="dim"))
-        grid.add_row("", Text("Esc, q or F1 closes this help.", style="dim"))
-        return grid
+                    codes.add_row(code.key, "  " * depth + code.name)
+            parts += [
+                Text("\nCode shortcut keys (toggle the code on the segment or the selection)", style="bold underline"),
+                codes,
+            ]
+        parts.append(Text("\nEvery change is saved to the project file the moment it is made.", style="dim"))
+        parts.append(Text("Esc, q or F1 closes this help.", style="dim"))
+        return Group(*parts)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,128 @@
+"""The coding session under the workbench: toggles, ranges, memos, stars, undo and redo on a real file."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from qualcode.core.coding_session import CodingSession
+from qualcode.core.errors import BadInput
+from qualcode.core.store import Store
+
+
+def _names(path, coder: str) -> set[tuple[int, str]]:
+    """(ordinal, code name) pairs the file holds, read through a separate connection."""
+    with sqlite3.connect(path) as db:
+        return set(
+            db.execute(
+                "SELECT s.ordinal, d.name FROM codings c JOIN coders k ON k.id = c.coder_id "
+                "JOIN segments s ON s.id = c.segment_id JOIN codes d ON d.id = c.code_id WHERE k.name = ?",
+                (coder,),
+            ).fetchall()
+        )
+
+
+@pytest.fixture
+def session(project):
+    store = project.store
+    transcript = store.transcripts()[0]
+    return CodingSession(store, "alice", transcript.id)
+
+
+def _code(session, name):
+    return session.codebook.find(name).id
+
+
+def test_toggle_writes_at_once_and_toggles_back(session, project):
+    workload = _code(session, "Workload")
+    edit = session.toggle([1], workload)
+    assert edit.added and _names(project.path, "alice") == {(2, "Workload")}
+    session.toggle([1], workload)
+    assert _names(project.path, "alice") == set()
+
+
+def test_range_toggle_adds_where_missing_and_removes_only_when_all_have_it(session, project):
+    workload = _code(session, "Workload")
+    session.toggle([1], workload)
+    edit = session.toggle([0, 1, 2], workload)
+    assert edit.added and len(edit.segment_ids) == 2
+    assert _names(project.path, "alice") == {(1, "Workload"), (2, "Workload"), (3, "Workload")}
+    session.undo()
+    assert _names(project.path, "alice") == {(2, "Workload")}
+    session.redo()
+    session.toggle([0, 1, 2], workload)
+    assert _names(project.path, "alice") == set()
+
+
+def test_undo_and_redo_cover_codes_memos_and_stars(session, project):
+    barriers = _code(session, "Barriers")
+    session.toggle([3], barriers)
+    session.set_memo(3, "  no time for it  ")
+    session.toggle_star(3)
+    segment_id = session.segments[3].id
+    assert project.store.segment_memo(segment_id, "alice") == "no time for it"
+    assert project.store.starred_codings("alice", session.transcript.id) == {(segment_id, barriers)}
+    session.undo()
+    assert project.store.starred_codings("alice", session.transcript.id) == set()
+    session.undo()
+    assert project.store.segment_memo(segment_id, "alice") == ""
+    session.undo()
+    assert _names(project.path, "alice") == set()
+    assert session.undo() is None
+    session.redo()
+    session.redo()
+    assert _names(project.path, "alice") == {(4, "Barriers")}
+    assert project.store.segment_memo(segment_id, "alice") == "no time for it"
+    session.toggle([0], barriers)
+    assert session.redo() is None, "a new change clears what could be redone"
+
+
+def test_coders_are_blind_to_each_other(project):
+    store = project.store
+    tid = store.transcripts()[0].id
+    alice = CodingSession(store, "alice", tid)
+    alice.toggle([0], _code(alice, "Feedback"))
+    bob = CodingSession(store, "bob", tid)
+    assert all(not codes for codes in bob.codes)
+    assert bob.next_uncoded(len(bob.segments) - 1) == 0
+
+
+def test_search_next_uncoded_and_filter(session):
+    hits = session.search("one  more\nmeeting")
+    assert [(h.index, session.text(h.index)[h.start : h.end]) for h in hits] == [(3, "one more meeting")]
+    assert session.search("WORKLOAD")[0].index == 2
+    assert session.search("   ") == []
+    workload = _code(session, "Workload")
+    time_pressure = _code(session, "Time pressure")
+    session.toggle([3], time_pressure)
+    session.toggle([5], workload)
+    assert session.with_code(workload) == [3, 5], "a code's filter includes the codes under it"
+    assert session.next_uncoded(2) == 4
+    assert session.next_uncoded(5) == 0, "the search wraps round to the start"
+
+
+def test_refusals(session, project):
+    with pytest.raises(BadInput, match="no such code"):
+        session.toggle([0], "not-a-code")
+    with pytest.raises(BadInput, match="code the segment"):
+        session.toggle_star(0)
+    with pytest.raises(BadInput, match="no such transcript"):
+        CodingSession(project.store, "alice", "missing")
+    assert _names(project.path, "alice") == set()
+
+
+def test_two_writers_on_one_file(project):
+    """Two workbenches (two connections) code the same file in turns without locking each other out."""
+    tid = project.store.transcripts()[0].id
+    other = Store(project.path)
+    try:
+        a = CodingSession(project.store, "alice", tid)
+        b = CodingSession(other, "bob", tid)
+        for i in range(5):
+            a.toggle([i], _code(a, "Workload"))
+            b.toggle([i], _code(b, "Barriers"))
+        assert len(_names(project.path, "alice")) == 5
+        assert len(_names(project.path, "bob")) == 5
+    finally:
+        other.close()

@@ -1,0 +1,241 @@
+"""The workbench driven by key presses, checked against what the project file holds afterwards."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+from rich.console import Console
+
+from qualcode.tui.app import make_app
+from qualcode.tui.screens.codebook_editor import CodebookEditor
+from qualcode.tui.screens.coding import CodingScreen
+from qualcode.tui.screens.help import HelpScreen
+from qualcode.tui.screens.transcripts import TranscriptsScreen
+from tests.conftest import REPO
+from tests.tui.conftest import codings, memos
+
+SIZE = (140, 40)
+
+
+async def _open_first(pilot) -> CodingScreen:
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, CodingScreen)
+    return screen
+
+
+async def test_transcript_list_shows_progress(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, TranscriptsScreen)
+        assert screen.table.row_count == 7
+        await _open_first(pilot)
+        await pilot.press("2", "j", "2", "q")
+        await pilot.pause()
+        assert isinstance(app.screen, TranscriptsScreen)
+        row = app.screen.table.get_row_at(0)
+        assert row[0] == "P1_interview" and row[1] == "P1" and row[4].strip() == "2"
+        assert row[5].endswith("5%")
+
+
+async def test_code_keys_follow_the_cursor_in_typing_order(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first(pilot)
+        await pilot.press("j", "j", "3", "w", "down", "t", "k", "l")
+        await pilot.pause()
+        assert "Lack of resources applied" in str(app.screen.query_one("#status").render())
+    assert codings(demo, "alice") == {
+        ("P1_interview", 3, "Feedback"),
+        ("P1_interview", 3, "Workload"),
+        ("P1_interview", 4, "Time pressure"),
+        ("P1_interview", 3, "Lack of resources"),
+    }
+
+
+async def test_range_selection_undo_and_redo(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first(pilot)
+        await pilot.press("J", "shift+down", "o")
+        await pilot.pause()
+        assert codings(demo, "alice") == {("P1_interview", n, "Common understanding") for n in (1, 2, 3)}
+        await pilot.press("u")
+        await pilot.pause()
+        assert codings(demo, "alice") == set()
+        await pilot.press("U")
+        await pilot.pause()
+        assert len(codings(demo, "alice")) == 3
+        await pilot.press("K", "K", "o")  # everything chosen has it: the code comes off all three
+        await pilot.pause()
+        assert codings(demo, "alice") == set()
+
+
+async def test_memo_star_and_next_uncoded(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_first(pilot)
+        await pilot.press("1", "space")
+        await pilot.pause()
+        assert screen.view.position == 1, "space jumps to the next segment without codes"
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"Long service, knows the pupils")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("asterisk")  # nothing coded here yet: refused with a notice
+        await pilot.press("w", "asterisk")
+        await pilot.pause()
+    assert memos(demo, "alice") == {2: "Long service, knows the pupils"}
+    with sqlite3.connect(demo) as db:
+        starred = db.execute("SELECT COUNT(*) FROM codings WHERE starred = 1").fetchone()[0]
+    assert starred == 1
+
+
+async def test_search_jumps_between_hits(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_first(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"emil", "enter")
+        await pilot.pause()
+        hits = screen.session.search("emil")
+        assert len(hits) >= 2
+        assert screen.view.position == hits[0].index
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen.view.position == hits[1].index
+        await pilot.press("N")
+        await pilot.pause()
+        assert screen.view.position == hits[0].index
+        assert "hit 1 of" in str(screen.query_one("#status").render())
+
+
+async def test_filter_to_a_code_and_pick_code_by_name(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_first(pilot)
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        await pilot.press(*"refer", "enter")  # the fuzzy finder picks Referral route
+        await pilot.press("j", "j", "j", "r")
+        await pilot.pause()
+        assert codings(demo, "alice") == {("P1_interview", 2, "Referral route"), ("P1_interview", 5, "Referral route")}
+        await pilot.press("F")
+        await pilot.pause()
+        await pilot.press(*"entrance", "enter")  # the theme above Referral route
+        await pilot.pause()
+        assert [screen.session.segments[p].ordinal for p in screen.view.rows] == [2, 5]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(screen.view.rows) == len(screen.session.segments)
+
+
+async def test_other_coders_work_is_invisible(demo):
+    app = make_app(demo, "bob")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first(pilot)
+        await pilot.press("w")
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_first(pilot)
+        assert all(not codes for codes in screen.session.codes)
+        assert "Workload" not in "".join(str(screen.view.render_line(y).text) for y in range(5))
+        await pilot.press("w")
+    assert codings(demo, "bob") == {("P1_interview", 1, "Workload")}
+    assert codings(demo, "alice") == {("P1_interview", 1, "Workload")}
+
+
+async def test_codebook_editor_adds_renames_and_deletes(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_first(pilot)
+        await pilot.press("E")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, CodebookEditor)
+        await pilot.press("A")
+        await pilot.pause()
+        await pilot.press(*"Pandemic", "enter")
+        await pilot.pause()
+        assert editor.book.find("Pandemic") is not None
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"Remote teaching", "enter")
+        await pilot.pause()
+        code = editor.book.find("Remote teaching")
+        assert editor.book.path(code.id) == "Pandemic/Remote teaching"
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*["backspace"] * 20, *"Home schooling", "enter")
+        await pilot.pause()
+        assert editor.book.get(code.id).name == "Home schooling"
+        await pilot.press("D", "y")
+        await pilot.pause()
+        assert editor.book.get(code.id) is None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.session.codebook.find("Pandemic") is not None
+    with sqlite3.connect(demo) as db:
+        actions = [r[0] for r in db.execute("SELECT action FROM audit_log WHERE actor = 'alice' ORDER BY id")]
+    assert actions == ["code.add", "code.add", "code.edit", "code.delete"]
+
+
+async def test_help_theme_and_palette(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(app.screen.help_text())
+        text = console.export_text()
+        assert "Next uncoded" in text and "Step-ladder" in text
+        await pilot.press("escape", "ctrl+t")
+        await pilot.pause()
+        assert app.theme == "textual-light"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Toggle code: Step-ladder")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+    assert codings(demo, "alice") == {("P1_interview", 1, "Step-ladder")}
+
+
+def test_a_killed_workbench_loses_nothing_already_saved(demo, tmp_path):
+    """Kill the process between two key presses: every change shown as saved is in the file."""
+    script = tmp_path / "crash.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import asyncio, os, sys
+            sys.path.insert(0, {str(REPO)!r})
+            from qualcode.tui.app import make_app
+
+            async def main():
+                app = make_app({str(demo)!r}, "alice")
+                async with app.run_test(size=(120, 40)) as pilot:
+                    await pilot.press("enter", "w", "j", "t", "j", "m")
+                    await pilot.pause()
+                    await pilot.press(*"half a thought", "ctrl+s")
+                    await pilot.pause()
+                    os._exit(9)
+
+            asyncio.run(main())
+            """
+        )
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 9, result.stderr
+    assert codings(demo, "alice") == {("P1_interview", 1, "Workload"), ("P1_interview", 2, "Time pressure")}
+    assert memos(demo, "alice") == {3: "half a thought"}
