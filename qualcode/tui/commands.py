@@ -7,8 +7,6 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from qualcode.tui.screens.help import bindings_of
-
 
 class WorkbenchCommands(Provider):
     """Offer the bindings of the current screen (with their keys) and, when coding, each code."""

@@ -21,6 +21,7 @@ from qualcode.core.model import Code
 from qualcode.core.store import Store
 from qualcode.tui.screens.dialogs import CodeFinder, CodeForm, Confirm, TextPrompt
 from qualcode.tui.widgets.codebook_panel import definition_text, fill_tree
+from qualcode.tui.widgets.status_line import StatusLine
 
 
 class CodebookEditor(Screen[bool]):
@@ -48,7 +49,7 @@ class CodebookEditor(Screen[bool]):
         self.book: Codebook = codebook_from_codes(store.codes())
 
     def compose(self) -> ComposeResult:
-        yield Static("[b]Codebook editor[/b] · changes are saved and logged as you make them", id="title-bar")
+        yield StatusLine(id="title-bar")
         with Horizontal(id="editor-body"):
             tree: Tree[str] = Tree("Codebook", id="editor-tree")
             tree.show_root = False
@@ -56,7 +57,7 @@ class CodebookEditor(Screen[bool]):
             yield tree
             with VerticalScroll(id="editor-details"):
                 yield Static(id="editor-definition")
-        yield Static(id="status")
+        yield StatusLine(id="status")
         yield Footer()
 
     @property
@@ -64,6 +65,9 @@ class CodebookEditor(Screen[bool]):
         return self.query_one("#editor-tree", Tree)
 
     def on_mount(self) -> None:
+        self.query_one("#title-bar", StatusLine).update(
+            "[b]Codebook editor[/b] · every change is saved and logged as you make it"
+        )
         self._reload()
         self.tree.focus()
 
@@ -82,7 +86,7 @@ class CodebookEditor(Screen[bool]):
         self.tree.cursor_line = line
         self._show(self.selected_id)
         total = sum(usage.values())
-        self.query_one("#status", Static).update(f"{len(self.book)} codes · {total} codings in the project")
+        self.query_one("#status", StatusLine).update(f"{len(self.book)} codes · {total} codings in the project")
 
     @property
     def selected_id(self) -> str | None:
@@ -199,7 +203,9 @@ class CodebookEditor(Screen[bool]):
             return
         below = len(self.book.children(code.id))
         if below:
-            self.notify(f"{code.name} has {below} codes under it; move, merge or delete those first", severity="warning")
+            self.notify(
+                f"{code.name} has {below} codes under it; move, merge or delete those first", severity="warning"
+            )
             return
         used = self.store.code_usage().get(code.id, 0)
         question = f"Delete {code.name}?"

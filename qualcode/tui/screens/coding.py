@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.keys import _character_to_key
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from qualcode.core.coding_session import CodingSession, Edit, Hit
 from qualcode.core.errors import QualcodeError
 from qualcode.tui.screens.dialogs import CodeFinder, MemoEditor, TextPrompt
 from qualcode.tui.widgets.codebook_panel import CodebookPanel
+from qualcode.tui.widgets.status_line import StatusLine
 from qualcode.tui.widgets.transcript_view import TranscriptView
 
 
@@ -49,11 +51,11 @@ class CodingScreen(Screen[None]):
         self.last_message = "every change is saved as you make it"
 
     def compose(self) -> ComposeResult:
-        yield Static(id="title-bar")
+        yield StatusLine(id="title-bar")
         with Horizontal(id="coding-body"):
             yield TranscriptView(self.session, id="transcript")
             yield CodebookPanel(self.session.codebook, id="codebook")
-        yield Static(id="status")
+        yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -254,13 +256,13 @@ class CodingScreen(Screen[None]):
 
     def _update_title(self) -> None:
         t = self.session.transcript
-        who = f" · {t.participant}" if t.participant else ""
+        who = f" · {escape(t.participant)}" if t.participant else ""
         shown = ""
         if self.filter_code:
             code = self.session.codebook.get(self.filter_code)
-            shown = f" · only segments with {code.name if code else '?'}"
-        self.query_one("#title-bar", Static).update(
-            f"[b]{t.name}[/b]{who} · coder [b]{self.session.coder}[/b]{shown}"
+            shown = f" · only segments with {escape(code.name) if code else '?'}"
+        self.query_one("#title-bar", StatusLine).update(
+            f"[b]{escape(t.name)}[/b]{who} · coder [b]{escape(self.session.coder)}[/b]{shown}"
         )
 
     def _update_status(self) -> None:
@@ -272,6 +274,6 @@ class CodingScreen(Screen[None]):
         if chosen > 1:
             where += f" · {chosen} selected"
         coded = session.coded_count()
-        self.query_one("#status", Static).update(
-            f"{where} · coded {coded}/{len(session.segments)} · {self.last_message}"
+        self.query_one("#status", StatusLine).update(
+            escape(f"{where} · coded {coded}/{len(session.segments)} · {self.last_message}")
         )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer
 
 from qualcode.core.store import Store
+from qualcode.tui.widgets.status_line import StatusLine
 
 
 def progress_bar(done: int, total: int, width: int = 12) -> str:
@@ -33,9 +35,9 @@ class TranscriptsScreen(Screen[None]):
         """Whose progress is shown."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="title-bar")
+        yield StatusLine(id="title-bar")
         yield DataTable(id="transcript-table", cursor_type="row", zebra_stripes=True)
-        yield Static(id="status")
+        yield StatusLine(id="status")
         yield Footer()
 
     @property
@@ -73,13 +75,15 @@ class TranscriptsScreen(Screen[None]):
         if summaries:
             table.move_cursor(row=min(keep, len(summaries) - 1))
         name = self.store.setting("codebook_name", "") or self.store.path.stem
-        self.query_one("#title-bar", Static).update(f"[b]{name}[/b] · coder [b]{self.coder}[/b]")
+        self.query_one("#title-bar", StatusLine).update(
+            f"[b]{escape(str(name))}[/b] · coder [b]{escape(self.coder)}[/b]"
+        )
         status = (
             f"{len(summaries)} transcripts · {total_done}/{total_segments} segments coded by {self.coder}"
             if summaries
             else "No transcripts yet: import some with 'qualcode import PROJECT FILE...'"
         )
-        self.query_one("#status", Static).update(status)
+        self.query_one("#status", StatusLine).update(escape(status))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

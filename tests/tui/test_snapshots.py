@@ -1,0 +1,25 @@
+"""Snapshots of the workbench's main screens: the transcript list, the coding view, the editor, the help."""
+
+from __future__ import annotations
+
+from qualcode.tui.app import make_app
+
+SIZE = (120, 36)
+
+
+def test_transcript_list(demo, snap_compare):
+    assert snap_compare(make_app(demo, "alice"), terminal_size=SIZE)
+
+
+def test_coding_view(demo, snap_compare):
+    # Code a few segments, select a range, and search, so chips, the selection and hits all show.
+    keys = ["enter", "1", "j", "w", "t", "j", "o", "J", "slash", *"emil", "enter", "_"]
+    assert snap_compare(make_app(demo, "alice"), press=keys, terminal_size=SIZE)
+
+
+def test_codebook_editor(demo, snap_compare):
+    assert snap_compare(make_app(demo, "alice"), press=["E", "down", "down"], terminal_size=SIZE)
+
+
+def test_help_screen(demo, snap_compare):
+    assert snap_compare(make_app(demo, "alice"), press=["enter", "f1"], terminal_size=SIZE)
