@@ -127,6 +127,8 @@ class CodingScreen(Screen[None]):
     # -- memo, star, undo --------------------------------------------------------
 
     def action_memo(self) -> None:
+        if not self.session.segments:
+            return
         position = self.view.position
         segment = self.session.segments[position]
         current = self.session.memos.get(segment.id, "")
@@ -138,6 +140,8 @@ class CodingScreen(Screen[None]):
         self.app.push_screen(MemoEditor(f"Memo on segment {segment.ordinal}", current), done)
 
     def action_star(self) -> None:
+        if not self.session.segments:
+            return
         position = self.view.position
         try:
             edit = self.session.toggle_star(position)
@@ -172,6 +176,8 @@ class CodingScreen(Screen[None]):
     # -- moving, searching, filtering ------------------------------------------
 
     def action_next_uncoded(self) -> None:
+        if not self.session.segments:
+            return
         found = self.session.next_uncoded(self.view.position)
         if found is None:
             self.notify("every segment is coded")
