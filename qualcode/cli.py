@@ -175,6 +175,52 @@ def cmd_codings(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- two coders: handout, merge, agree ------------------------------------------
+
+
+def cmd_handout(args: argparse.Namespace) -> int:
+    from qualcode.core.merge import handout
+
+    path = handout(args.project, args.coder, args.output)
+    _out(f"handed out {path} to {args.coder.strip()}: transcripts and codebook, no one else's codings")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from qualcode.core.merge import merge
+    from qualcode.core.store import Store
+
+    with Store(args.project) as lead:
+        results = merge(lead, args.files, replace=args.replace)
+    if not results:
+        _out("nothing to merge: the files hold no codings or memos")
+    for result in results:
+        _out(result.describe())
+        for name, (added, removed) in result.per_transcript.items():
+            _out(f"  {name}: +{added} -{removed}")
+    return 0
+
+
+def cmd_agree(args: argparse.Namespace) -> int:
+    from qualcode.core.agreement_report import report
+    from qualcode.core.store import Store
+
+    levels = tuple(dict.fromkeys(level for item in args.by or ["code"] for level in item.split(",") if level))
+    resamples = args.bootstrap if args.bootstrap is not None else 1000
+    with Store(args.project) as store:
+        result = report(
+            store, args.coders[0], args.coders[1], by=levels, bootstrap=resamples, seed=args.seed,
+            threshold=args.threshold,
+        )
+    if args.format == "json":
+        _out(result.to_json())
+    elif args.format == "csv":
+        sys.stdout.write(result.to_csv())
+    else:
+        _out(result.to_table())
+    return 0
+
+
 # -- the workbench ------------------------------------------------------------
 
 
@@ -253,6 +299,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coder", required=True)
     p.add_argument("--replace", action="store_true", help="on import, drop the coder's earlier codings first")
     p.set_defaults(func=cmd_codings)
+
+    p = sub.add_parser("handout", help="a copy of the project for one coder, without anyone else's codings")
+    p.add_argument("project")
+    p.add_argument("--coder", required=True)
+    p.add_argument("-o", "--output", required=True, help="the coder's project file to write, e.g. alice.qc")
+    p.set_defaults(func=cmd_handout)
+
+    p = sub.add_parser("merge", help="bring coders' codings and memos from their files into the lead's project")
+    p.add_argument("project", help="the lead's project file")
+    p.add_argument("files", nargs="+", help="coders' project files (from handout)")
+    p.add_argument("--replace", action="store_true", help="let a newer file replace a coder's earlier codings")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("agree", help="agreement statistics of two coders (or a coder and the consensus)")
+    p.add_argument("project")
+    p.add_argument("--coders", nargs=2, required=True, metavar=("A", "B"))
+    p.add_argument("--by", action="append", help="code, theme, transcript (repeat or comma-separate; default code)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--bootstrap", type=int, help="bootstrap resamples for 95%% intervals (default 1000; 0 for none)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the bootstrap (default 1)")
+    p.add_argument("--threshold", type=float, default=0.6, help="flag codes with Cohen's kappa below this")
+    p.set_defaults(func=cmd_agree)
 
     p = sub.add_parser("code", help="the coding workbench (TUI) for one coder")
     p.add_argument("project")

@@ -502,6 +502,85 @@ class Store:
         segs, codes = zip(*rows, strict=True)
         return list(segs), list(codes)
 
+    def segment_index(self) -> tuple[list[int], list[int]]:
+        """Every segment's id and transcript id, in reading order (transcript, then ordinal)."""
+        rows = self.db.execute("SELECT id, transcript_id FROM segments ORDER BY transcript_id, ordinal").fetchall()
+        if not rows:
+            return [], []
+        ids, transcripts = zip(*rows, strict=True)
+        return list(ids), list(transcripts)
+
+    def coded_segments_by_code(self, coder: str) -> dict[str, str]:
+        """Per code id, the coder's segment ids as one comma-separated string.
+
+        One short string per code instead of a row per coding: a million
+        codings arrive in a few dozen rows and parse straight into arrays.
+        """
+        return dict(
+            self.db.execute(
+                "SELECT code_id, group_concat(segment_id) FROM codings "
+                "WHERE coder_id = (SELECT id FROM coders WHERE name = ?) GROUP BY code_id",
+                (coder,),
+            ).fetchall()
+        )
+
+    def coding_count(self, coder: str) -> int:
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM codings WHERE coder_id = (SELECT id FROM coders WHERE name = ?)", (coder,)
+            ).fetchone()[0]
+        )
+
+    def segment_keys(self) -> list[tuple[str, int, int, int, int]]:
+        """Every segment as (transcript SHA-256, ordinal, id, start, end): how segments are matched across files."""
+        return self.db.execute(
+            "SELECT t.sha256, s.ordinal, s.id, s.start_offset, s.end_offset FROM segments s "
+            "JOIN transcripts t ON t.id = s.transcript_id"
+        ).fetchall()
+
+    def coding_rows(self, coder: str) -> list[tuple[int, str, str, str, int]]:
+        """A coder's codings in full: (segment id, code id, created at, origin, starred)."""
+        return self.db.execute(
+            "SELECT c.segment_id, c.code_id, c.created_at, c.origin, c.starred FROM codings c "
+            "WHERE c.coder_id = (SELECT id FROM coders WHERE name = ?)",
+            (coder,),
+        ).fetchall()
+
+    def put_coding_rows(self, coder: str, rows: Iterable[tuple[int, str, str, str, int]]) -> None:
+        """Write full coding rows (as `coding_rows` gives them) for a coder, keeping their times and origins."""
+        with self.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            self.db.executemany(
+                "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin, starred) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (segment_id, code_id, coder_id) DO NOTHING",
+                ((s, c, coder_id, at, origin, starred) for s, c, at, origin, starred in rows),
+            )
+
+    def clear_segment_memos(self, coder: str) -> int:
+        with self.transaction():
+            return self.db.execute(
+                "DELETE FROM memos WHERE segment_id IS NOT NULL AND coder_id = (SELECT id FROM coders WHERE name = ?)",
+                (coder,),
+            ).rowcount
+
+    def keep_only_coder(self, coder: str) -> None:
+        """Remove every other coder's work (codings, memos, spans, decisions): what a hand-out holds."""
+        with self.transaction():
+            others = "SELECT id FROM coders WHERE name <> ?"
+            self.db.execute(f"DELETE FROM codings WHERE coder_id IN ({others})", (coder,))
+            self.db.execute(f"DELETE FROM memos WHERE coder_id IN ({others})", (coder,))
+            self.db.execute(f"DELETE FROM selections WHERE coder_id IN ({others})", (coder,))
+            self.db.execute("DELETE FROM decisions")
+            self.db.execute("DELETE FROM coders WHERE name <> ?", (coder,))
+
+    def copy_to(self, target: str | Path) -> None:
+        """Write a consistent copy of the whole project file (SQLite's online backup)."""
+        copy = sqlite3.connect(target)
+        try:
+            self.db.backup(copy)
+        finally:
+            copy.close()
+
     def coded_segment_counts(self, coder: str) -> dict[int, int]:
         """Per transcript id, how many of its segments this coder has coded."""
         return dict(

@@ -1,0 +1,327 @@
+"""The agreement report of two coders on a project: per code, per theme, per transcript, pooled.
+
+Reads each coder's codings column-wise into boolean (segments × codes)
+matrices and hands them to the array functions of `qualcode.core.agreement`.
+Either coder may be the consensus, to compare a coder with the lead's
+resolved codings (training a new coder against a gold standard).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from qualcode.core import agreement
+from qualcode.core.codebook import Codebook, codebook_from_codes
+from qualcode.core.errors import BadInput
+from qualcode.core.store import Store
+
+LEVELS = ("code", "theme", "transcript")
+
+
+@dataclass
+class Row:
+    """One line of the report: a 2×2 table and its statistics."""
+
+    label: str
+    counts: tuple[int, int, int, int]
+    values: dict[str, float]
+    ci: dict[str, tuple[float, float]] = field(default_factory=dict)
+    reason: str | None = None
+    display: str = ""
+    """How the table shows the item: a code's name indented by its depth; the label when empty."""
+
+    def as_dict(self, threshold: float, key: str) -> dict[str, Any]:
+        out: dict[str, Any] = {key: self.label}
+        out.update(zip(agreement.COUNTS, self.counts, strict=True))
+        out.update({name: _number(self.values[name]) for name in agreement.STATISTICS})
+        if self.reason:
+            out["undefined"] = self.reason
+        if self.ci:
+            out["ci"] = {name: [_number(lo), _number(hi)] for name, (lo, hi) in self.ci.items()}
+        out["below_threshold"] = self.below(threshold)
+        return out
+
+    def below(self, threshold: float) -> bool:
+        kappa = self.values["cohen_kappa"]
+        return not math.isnan(kappa) and kappa < threshold
+
+
+@dataclass
+class Report:
+    """Agreement of two coders, ready to print as a table, CSV or JSON."""
+
+    coders: tuple[str, str]
+    segments: int
+    threshold: float
+    resamples: int
+    codes: list[Row]
+    pooled: Row
+    themes: list[Row] | None = None
+    transcripts: list[Row] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "coders": list(self.coders),
+            "segments": self.segments,
+            "threshold": self.threshold,
+            "bootstrap_resamples": self.resamples,
+            "codes": [r.as_dict(self.threshold, "code") for r in self.codes],
+        }
+        if self.themes is not None:
+            out["themes"] = [r.as_dict(self.threshold, "theme") for r in self.themes]
+        if self.transcripts is not None:
+            out["transcripts"] = [r.as_dict(self.threshold, "transcript") for r in self.transcripts]
+        out["pooled"] = self.pooled.as_dict(self.threshold, "code")
+        del out["pooled"]["code"]
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def sections(self) -> list[tuple[str, list[Row]]]:
+        """(level, rows) for each level reported, the pooled row last."""
+        parts: list[tuple[str, list[Row]]] = [("code", self.codes)]
+        if self.themes is not None:
+            parts.append(("theme", self.themes))
+        if self.transcripts is not None:
+            parts.append(("transcript", self.transcripts))
+        parts.append(("pooled", [self.pooled]))
+        return parts
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        header = ["level", "item", *agreement.COUNTS, *agreement.STATISTICS]
+        if self.resamples:
+            header += [f"{s}_ci_{end}" for s in agreement.STATISTICS for end in ("low", "high")]
+        writer.writerow([*header, "below_threshold", "undefined"])
+        for level, rows in self.sections():
+            for row in rows:
+                values = [_csv_number(row.values[s]) for s in agreement.STATISTICS]
+                cis = []
+                if self.resamples:
+                    for s in agreement.STATISTICS:
+                        lo, hi = row.ci.get(s, (math.nan, math.nan))
+                        cis += [_csv_number(lo), _csv_number(hi)]
+                writer.writerow(
+                    [level, row.label, *row.counts, *values, *cis, row.below(self.threshold), row.reason or ""]
+                )
+        return buffer.getvalue()
+
+    def to_table(self) -> str:
+        """Aligned plain text: counts, the five statistics, κ's interval, flags and footnotes."""
+        lines = [
+            f"Agreement of {self.coders[0]} (A) and {self.coders[1]} (B) on {self.segments} segments"
+            + (f"; 95% bootstrap intervals from {self.resamples} resamples" if self.resamples else "")
+        ]
+        reasons: dict[str, str] = {}
+        for level, rows in self.sections():
+            title = {"code": "Code", "theme": "Theme", "transcript": "Transcript", "pooled": "Pooled"}[level]
+            header = [title, "both", "A only", "B only", "neither", "% agree", "kappa", "alpha", "AC1", "BP"]
+            if self.resamples:
+                header.insert(7, "kappa 95% CI")
+            body = []
+            for row in rows:
+                mark = ""
+                if row.reason:
+                    mark = reasons.setdefault(row.reason, "abcdefghijklmnopqrstuvwxyz"[len(reasons) % 26])
+                cells = [
+                    ("* " if row.below(self.threshold) else "  ") + (row.display or row.label),
+                    *(str(c) for c in row.counts),
+                    _fmt(row.values["percent_agreement"] * 100, digits=1),
+                    _fmt(row.values["cohen_kappa"], mark),
+                ]
+                if self.resamples:
+                    lo, hi = row.ci.get("cohen_kappa", (math.nan, math.nan))
+                    cells.append("—" if math.isnan(lo) else f"[{lo:.2f}, {hi:.2f}]")
+                cells += [
+                    _fmt(row.values["krippendorff_alpha"], mark),
+                    _fmt(row.values["gwet_ac1"]),
+                    _fmt(row.values["brennan_prediger"]),
+                ]
+                body.append(cells)
+            lines.append("")
+            lines.extend(_align([header, *body]))
+        lines.append("")
+        lines.append(f"* Cohen's kappa below {self.threshold:g}.")
+        for reason, mark in reasons.items():
+            lines.append(f"{mark} undefined: {reason}.")
+        return "\n".join(lines)
+
+
+def report(
+    store: Store,
+    coder_a: str,
+    coder_b: str,
+    *,
+    by: tuple[str, ...] = ("code",),
+    bootstrap: int = 0,
+    seed: int = 1,
+    threshold: float = 0.6,
+) -> Report:
+    """Compare two coders on every segment of the project."""
+    unknown_levels = [b for b in by if b not in LEVELS]
+    if unknown_levels:
+        raise BadInput(f"unknown level '{unknown_levels[0]}'; choose from {', '.join(LEVELS)}", where="--by")
+    if coder_a == coder_b:
+        raise BadInput("compare two different coders", where=coder_a)
+    known = store.coders()
+    for coder in (coder_a, coder_b):
+        if coder not in known:
+            listed = ", ".join(known) if known else "none yet"
+            raise BadInput(f"no such coder in this project (coders: {listed})", where=coder)
+        if store.coding_count(coder) == 0:
+            raise BadInput("has no codings in this project yet", where=coder)
+    if bootstrap < 0:
+        raise BadInput("the number of bootstrap resamples cannot be negative", where="--bootstrap")
+
+    book = codebook_from_codes(store.codes())
+    segment_ids, transcript_of = store.segment_index()
+    if not segment_ids:
+        raise BadInput("the project has no segments; import transcripts first", where=str(store.path))
+    position = np.full(max(segment_ids) + 1, -1, dtype=np.int64)
+    position[np.asarray(segment_ids)] = np.arange(len(segment_ids))
+
+    used_a = store.coded_segments_by_code(coder_a)
+    used_b = store.coded_segments_by_code(coder_b)
+    codes = _compared_codes(book, set(used_a) | set(used_b))
+    a = _matrix(used_a, codes, position, len(segment_ids))
+    b = _matrix(used_b, codes, position, len(segment_ids))
+
+    code_rows = _rows([book.path(c) for c in codes], agreement.tables(a, b), _displays(book, codes))
+    cells = agreement.cells_of(a, b) if bootstrap else None
+    if cells is not None:
+        _add_intervals(code_rows, cells, np.ones(a.shape, dtype=np.float32), bootstrap, seed)
+
+    pooled_counts = agreement.tables(a, b).sum(axis=0)
+    pooled = _rows(["all codes"], pooled_counts[None, :])[0]
+    if cells is not None:
+        _add_intervals(
+            [pooled], cells.sum(axis=1)[:, None, :], np.full((a.shape[0], 1), len(codes), np.float32), bootstrap, seed
+        )
+
+    theme_rows = None
+    if "theme" in by:
+        themes = [c.id for c, _depth in book.walk() if book.children(c.id)]
+        column = {code_id: j for j, code_id in enumerate(codes)}
+        ta = np.zeros((a.shape[0], len(themes)), dtype=bool)
+        tb = np.zeros_like(ta)
+        for t, theme in enumerate(themes):
+            members = [column[c] for c in (theme, *(d.id for d in book.descendants(theme))) if c in column]
+            if members:
+                ta[:, t] = a[:, members].any(axis=1)
+                tb[:, t] = b[:, members].any(axis=1)
+        theme_rows = _rows([book.path(t) for t in themes], agreement.tables(ta, tb), _displays(book, themes))
+        if bootstrap:
+            _add_intervals(theme_rows, agreement.cells_of(ta, tb), np.ones(ta.shape, np.float32), bootstrap, seed)
+
+    transcript_rows = None
+    if "transcript" in by:
+        transcript_rows = _transcript_rows(store, a, b, np.asarray(transcript_of), len(codes), bootstrap, seed)
+
+    return Report(
+        coders=(coder_a, coder_b),
+        segments=len(segment_ids),
+        threshold=threshold,
+        resamples=bootstrap,
+        codes=code_rows,
+        pooled=pooled,
+        themes=theme_rows,
+        transcripts=transcript_rows,
+    )
+
+
+def _compared_codes(book: Codebook, used: set[str]) -> list[str]:
+    """The codes compared: every code without children, and any other code a coder applied itself."""
+    return [c.id for c, _depth in book.walk() if not book.children(c.id) or c.id in used]
+
+
+def _matrix(used: dict[str, str], codes: list[str], position: np.ndarray, segments: int) -> np.ndarray:
+    matrix = np.zeros((segments, len(codes)), dtype=bool)
+    for j, code_id in enumerate(codes):
+        joined = used.get(code_id)
+        if joined:
+            ids = np.array(joined.split(","), dtype=np.int64)
+            matrix[position[ids], j] = True
+    return matrix
+
+
+def _displays(book: Codebook, code_ids: list[str]) -> list[str]:
+    names = []
+    for code_id in code_ids:
+        code = book.get(code_id)
+        names.append("  " * book.depth(code_id) + (code.name if code else code_id))
+    return names
+
+
+def _rows(labels: list[str], counts: np.ndarray, displays: list[str] | None = None) -> list[Row]:
+    stats = agreement.statistics(counts)
+    rows = []
+    for i, label in enumerate(labels):
+        table = tuple(int(x) for x in counts[i])
+        rows.append(
+            Row(
+                label,
+                table,  # type: ignore[arg-type]
+                {name: float(stats[name][i]) for name in agreement.STATISTICS},
+                reason=agreement.undefined_reason(table),
+                display=displays[i] if displays else "",
+            )
+        )
+    return rows
+
+
+def _add_intervals(rows: list[Row], cells: np.ndarray, decisions: np.ndarray, resamples: int, seed: int) -> None:
+    intervals = agreement.confidence_intervals(agreement.bootstrap(cells, decisions, resamples, seed))
+    for i, row in enumerate(rows):
+        row.ci = {
+            name: (float(intervals[name][i, 0]), float(intervals[name][i, 1])) for name in agreement.STATISTICS
+        }
+
+
+def _transcript_rows(
+    store: Store, a: np.ndarray, b: np.ndarray, transcript_of: np.ndarray, n_codes: int, resamples: int, seed: int
+) -> list[Row]:
+    """Each transcript's decisions over all compared codes, in one 2×2 table per transcript."""
+    rows = []
+    for summary in store.transcript_summaries():
+        mask = transcript_of == summary["id"]
+        if not mask.any():
+            continue
+        ta, tb = a[mask], b[mask]
+        counts = agreement.tables(ta, tb).sum(axis=0)
+        row = _rows([summary["name"]], counts[None, :])[0]
+        if resamples:
+            cells = agreement.cells_of(ta, tb).sum(axis=1)[:, None, :]
+            _add_intervals([row], cells, np.full((ta.shape[0], 1), n_codes, np.float32), resamples, seed)
+        rows.append(row)
+    return rows
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 12)
+
+
+def _csv_number(value: float) -> str:
+    return "" if math.isnan(value) else f"{value:.6f}"
+
+
+def _fmt(value: float, mark: str = "", digits: int = 2) -> str:
+    return f"—{mark}" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _align(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        first = r[0].ljust(widths[0])
+        rest = [cell.rjust(w) for cell, w in zip(r[1:], widths[1:], strict=True)]
+        out.append("  ".join([first, *rest]).rstrip())
+    return out

@@ -1,0 +1,213 @@
+"""Hand a copy of the project to each coder, and bring their codings back into the lead's project.
+
+A coder's file is matched to the lead's by the study id, the transcripts'
+SHA-256 and segment offsets, and the codes' ids: anything that does not line
+up is refused with a message naming the transcript or code, never merged
+out of place. A merge is one transaction: refused means unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qualcode.core.errors import BadInput
+from qualcode.core.model import CONSENSUS
+from qualcode.core.store import Store
+
+
+@dataclass
+class MergeResult:
+    """What merging one coder's work from one file did."""
+
+    file: str
+    coder: str
+    added: int = 0
+    removed: int = 0
+    memos: int = 0
+    per_transcript: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Transcript name → (codings added, codings removed)."""
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.added or self.removed or self.memos)
+
+    def describe(self) -> str:
+        if self.unchanged:
+            return f"{self.file}: {self.coder}: unchanged (already merged)"
+        text = f"{self.file}: {self.coder}: {self.added} codings added"
+        if self.removed:
+            text += f", {self.removed} removed"
+        if self.memos:
+            text += f", {self.memos} memos"
+        return text
+
+
+def handout(project: str | Path, coder: str, out: str | Path) -> Path:
+    """Write a copy of the project for one coder: transcripts and codebook, no one else's work."""
+    coder = coder.strip()
+    if not coder:
+        raise BadInput("a coder needs a name", where="--coder")
+    if coder == CONSENSUS:
+        raise BadInput("the consensus is the lead's; hand out to a coder by name", where="--coder")
+    target = Path(out)
+    if target.exists():
+        raise BadInput("already exists; choose another name or delete it first", where=str(target))
+    if not target.parent.is_dir():
+        raise BadInput("the folder does not exist", where=str(target))
+    source = Store(project)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        source.copy_to(partial)
+    finally:
+        source.close()
+    try:
+        copy = Store(partial)
+        try:
+            with copy.transaction():
+                copy.keep_only_coder(coder)
+                copy.coder_id(coder, create=True)
+                copy.set_setting("handout_coder", coder)
+                copy.log("qualcode", "handout", coder, source=str(Path(project).name))
+            copy.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            copy.close()
+        os.replace(partial, target)
+    finally:
+        for leftover in (partial, Path(str(partial) + "-wal"), Path(str(partial) + "-shm")):
+            leftover.unlink(missing_ok=True)
+    return target
+
+
+def merge(lead: Store, files: list[str | Path], *, replace: bool = False) -> list[MergeResult]:
+    """Bring each coder file's codings and memos into the lead's project, all or nothing."""
+    lead_segments = {(sha, ordinal): (sid, start, end) for sha, ordinal, sid, start, end in lead.segment_keys()}
+    lead_transcripts = {t["sha256"]: t["name"] for t in _transcripts(lead)}
+    lead_codes = {c.id for c in lead.codes()}
+    results: list[MergeResult] = []
+    with lead.transaction():
+        for file in files:
+            results.extend(_merge_one(lead, Path(file), lead_segments, lead_transcripts, lead_codes, replace))
+        for result in results:
+            if not result.unchanged:
+                lead.log("qualcode", "merge", result.coder, file=result.file, added=result.added,
+                         removed=result.removed, memos=result.memos)
+    return results
+
+
+def _transcripts(store: Store) -> list[dict[str, str]]:
+    return [{"sha256": t.sha256, "name": t.name} for t in store.transcripts()]
+
+
+def _merge_one(
+    lead: Store,
+    path: Path,
+    lead_segments: dict[tuple[str, int], tuple[int, int, int]],
+    lead_transcripts: dict[str, str],
+    lead_codes: set[str],
+    replace: bool,
+) -> list[MergeResult]:
+    if path.resolve() == lead.path.resolve():
+        raise BadInput("is the lead's project itself; merge the coders' files into it", where=str(path))
+    other = Store(path)
+    try:
+        if other.study_id != lead.study_id:
+            raise BadInput(
+                "belongs to another study (its study id differs from the lead's project); "
+                "merge only files handed out from this project",
+                where=str(path),
+            )
+        segment_of: dict[int, int] = {}
+        name_of_segment: dict[int, str] = {}
+        for transcript in other.transcripts():
+            for segment in other.segments(transcript.id):
+                found = lead_segments.get((transcript.sha256, segment.ordinal))
+                if found is None or (found[1], found[2]) != (segment.start, segment.end):
+                    break
+                segment_of[segment.id] = found[0]
+                name_of_segment[found[0]] = transcript.name
+        coders = [c for c in other.coders() if other.coding_count(c) or other.segment_memos(c)]
+        results = []
+        for coder in coders:
+            rows = other.coding_rows(coder)
+            _check_lines_up(path, other, rows, segment_of, lead_transcripts, lead_codes)
+            memos = other.segment_memos(coder)
+            incoming = [(segment_of[s], c, at, origin, starred) for s, c, at, origin, starred in rows]
+            incoming_memos = {segment_of[s]: text for s, text in memos.items() if s in segment_of}
+            results.append(_apply(lead, path, coder, incoming, incoming_memos, name_of_segment, replace))
+        return results
+    finally:
+        other.close()
+
+
+def _check_lines_up(
+    path: Path,
+    other: Store,
+    rows: list[tuple[int, str, str, str, int]],
+    segment_of: dict[int, int],
+    lead_transcripts: dict[str, str],
+    lead_codes: set[str],
+) -> None:
+    """Refuse codings on a transcript the lead does not have as-is, or with a code the lead lacks."""
+    unmatched = {s for s, *_ in rows if s not in segment_of}
+    if unmatched:
+        for transcript in other.transcripts():
+            ids = {seg.id for seg in other.segments(transcript.id)}
+            if ids & unmatched:
+                if transcript.sha256 not in lead_transcripts:
+                    reason = "its text differs from the lead's copy (or the lead does not have it)"
+                else:
+                    reason = "its segments differ from the lead's (it was segmented another way)"
+                raise BadInput(f"transcript '{transcript.name}': {reason}; nothing was merged", where=str(path))
+    missing = {c for _s, c, *_ in rows} - lead_codes
+    if missing:
+        code_id = sorted(missing)[0]
+        code = other.code(code_id)
+        name = code.name if code else code_id
+        raise BadInput(
+            f"code '{name}' ({code_id}) is not in the lead's codebook; load the same codebook first; "
+            "nothing was merged",
+            where=str(path),
+        )
+
+
+def _apply(
+    lead: Store,
+    path: Path,
+    coder: str,
+    incoming: list[tuple[int, str, str, str, int]],
+    incoming_memos: dict[int, str],
+    name_of_segment: dict[int, str],
+    replace: bool,
+) -> MergeResult:
+    result = MergeResult(path.name, coder)
+    existing = {(s, c) for s, c, *_ in lead.coding_rows(coder)} if lead.coder_id(coder) else set()
+    new = {(s, c) for s, c, *_ in incoming}
+    existing_memos = lead.segment_memos(coder) if lead.coder_id(coder) else {}
+    added, removed = new - existing, existing - new
+    changed_memos = {s for s in incoming_memos if existing_memos.get(s) != incoming_memos[s]}
+    dropped_memos = set(existing_memos) - set(incoming_memos)
+    if not (added or removed or changed_memos or dropped_memos):
+        return result
+    plus = Counter(name_of_segment.get(s, "?") for s, _c in added)
+    minus = Counter(name_of_segment.get(s, "?") for s, _c in removed)
+    result.per_transcript = {n: (plus.get(n, 0), minus.get(n, 0)) for n in sorted(set(plus) | set(minus))}
+    overwritten = {s for s in changed_memos if s in existing_memos}
+    if (removed or dropped_memos or overwritten) and not replace:
+        where = ", ".join(f"{name} +{a}/-{r}" for name, (a, r) in result.per_transcript.items())
+        raise BadInput(
+            f"coder '{coder}' already has different codings in the lead's project ({where or 'memos differ'}); "
+            "merge with --replace to take this file's codings instead; nothing was merged",
+            where=str(path),
+        )
+    lead.remove_codings(removed, coder)
+    lead.put_coding_rows(coder, [row for row in incoming if (row[0], row[1]) in added])
+    for s in dropped_memos:
+        lead.set_segment_memo(s, coder, "")
+    for s in changed_memos:
+        lead.set_segment_memo(s, coder, incoming_memos[s])
+    result.added, result.removed = len(added), len(removed)
+    result.memos = len(changed_memos) + len(dropped_memos)
+    return result
