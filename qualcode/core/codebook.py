@@ -374,7 +374,9 @@ class _Builder:
                     raise self.fail(self.lines[code.id], f"code '{code.name}' is its own ancestor (a cycle)")
                 seen.add(current.parent_id)
                 current = book.get(current.parent_id)  # type: ignore[assignment]
-        _check_sibling_names(book, lambda c: self.fail(self.lines[c.id], f"two codes named '{c.name}' under the same parent"))
+        _check_sibling_names(
+            book, lambda c: self.fail(self.lines[c.id], f"two codes named '{c.name}' under the same parent")
+        )
         # parents before children, keeping file order among siblings
         ordered = [replace(c, position=i) for i, (c, _) in enumerate(book.walk())]
         return Codebook(tuple(ordered), name, description)

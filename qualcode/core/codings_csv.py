@@ -71,7 +71,8 @@ def import_codings(store: Store, book: Codebook, path: Path, coder: str, *, repl
 def export_codings(store: Store, book: Codebook, path: Path, coder: str) -> int:
     """Write a coder's codings (and segment memos) as CSV; returns the number of rows."""
     if coder not in store.coders():
-        raise BadInput(f"no coder named '{coder}' in this project; coders: {', '.join(store.coders()) or 'none'}", where="--coder")
+        known = ", ".join(store.coders()) or "none"
+        raise BadInput(f"no coder named '{coder}' in this project; coders: {known}", where="--coder")
     names = {t.id: t.name for t in store.transcripts()}
     segments = {s.id: s for s in store.all_segments()}
     memos = store.segment_memos(coder)

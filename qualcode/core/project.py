@@ -168,7 +168,9 @@ class Project:
                     "use --replace to put this one in its place",
                     where=str(path),
                 )
-            kept, dropped = self._replace_transcript(existing.id, name, raw.text, digest, str(path.name), unit, pid, segments)
+            kept, dropped = self._replace_transcript(
+                existing.id, name, raw.text, digest, str(path.name), unit, pid, segments
+            )
             notes.append(f"replaced: kept {kept} codings on unchanged segments, dropped {dropped}")
             status = "replaced"
         else:

@@ -102,7 +102,7 @@ def _write_docx(path: Path, paragraphs: list[str], table: list[list[str]] | None
         t = document.add_table(rows=0, cols=len(table[0]))
         for row in table:
             cells = t.add_row().cells
-            for cell, value in zip(cells, row):
+            for cell, value in zip(cells, row, strict=True):
                 cell.text = value
     document.save(str(path))
 

@@ -1,0 +1,123 @@
+"""`qualcode agree` on a real project: the JSON contract, the table, CSV, undefined values and refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from qualcode.core.agreement_report import report
+from qualcode.core.store import Store
+from tests.core.test_cli import content, run
+
+PICKS = {
+    "alice": [(0, "Workload"), (1, "Workload"), (3, "Time pressure"), (4, "Barriers"), (5, "Success factors")],
+    "bob": [(1, "Workload"), (3, "Time pressure"), (4, "Lack of resources"), (5, "Success factors"), (2, "Workload")],
+}
+
+
+@pytest.fixture
+def coded(project):
+    store = project.store
+    ids = store.segment_ids()
+    codes = {c.name: c.id for c in store.codes()}
+    for coder, picks in PICKS.items():
+        store.add_codings([(ids[i], codes[name]) for i, name in picks], coder)
+    project.close()
+    return project.path
+
+
+def test_json_follows_the_contract(coded):
+    result = run("agree", str(coded), "--coders", "alice", "bob", "--format", "json", "--bootstrap", "0")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["coders"] == ["alice", "bob"] and data["segments"] == 6
+    rows = {r["code"]: r for r in data["codes"]}
+    workload = rows["School role and involvement/Workload"]
+    assert (workload["both"], workload["only_a"], workload["only_b"], workload["neither"]) == (1, 1, 1, 3)
+    a = np.array([1, 1, 0, 0, 0, 0])
+    b = np.array([0, 1, 1, 0, 0, 0])
+    assert workload["cohen_kappa"] == pytest.approx(cohen_kappa_score(a, b), abs=1e-9)
+    for key in ("percent_agreement", "cohen_kappa", "krippendorff_alpha", "gwet_ac1", "brennan_prediger"):
+        assert key in workload and key in data["pooled"]
+    # Entrance and recruitment: nobody used it, so kappa and alpha are null with the reason.
+    unused = rows["School role and involvement/Entrance and recruitment"]
+    assert unused["cohen_kappa"] is None and unused["krippendorff_alpha"] is None
+    assert unused["undefined"] == "neither coder used this code"
+    assert unused["percent_agreement"] == 1.0
+    pooled = data["pooled"]
+    assert sum(pooled[k] for k in ("both", "only_a", "only_b", "neither")) == 6 * len(data["codes"])
+    assert pooled["both"] == sum(r["both"] for r in data["codes"])
+
+
+def test_levels_and_intervals(coded):
+    result = run("agree", str(coded), "--coders", "alice", "bob", "--by", "code,theme", "--by", "transcript",
+                 "--format", "json", "--bootstrap", "200", "--seed", "5")
+    data = json.loads(result.stdout)
+    themes = {r["theme"]: r for r in data["themes"]}
+    barriers = themes["Feedback/Barriers"]
+    # alice: Barriers on segment 5; bob: Lack of resources (under Barriers) on segment 5: the theme agrees.
+    assert (barriers["both"], barriers["only_a"], barriers["only_b"]) == (1, 0, 0)
+    assert [r["transcript"] for r in data["transcripts"]] == ["P1_interview"]
+    lo, hi = data["pooled"]["ci"]["percent_agreement"]
+    assert lo <= data["pooled"]["percent_agreement"] <= hi
+    again = run("agree", str(coded), "--coders", "alice", "bob", "--by", "code,theme", "--by", "transcript",
+                "--format", "json", "--bootstrap", "200", "--seed", "5")
+    assert again.stdout == result.stdout, "the bootstrap is seeded"
+
+
+def test_table_flags_low_kappa_and_explains_undefined_values(coded):
+    result = run("agree", str(coded), "--coders", "alice", "bob", "--bootstrap", "100", "--threshold", "0.9")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Agreement of alice (A) and bob (B) on 6 segments; 95% bootstrap intervals")
+    workload = next(line for line in lines if line.strip().startswith("* ") and "Workload" in line)
+    assert "0.25" in workload
+    unused = next(line for line in lines if "Entrance and recruitment" in line)
+    assert "—a" in unused and not unused.startswith("*")
+    assert "a undefined: neither coder used this code." in lines
+    assert "* Cohen's kappa below 0.9." in lines
+
+
+def test_csv_has_a_row_per_item(coded):
+    result = run("agree", str(coded), "--coders", "alice", "bob", "--format", "csv", "--bootstrap", "0")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[-1]["level"] == "pooled"
+    unused = next(r for r in rows if r["item"].endswith("Entrance and recruitment"))
+    assert unused["cohen_kappa"] == "" and unused["undefined"] == "neither coder used this code"
+
+
+def test_a_coder_against_the_consensus(coded):
+    with Store(coded) as store:
+        store.put_coding_rows("consensus", [(s, c, "", "resolution", 0) for s, c, *_ in store.coding_rows("alice")])
+        result = report(store, "alice", "consensus")
+    assert result.pooled.values["cohen_kappa"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--coders", "alice", "carol"], "qualcode: carol: no such coder in this project (coders: alice, bob)"),
+        (["--coders", "alice", "alice"], "qualcode: alice: compare two different coders"),
+        (["--coders", "alice", "bob", "--by", "speaker"], "qualcode: --by: unknown level 'speaker'"),
+        (["--coders", "alice", "bob", "--bootstrap", "-5"], "qualcode: --bootstrap: the number of bootstrap"),
+    ],
+)
+def test_refusals(coded, args, message):
+    before = content(coded)
+    result = run("agree", str(coded), *args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message) and len(result.stderr.strip().splitlines()) == 1
+    assert content(coded) == before
+
+
+def test_a_coder_without_codings(coded):
+    with Store(coded) as store:
+        store.coder_id("dora", create=True)
+    result = run("agree", str(coded), "--coders", "alice", "dora")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "qualcode: dora: has no codings in this project yet"
