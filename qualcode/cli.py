@@ -240,6 +240,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_workbench(str(path), args.coder)
 
 
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from qualcode.tui.app import make_resolve_app
+
+    make_resolve_app(args.project, args.coders[0], args.coders[1], args.lead).run()
+    return 0
+
+
 def _run_workbench(path: str, coder: str) -> int:
     from qualcode.tui.app import make_app
 
@@ -326,6 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("--coder", required=True, help="whose codings to show and write")
     p.set_defaults(func=cmd_code)
+
+    p = sub.add_parser("resolve", help="the lead's resolution of two coders' disagreements (TUI)")
+    p.add_argument("project")
+    p.add_argument("--coders", nargs=2, required=True, metavar=("A", "B"))
+    p.add_argument("--lead", required=True, help="who decides, for the audit trail")
+    p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("demo", help="open the sample study (Back2School) in the workbench")
     p.add_argument("--coder", default="demo", help="coder name (default: demo)")

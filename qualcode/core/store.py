@@ -600,6 +600,42 @@ class Store:
                 (int(starred), segment_id, code_id, coder),
             )
 
+    # -- the lead's decisions ------------------------------------------------
+
+    def add_decision(
+        self, segment_id: int, lead: str, coder_a: str, coder_b: str, choice: str, codes: list[str], note: str
+    ) -> str:
+        """Record a decision on a segment (kept as history; the newest one counts); returns its time."""
+        at = now()
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO decisions (segment_id, lead, coder_a, coder_b, choice, codes, note, decided_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (segment_id, lead, coder_a, coder_b, choice, json.dumps(codes), note, at),
+            )
+        return at
+
+    def decisions(self, coder_a: str, coder_b: str) -> list[tuple[int, str, str, list[str], str, str]]:
+        """Every decision on the disagreements of two coders, oldest first:
+        (segment id, lead, choice, code ids, note, decided at)."""
+        rows = self.db.execute(
+            "SELECT segment_id, lead, choice, codes, note, decided_at FROM decisions "
+            "WHERE coder_a = ? AND coder_b = ? ORDER BY id",
+            (coder_a, coder_b),
+        ).fetchall()
+        return [(s, lead, choice, json.loads(codes), note, at) for s, lead, choice, codes, note, at in rows]
+
+    def set_segment_codes(self, segment_id: int, coder: str, code_ids: Iterable[str], origin: str) -> None:
+        """Make a coder's codes on one segment exactly these."""
+        with self.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            self.db.execute("DELETE FROM codings WHERE segment_id = ? AND coder_id = ?", (segment_id, coder_id))
+            at = now()
+            self.db.executemany(
+                "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin) VALUES (?, ?, ?, ?, ?)",
+                ((segment_id, c, coder_id, at, origin) for c in sorted(set(code_ids))),
+            )
+
     # -- memos ---------------------------------------------------------------
 
     def segment_memo(self, segment_id: int, coder: str) -> str:

@@ -1,4 +1,4 @@
-"""The coding workbench application and `make_app`, the factory the CLI and the tests share."""
+"""The workbench and the resolution applications, and the factories the CLI and the tests share."""
 
 from __future__ import annotations
 
@@ -9,42 +9,34 @@ from textual.binding import Binding
 
 from qualcode.core.coding_session import CodingSession
 from qualcode.core.errors import BadInput
+from qualcode.core.resolution import Resolution
 from qualcode.core.store import Store
 from qualcode.tui.commands import WorkbenchCommands
 from qualcode.tui.screens.codebook_editor import CodebookEditor
 from qualcode.tui.screens.coding import CodingScreen
 from qualcode.tui.screens.help import HelpScreen, bindings_of
+from qualcode.tui.screens.resolve import ResolveScreen
 from qualcode.tui.screens.transcripts import TranscriptsScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
 
-class Workbench(App[None]):
-    """A coder's workbench on one project file."""
+class QualcodeApp(App[None]):
+    """What every qualcode screen shares: styles, the command palette, help, the theme, the store."""
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "qualcode"
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="app.help"),
-        Binding("E", "edit_codebook", "Codebook editor", id="app.edit_codebook"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.toggle_theme"),
     ]
 
-    def __init__(self, store: Store, coder: str) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         """The project file; every change is committed to it the moment it is made."""
-        self.coder = coder
-        """Whose codings this workbench shows and writes; nobody else's are visible."""
         self.theme = DARK
-
-    def on_mount(self) -> None:
-        self.push_screen(TranscriptsScreen(self.store, self.coder))
-
-    def open_transcript(self, transcript_id: int) -> None:
-        """Open a transcript in the coding view."""
-        self.push_screen(CodingScreen(CodingSession(self.store, self.coder, transcript_id)))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -52,6 +44,30 @@ class Workbench(App[None]):
         session = getattr(self.screen, "session", None)
         book = session.codebook if session is not None else None
         self.push_screen(HelpScreen(bindings_of(self.screen), book))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+
+class Workbench(QualcodeApp):
+    """A coder's workbench on one project file."""
+
+    BINDINGS = [Binding("E", "edit_codebook", "Codebook editor", id="app.edit_codebook")]
+
+    def __init__(self, store: Store, coder: str) -> None:
+        super().__init__(store)
+        self.coder = coder
+        """Whose codings this workbench shows and writes; nobody else's are visible."""
+
+    def on_mount(self) -> None:
+        self.push_screen(TranscriptsScreen(self.store, self.coder))
+
+    def open_transcript(self, transcript_id: int) -> None:
+        """Open a transcript in the coding view."""
+        self.push_screen(CodingScreen(CodingSession(self.store, self.coder, transcript_id)))
 
     def action_edit_codebook(self) -> None:
         if isinstance(self.screen, CodebookEditor):
@@ -64,11 +80,17 @@ class Workbench(App[None]):
 
         self.push_screen(CodebookEditor(self.store, self.coder), closed)
 
-    def action_toggle_theme(self) -> None:
-        self.theme = LIGHT if self.theme == DARK else DARK
 
-    def on_unmount(self) -> None:
-        self.store.close()
+class Resolver(QualcodeApp):
+    """The lead's resolution of two coders' disagreements."""
+
+    def __init__(self, store: Store, resolution: Resolution) -> None:
+        super().__init__(store)
+        self.resolution = resolution
+        """The two coders' work and the decisions."""
+
+    def on_mount(self) -> None:
+        self.push_screen(ResolveScreen(self.resolution))
 
 
 def make_app(path: str | Path, coder: str) -> Workbench:
@@ -78,3 +100,14 @@ def make_app(path: str | Path, coder: str) -> Workbench:
     store = Store(path)
     store.coder_id(coder.strip(), create=True)
     return Workbench(store, coder.strip())
+
+
+def make_resolve_app(path: str | Path, coder_a: str, coder_b: str, lead: str) -> Resolver:
+    """The resolution screen for a lead on two coders' work; refuses unknown coders."""
+    store = Store(path)
+    try:
+        resolution = Resolution(store, coder_a, coder_b, lead)
+    except BaseException:
+        store.close()
+        raise
+    return Resolver(store, resolution)

@@ -25,6 +25,25 @@ def test_code_refuses_bad_coders(demo, args, message):
     assert content(demo) == before
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--coders", "alice", "nobody", "--lead", "carol"], "qualcode: nobody: no such coder in this project"),
+        (["--coders", "alice", "consensus", "--lead", "carol"], "the consensus is what resolution writes"),
+        (["--coders", "alice", "bob", "--lead", " "], "qualcode: --lead: the lead needs a name"),
+    ],
+)
+def test_resolve_refuses_bad_coders(demo, args, message):
+    with sqlite3.connect(demo) as db:
+        db.execute("INSERT INTO coders (name, is_consensus) VALUES ('alice', 0), ('bob', 0), ('consensus', 1)")
+    db.close()
+    before = content(demo)
+    result = run("resolve", str(demo), *args)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert content(demo) == before
+
+
 def test_code_refuses_a_file_that_is_not_a_project(tmp_path):
     fake = tmp_path / "notes.qc"
     fake.write_text("just text\n", encoding="utf-8")

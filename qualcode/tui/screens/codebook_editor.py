@@ -61,7 +61,7 @@ class CodebookEditor(Screen[bool]):
         yield Footer()
 
     @property
-    def tree(self) -> Tree[str]:
+    def code_tree(self) -> Tree[str]:
         return self.query_one("#editor-tree", Tree)
 
     def on_mount(self) -> None:
@@ -69,28 +69,28 @@ class CodebookEditor(Screen[bool]):
             "[b]Codebook editor[/b] · every change is saved and logged as you make it"
         )
         self._reload()
-        self.tree.focus()
+        self.code_tree.focus()
 
     def _reload(self, select: str | None = None) -> None:
         current = select or self.selected_id
         self.book = codebook_from_codes(self.store.codes())
         usage = self.store.code_usage()
-        fill_tree(self.tree, self.book, usage)
+        fill_tree(self.code_tree, self.book, usage)
         line = 0
         if current:
-            for node_line in range(self.tree.last_line + 1):
-                node = self.tree.get_node_at_line(node_line)
+            for node_line in range(self.code_tree.last_line + 1):
+                node = self.code_tree.get_node_at_line(node_line)
                 if node is not None and node.data == current:
                     line = node_line
                     break
-        self.tree.cursor_line = line
+        self.code_tree.cursor_line = line
         self._show(self.selected_id)
         total = sum(usage.values())
         self.query_one("#status", StatusLine).update(f"{len(self.book)} codes · {total} codings in the project")
 
     @property
     def selected_id(self) -> str | None:
-        node = self.tree.cursor_node if self.is_mounted else None
+        node = self.code_tree.cursor_node if self.is_mounted else None
         return node.data if node is not None else None
 
     def _show(self, code_id: str | None) -> None:

@@ -103,7 +103,7 @@ class CodingScreen(Screen[None]):
         except QualcodeError as e:
             self.notify(str(e), severity="error")
             return
-        self.view.anchor = None
+        self.view.selection_start = None
         self._changed(edit, positions)
 
     @on(CodebookPanel.CodePicked)
@@ -119,10 +119,10 @@ class CodingScreen(Screen[None]):
         self.app.push_screen(CodeFinder(self.session.codebook), picked)
 
     def action_focus_codebook(self) -> None:
-        if self.panel.tree.has_focus:
+        if self.panel.code_tree.has_focus:
             self.view.focus()
         else:
-            self.panel.tree.focus()
+            self.panel.code_tree.focus()
 
     # -- memo, star, undo --------------------------------------------------------
 
@@ -231,8 +231,8 @@ class CodingScreen(Screen[None]):
 
     def action_clear(self) -> None:
         """Escape: drop the selection, then the search marks, then the filter."""
-        if self.view.anchor is not None:
-            self.view.anchor = None
+        if self.view.selection_start is not None:
+            self.view.selection_start = None
             self.view.refresh()
         elif self.hits:
             self.hits = []

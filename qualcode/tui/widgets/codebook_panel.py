@@ -88,12 +88,12 @@ class CodebookPanel(Vertical):
         self.show_book(self.book)
 
     @property
-    def tree(self) -> Tree[str]:
+    def code_tree(self) -> Tree[str]:
         return self.query_one("#codebook-tree", Tree)
 
     def show_book(self, book: Codebook) -> None:
         self.book = book
-        fill_tree(self.tree, book)
+        fill_tree(self.code_tree, book)
         first = next(iter(book.codes), None)
         self.show_definition(first.id if first else None)
 

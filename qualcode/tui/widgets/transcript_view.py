@@ -141,7 +141,7 @@ class TranscriptView(ScrollView, can_focus=True):
         """The coder's work on this transcript; the view reads it and never writes to it."""
         self.cursor = 0
         """Index into the shown rows of the segment under the cursor."""
-        self.anchor: int | None = None
+        self.selection_start: int | None = None
         """Where a range selection started (an index into the shown rows), or None."""
         self.hits: list[Hit] = []
         """Search hits to mark."""
@@ -167,16 +167,16 @@ class TranscriptView(ScrollView, can_focus=True):
         rows = self.rows
         if not rows:
             return []
-        if self.anchor is None:
+        if self.selection_start is None:
             return [rows[self.cursor]]
-        lo, hi = sorted((self.anchor, self.cursor))
+        lo, hi = sorted((self.selection_start, self.cursor))
         return rows[lo : hi + 1]
 
     def set_filter(self, positions: list[int] | None) -> None:
         """Show only these segments (None shows all), keeping the cursor near where it was."""
         current = self.position if self._layout and self._layout.rows else 0
         self._filter = positions
-        self.anchor = None
+        self.selection_start = None
         self._layout = None
         rows = self.rows
         self.cursor = next((i for i, p in enumerate(rows) if p >= current), max(len(rows) - 1, 0))
@@ -222,10 +222,10 @@ class TranscriptView(ScrollView, can_focus=True):
         rows = self.rows
         if not rows:
             return
-        if extend and self.anchor is None:
-            self.anchor = self.cursor
+        if extend and self.selection_start is None:
+            self.selection_start = self.cursor
         elif not extend:
-            self.anchor = None
+            self.selection_start = None
         self.cursor = max(0, min(row, len(rows) - 1))
         self._after_move()
 
@@ -315,8 +315,8 @@ class TranscriptView(ScrollView, can_focus=True):
         row = layout.line_row[line]
         part = layout.line_part[line]
         position = layout.rows[row]
-        in_selection = self.anchor is not None and min(self.anchor, self.cursor) <= row <= max(
-            self.anchor, self.cursor
+        in_selection = self.selection_start is not None and min(self.selection_start, self.cursor) <= row <= max(
+            self.selection_start, self.cursor
         )
         if row == self.cursor:
             marker = self.get_component_rich_style("transcript-view--cursor")
