@@ -221,6 +221,42 @@ def cmd_agree(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- exports ---------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from qualcode.core.export.tables import DEFAULT_TABLES, Exporter, ExportOptions, parse_tables, parse_where
+    from qualcode.core.store import Store
+
+    default = "network" if args.format == "graphml" else ",".join(DEFAULT_TABLES)
+    options = ExportOptions(
+        tables=parse_tables(args.tables or default),
+        coder=args.coder,
+        level=args.level,
+        cells=args.cells,
+        group_by=args.group_by,
+        where=parse_where(args.where),
+        include_interviewer=args.include_interviewer,
+        max_words=args.max_words,
+        per_participant=args.per_participant,
+        agreement_coders=tuple(args.agreement) if args.agreement else None,  # type: ignore[arg-type]
+        bootstrap=args.bootstrap,
+    )
+    with Store(args.project) as store:
+        exporter = Exporter(store, options)
+        if args.format == "docx":
+            written = [exporter.write_docx(args.output)]
+        elif args.format == "xlsx":
+            written = [exporter.write_xlsx(args.output)]
+        elif args.format == "csv":
+            written = exporter.write_csv(args.output)
+        else:
+            written = [exporter.write_graphml(args.output)]
+    for path in written:
+        _out(f"wrote {path}")
+    return 0
+
+
 # -- the workbench ------------------------------------------------------------
 
 
@@ -328,6 +364,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="seed of the bootstrap (default 1)")
     p.add_argument("--threshold", type=float, default=0.6, help="flag codes with Cohen's kappa below this")
     p.set_defaults(func=cmd_agree)
+
+    p = sub.add_parser("export", help="tables for the paper: Word, CSV, XLSX, the code network")
+    p.add_argument("format", choices=["docx", "csv", "xlsx", "graphml"])
+    p.add_argument("project")
+    p.add_argument("-o", "--output", required=True, help="file to write (csv: a folder, or a .csv for one table)")
+    p.add_argument("--tables", help="comma-separated: theme, matrix, quotes, codebook, agreement, network "
+                   "(default theme,matrix,quotes,codebook)")
+    p.add_argument("--coder", default="consensus", help="whose codings (default: the consensus)")
+    p.add_argument("--level", choices=["theme", "subtheme", "code"], default="code", help="matrix rows")
+    p.add_argument("--cells", choices=["count", "presence", "quote"], default="count", help="matrix cells")
+    p.add_argument("--group-by", help="matrix columns by a participant attribute, e.g. role")
+    p.add_argument("--where", action="append", help="only participants with ATTRIBUTE=VALUE (repeatable)")
+    p.add_argument("--include-interviewer", action="store_true", help="quotes from interviewer turns too")
+    p.add_argument("--max-words", type=int, help="cut quotes at a word after this many words")
+    p.add_argument("--per-participant", choices=["first", "longest", "starred"],
+                   help="one quote per participant per subtheme")
+    p.add_argument("--agreement", nargs=2, metavar=("A", "B"), help="coders compared in the agreement table")
+    p.add_argument("--bootstrap", type=int, default=1000, help="resamples for the agreement intervals")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("code", help="the coding workbench (TUI) for one coder")
     p.add_argument("project")

@@ -600,6 +600,37 @@ class Store:
                 (int(starred), segment_id, code_id, coder),
             )
 
+    def coded_segments(self, coder: str) -> list[tuple[int, int, int, str | None, int, int, str, int]]:
+        """A coder's codings with where they are, in reading order:
+        (segment id, transcript id, ordinal, speaker, start, end, code id, starred)."""
+        return self.db.execute(
+            "SELECT s.id, s.transcript_id, s.ordinal, s.speaker, s.start_offset, s.end_offset, c.code_id, c.starred "
+            "FROM codings c JOIN segments s ON s.id = c.segment_id "
+            "WHERE c.coder_id = (SELECT id FROM coders WHERE name = ?) "
+            "ORDER BY s.transcript_id, s.ordinal, c.code_id",
+            (coder,),
+        ).fetchall()
+
+    # -- pseudonyms ------------------------------------------------------------
+
+    def pseudonyms(self) -> list[tuple[str, str, bool]]:
+        """(original, replacement, confirmed) of every name or place to hide, longest first."""
+        rows = self.db.execute("SELECT original, replacement, confirmed FROM pseudonyms").fetchall()
+        return sorted(((o, r, bool(c)) for o, r, c in rows), key=lambda t: (-len(t[0]), t[0]))
+
+    def set_pseudonym(self, original: str, replacement: str, *, confirmed: bool) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO pseudonyms (original, replacement, confirmed, added_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (original) DO UPDATE SET replacement = excluded.replacement, "
+                "confirmed = excluded.confirmed",
+                (original, replacement, int(confirmed), now()),
+            )
+
+    def delete_pseudonym(self, original: str) -> bool:
+        with self.transaction():
+            return self.db.execute("DELETE FROM pseudonyms WHERE original = ?", (original,)).rowcount == 1
+
     # -- the lead's decisions ------------------------------------------------
 
     def add_decision(

@@ -1,0 +1,418 @@
+"""The Word report: theme table, theme × participant matrix, quotes, codebook, agreement, network.
+
+python-docx makes the document, its headings, captions and styles; the rows
+of big tables are written by `docx_rows.fill_rows`. Tables are set the way
+journals set them: a rule above and below, a thin rule under the header row,
+no vertical lines, the header repeated on every page, wide tables on landscape
+pages, numbered captions ("Table 1.") that Word can renumber (SEQ fields).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from docx.table import Table
+
+from qualcode.core.export.docx_rows import fill_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from docx.document import Document as DocumentType
+
+    from qualcode.core.agreement_report import Report
+
+BODY_PT = 9
+WIDE = 8
+"""Tables with more columns than this go on a landscape page."""
+
+
+class WordReport:
+    """A report document being written, with running table and figure numbers."""
+
+    def __init__(self, title: str, subtitle: str) -> None:
+        self.doc: DocumentType = Document()
+        self.tables = 0
+        self.figures = 0
+        self._styles()
+        self.doc.add_paragraph(title, style="Title")
+        self.doc.add_paragraph(subtitle, style="Subtitle")
+
+    def _styles(self) -> None:
+        styles = self.doc.styles
+        normal = styles["Normal"]
+        normal.font.name = "Calibri"
+        normal.font.size = Pt(11)
+        caption = styles["Caption"]
+        caption.font.size = Pt(10)
+        caption.font.italic = False
+        caption.font.bold = False
+        caption.font.color.rgb = None
+        caption.paragraph_format.space_before = Pt(12)
+        caption.paragraph_format.space_after = Pt(4)
+        caption.paragraph_format.keep_with_next = True
+        cell = styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
+        cell.base_style = normal
+        cell.font.size = Pt(BODY_PT)
+        cell.paragraph_format.space_before = Pt(1)
+        cell.paragraph_format.space_after = Pt(1)
+        quote = styles.add_style("Table Quote", WD_STYLE_TYPE.PARAGRAPH)
+        quote.base_style = styles["Quote"]
+        quote.font.size = Pt(BODY_PT)
+        quote.paragraph_format.left_indent = Cm(0)
+        quote.paragraph_format.right_indent = Cm(0)
+        quote.paragraph_format.space_before = Pt(1)
+        quote.paragraph_format.space_after = Pt(1)
+        note = styles.add_style("Table Note", WD_STYLE_TYPE.PARAGRAPH)
+        note.base_style = normal
+        note.font.size = Pt(BODY_PT)
+        note.paragraph_format.space_after = Pt(12)
+
+    # -- building blocks ---------------------------------------------------------
+
+    def heading(self, text: str, level: int = 1) -> None:
+        self.doc.add_heading(text, level=level)
+
+    def caption(self, kind: str, text: str) -> None:
+        """'Table 3. text', with the number as a SEQ field Word updates when tables move."""
+        number = self.tables + 1 if kind == "Table" else self.figures + 1
+        if kind == "Table":
+            self.tables = number
+        else:
+            self.figures = number
+        paragraph = self.doc.add_paragraph(style="Caption")
+        label = paragraph.add_run(f"{kind} ")
+        label.bold = True
+        field_ = OxmlElement("w:fldSimple")
+        field_.set(qn("w:instr"), f" SEQ {kind} \\* ARABIC ")
+        run = OxmlElement("w:r")
+        rpr = OxmlElement("w:rPr")
+        rpr.append(OxmlElement("w:b"))
+        run.append(rpr)
+        t = OxmlElement("w:t")
+        t.text = str(number)
+        run.append(t)
+        field_.append(run)
+        paragraph._p.append(field_)
+        dot = paragraph.add_run(". ")
+        dot.bold = True
+        paragraph.add_run(text)
+
+    def note(self, text: str) -> None:
+        """A table note; a leading "Note." is set in italics, as journals do."""
+        paragraph = self.doc.add_paragraph(style="Table Note")
+        if text.startswith("Note. "):
+            paragraph.add_run("Note.").italic = True
+            text = text[len("Note.") :]
+        paragraph.add_run(text)
+
+    def landscape(self, on: bool) -> None:
+        """Start a new section in landscape (or back in portrait) when the orientation changes."""
+        current = self.doc.sections[-1]
+        wanted = WD_ORIENT.LANDSCAPE if on else WD_ORIENT.PORTRAIT
+        if current.orientation == wanted:
+            return
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        section.orientation = wanted
+        section.page_width, section.page_height = current.page_height, current.page_width
+
+    @property
+    def text_width(self) -> int:
+        section = self.doc.sections[-1]
+        return int(section.page_width - section.left_margin - section.right_margin)
+
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        weights: Sequence[float],
+        numeric: Sequence[bool] | None = None,
+        quote_column: int | None = None,
+        bold_rows: Sequence[bool] | None = None,
+        levels: Sequence[int] | None = None,
+    ) -> Table:
+        """A journal-style table: header row repeated on each page, rules above, below and under the header."""
+        columns = len(header)
+        numeric = list(numeric or [False] * columns)
+        table = self.doc.add_table(rows=3, cols=columns)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        total = sum(weights)
+        widths = [int(self.text_width * w / total) for w in weights]
+        for i, width in enumerate(widths):
+            table.columns[i].width = width
+        head, plain, strong = table.rows
+        for row in table.rows:
+            for i, cell in enumerate(row.cells):
+                cell.width = widths[i]
+        for i, text in enumerate(header):
+            paragraph = head.cells[i].paragraphs[0]
+            paragraph.style = self.doc.styles["Table Text"]
+            run = paragraph.add_run(text)
+            run.bold = True
+            if numeric[i]:
+                paragraph.alignment = 2
+        for template, bold in ((plain, False), (strong, True)):
+            for i, cell in enumerate(template.cells):
+                paragraph = cell.paragraphs[0]
+                style = "Table Quote" if i == quote_column and not bold else "Table Text"
+                paragraph.style = self.doc.styles[style]
+                run = paragraph.add_run("")
+                run.bold = bold or None
+                if numeric[i]:
+                    paragraph.alignment = 2
+        _repeat_header(head)
+        _rules(table, head)
+        bold = list(bold_rows or [False] * len(rows))
+        depth = list(levels or [0] * len(rows))
+        _fill_by_kind(table, rows, list(zip(bold, depth, strict=True)))
+        return table
+
+    def picture(self, png: bytes, width_cm: float = 15.5) -> None:
+        self.doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
+
+    def save(self, path: str) -> None:
+        self.doc.save(path)
+
+
+def _fill_by_kind(table: Table, rows: Sequence[Sequence[str]], kinds: Sequence[tuple[bool, int]]) -> None:
+    """Write rows from the plain (second) or bold (third) template row, the first cell indented by level.
+
+    Indenting the paragraph rather than prefixing spaces keeps a wrapped code
+    name aligned under its first word.
+    """
+    import copy
+
+    tbl = table._tbl
+    plain, strong = tbl.tr_lst[1], tbl.tr_lst[2]
+    tbl.remove(plain)
+    tbl.remove(strong)
+    templates: dict[tuple[bool, int], Any] = {}
+    start = 0
+    while start < len(rows):
+        end = start
+        while end < len(rows) and kinds[end] == kinds[start]:
+            end += 1
+        kind = kinds[start]
+        if kind not in templates:
+            template = copy.deepcopy(strong if kind[0] else plain)
+            if kind[1]:
+                _indent(template.tc_lst[0], kind[1])
+            templates[kind] = template
+        tbl.append(copy.deepcopy(templates[kind]))
+        fill_rows(table, rows[start:end])
+        start = end
+
+
+def _indent(tc: Any, level: int) -> None:
+    p_pr = tc.find(qn("w:p")).get_or_add_pPr()
+    ind = OxmlElement("w:ind")
+    ind.set(qn("w:left"), str(220 * level))
+    p_pr.append(ind)
+
+
+def _repeat_header(row: Any) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
+    cant_split = OxmlElement("w:cantSplit")
+    tr_pr.append(cant_split)
+
+
+def _border(tag: str, size: int) -> Any:
+    element = OxmlElement(f"w:{tag}")
+    if size:
+        element.set(qn("w:val"), "single")
+        element.set(qn("w:sz"), str(size))
+        element.set(qn("w:space"), "0")
+        element.set(qn("w:color"), "000000")
+    else:
+        element.set(qn("w:val"), "nil")
+    return element
+
+
+def _rules(table: Table, head: Any) -> None:
+    """Booktabs: a heavier rule at top and bottom, a light one under the header, nothing else."""
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for tag, size in (("top", 12), ("left", 0), ("bottom", 12), ("right", 0), ("insideH", 0), ("insideV", 0)):
+        borders.append(_border(tag, size))
+    tbl_pr.append(borders)
+    margins = OxmlElement("w:tblCellMar")
+    for side, width in (("left", 70), ("right", 70)):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), str(width))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    tbl_pr.append(margins)
+    for cell in head.cells:
+        tc_pr = cell._tc.get_or_add_tcPr()
+        cell_borders = OxmlElement("w:tcBorders")
+        cell_borders.append(_border("bottom", 6))
+        tc_pr.append(cell_borders)
+
+
+# -- the sections of the report ------------------------------------------------------
+
+
+def add_theme_table(report: WordReport, frame: pd.DataFrame) -> None:
+    report.landscape(False)
+    report.heading("Themes and subthemes")
+    report.caption("Table", "Main themes and subthemes")
+    counts = "Segments" in frame.columns
+    header = ["Main theme", "Subtheme"] + (["Segments", "Participants"] if counts else [])
+    rows, previous = [], None
+    for record in frame.to_dict("records"):
+        theme = record["Theme"] if record["Theme"] != previous else ""
+        previous = record["Theme"]
+        row = [theme, record["Subtheme"] or "—"]
+        if counts:
+            row += [str(record["Segments"]), str(record["Participants"])]
+        rows.append(row)
+    report.table(
+        header, rows, weights=[3, 4.2] + ([1.5, 1.8] if counts else []),
+        numeric=[False, False] + ([True, True] if counts else []),
+    )
+    if counts:
+        report.note("Note. Segments: coded segments under the subtheme; participants: informants with any of them.")
+
+
+def add_matrix(report: WordReport, frame: pd.DataFrame, cells: str) -> None:
+    columns = [c for c in frame.columns if c not in ("Code", "Level")]
+    wide = len(columns) + 1 > WIDE
+    report.landscape(wide)
+    report.heading("Themes by participant")
+    what = {"count": "number of coded segments", "presence": "✓ = coded at least once", "quote": "first quote"}
+    by = frame.attrs.get("columns_are", "participant")
+    report.caption("Table", f"Themes, subthemes and codes by {by} ({what[cells]})")
+    rows = [[str(r["Code"]).strip()] + [_cell(r[c]) for c in columns] for r in frame.to_dict("records")]
+    indent = [int(r["Level"]) for r in frame.to_dict("records")]
+    code_weight = 4 if cells != "quote" else 2.5
+    report.table(
+        ["Theme / subtheme / code", *map(str, columns)], rows,
+        weights=[code_weight] + [1 if cells != "quote" else 3] * len(columns),
+        numeric=[False] + [cells != "quote"] * len(columns),
+        bold_rows=[level == 0 for level in indent],
+        levels=indent,
+    )
+
+
+def add_quotes(report: WordReport, frame: pd.DataFrame) -> None:
+    report.landscape(False)
+    report.heading("Quotes")
+    report.caption("Table", "Illustrative quotes by theme and subtheme")
+    rows, previous = [], None
+    for record in frame.to_dict("records"):
+        where = record["Theme"] + (f" ▸ {record['Subtheme']}" if record["Subtheme"] else "")
+        rows.append(["" if where == previous else where, f"“{record['Quote']}” {record['Attribution']}"])
+        previous = where
+    if not rows:
+        rows = [["—", "No quotes: every coded segment is an interviewer's turn."]]
+    report.table(["Theme ▸ subtheme", "Quote"], rows, weights=[2, 5], quote_column=1)
+
+
+def add_codebook(report: WordReport, frame: pd.DataFrame) -> None:
+    report.landscape(True)
+    report.heading("Codebook")
+    report.caption("Table", "Codebook: definitions, criteria, examples and use")
+    rows = []
+    for r in frame.to_dict("records"):
+        criteria = "\n".join(x for x in (
+            f"Include: {r['Include']}" if r["Include"] else "",
+            f"Exclude: {r['Exclude']}" if r["Exclude"] else "",
+        ) if x)
+        rows.append([
+            r["Name"], r["Definition"] or "—", criteria or "—", r["Example"] or "—",
+            f"{r['Segments']} / {r['Participants']}",
+        ])
+    report.table(
+        ["Code", "Definition", "Criteria", "Example", "Used"], rows,
+        weights=[2.4, 3.6, 4.2, 3.2, 1.0], numeric=[False, False, False, False, True],
+        levels=[int(r["Level"]) for r in frame.to_dict("records")],
+    )
+    report.note("Note. Used: coded segments / participants.")
+
+
+def add_agreement(report: WordReport, agreement: Report) -> None:
+    report.landscape(True)
+    report.heading("Agreement between coders")
+    a, b = agreement.coders
+    with_ci = agreement.resamples > 0
+    report.caption(
+        "Table", f"Agreement of {a} and {b} per code, theme, transcript and pooled ({agreement.segments} segments)"
+    )
+    header = ["Code", "Both", "A only", "B only", "Neither", "% agree", "κ", "α", "AC1", "BP"]
+    if with_ci:
+        header.insert(7, "κ 95% CI")
+    rows, bold, levels, marks = [], [], [], {}
+    for level, items in agreement.sections():
+        if level != "code":
+            title = {"theme": "Themes", "transcript": "Transcripts", "pooled": "Pooled"}[level]
+            rows.append([title] + [""] * (len(header) - 1))
+            bold.append(True)
+            levels.append(0)
+        for row in items:
+            mark = ""
+            if row.reason:
+                mark = marks.setdefault(row.reason, "abcdefghijklmnopqrstuvwxyz"[len(marks) % 26])
+            label = (row.display or row.label).strip()
+            flag = "*" if row.below(agreement.threshold) else ""
+            cells = [label + flag, *(str(c) for c in row.counts), _num(row.values["percent_agreement"] * 100, 1),
+                     _num(row.values["cohen_kappa"], mark=mark)]
+            if with_ci:
+                lo, hi = row.ci.get("cohen_kappa", (math.nan, math.nan))
+                cells.append("—" if math.isnan(lo) else f"[{lo:.2f}, {hi:.2f}]")
+            cells += [_num(row.values["krippendorff_alpha"], mark=mark), _num(row.values["gwet_ac1"]),
+                      _num(row.values["brennan_prediger"])]
+            rows.append(cells)
+            bold.append(False)
+            levels.append(_depth(row.display) if level in ("code", "theme") else 1)
+    weights = [5.5, 1.0, 1.2, 1.2, 1.4, 1.3, 1.0] + ([1.9] if with_ci else []) + [1.0, 1.0, 1.0]
+    report.table(
+        header, rows, weights=weights, numeric=[False] + [True] * (len(header) - 1), bold_rows=bold,
+        levels=levels,
+    )
+    notes = [f"Note. A: {a}; B: {b}. κ Cohen's kappa, α Krippendorff's alpha (nominal), AC1 Gwet's AC1, BP Brennan–Prediger; "
+             f"* κ below {agreement.threshold:g}."]
+    if with_ci:
+        notes.append(f"Intervals: percentile bootstrap over segments, {agreement.resamples} resamples.")
+    notes += [f"{m} Undefined: {reason}." for reason, m in marks.items()]
+    report.note(" ".join(notes))
+
+
+def add_network(report: WordReport, png: bytes, codes: int, links: int) -> None:
+    report.landscape(False)
+    report.heading("Co-occurrence of codes")
+    report.picture(png)
+    report.caption("Figure", f"Codes that share segments ({codes} codes, {links} links; line width = shared segments)")
+
+
+def _depth(display: str) -> int:
+    """The level of a row whose label is indented two spaces per level."""
+    return (len(display) - len(display.lstrip(" "))) // 2
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _num(value: float, digits: int = 2, mark: str = "") -> str:
+    return f"—{mark}" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def default_subtitle(coder: str, transcripts: int) -> str:
+    return f"Codings of {coder} · {transcripts} transcripts · {date.today().isoformat()}"

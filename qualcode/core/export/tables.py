@@ -1,0 +1,217 @@
+"""Exports of the analysis tables: Word, CSV, XLSX and GraphML, all from the same DataFrames.
+
+Every file is written under a temporary name in its destination folder and
+moved into place only when complete, so a failed export leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qualcode.core.analysis import Analysis
+from qualcode.core.errors import BadInput
+from qualcode.core.model import CONSENSUS
+from qualcode.core.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TABLES = ("theme", "matrix", "quotes", "codebook", "agreement", "network")
+DEFAULT_TABLES = ("theme", "matrix", "quotes", "codebook")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export and how the matrix and quote tables are shaped."""
+
+    tables: tuple[str, ...] = DEFAULT_TABLES
+    coder: str = CONSENSUS
+    level: str = "code"
+    cells: str = "count"
+    group_by: str | None = None
+    where: tuple[tuple[str, str], ...] = ()
+    include_interviewer: bool = False
+    max_words: int | None = None
+    per_participant: str | None = None
+    agreement_coders: tuple[str, str] | None = None
+    bootstrap: int = 1000
+
+
+def parse_tables(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
+    unknown = [t for t in names if t not in TABLES]
+    if unknown or not names:
+        raise BadInput(f"unknown table '{unknown[0] if unknown else text}'; choose from {', '.join(TABLES)}",
+                       where="--tables")
+    return names
+
+
+def parse_where(items: list[str] | None) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"'{item}' is not ATTRIBUTE=VALUE", where="--where")
+        out.append((key.strip(), value.strip()))
+    return tuple(out)
+
+
+class Exporter:
+    """Computes the requested tables once and writes them in any format."""
+
+    def __init__(self, store: Store, options: ExportOptions) -> None:
+        self.store = store
+        self.options = options
+        self.analysis = Analysis(store, options.coder)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The requested tables (all but the network) as DataFrames, by table name."""
+        o, a = self.options, self.analysis
+        out: dict[str, pd.DataFrame] = {}
+        for name in o.tables:
+            if name == "theme":
+                out[name] = a.theme_table()
+            elif name == "matrix":
+                out[name] = a.matrix(level=o.level, cells=o.cells, group_by=o.group_by, where=dict(o.where) or None)
+            elif name == "quotes":
+                out[name] = a.quotes(
+                    include_interviewer=o.include_interviewer, max_words=o.max_words,
+                    per_participant=o.per_participant,
+                )
+            elif name == "codebook":
+                out[name] = a.codebook_table()
+            elif name == "agreement":
+                import pandas as pd
+
+                out[name] = pd.read_csv(io.StringIO(self.agreement().to_csv()), keep_default_na=False)
+        return out
+
+    def agreement(self) -> Any:
+        from qualcode.core.agreement_report import report
+
+        coders = self.options.agreement_coders
+        if coders is None:
+            candidates = [c for c in self.store.coders() if c != CONSENSUS and self.store.coding_count(c)]
+            if len(candidates) != 2:
+                raise BadInput(
+                    f"name the two coders to compare (coders with codings: {', '.join(candidates) or 'none'})",
+                    where="--agreement",
+                )
+            coders = (candidates[0], candidates[1])
+        return report(self.store, coders[0], coders[1], by=("code", "theme", "transcript"),
+                      bootstrap=self.options.bootstrap)
+
+    # -- formats -----------------------------------------------------------------
+
+    def write_docx(self, path: str | Path) -> Path:
+        from qualcode.core.export import docx as word
+        from qualcode.core.export.network import network_png
+
+        o = self.options
+        title = self.store.setting("codebook_name", "") or Path(self.store.path).stem
+        subtitle = word.default_subtitle(o.coder, len(self.analysis.transcripts))
+        report = word.WordReport(f"{title}: thematic analysis", subtitle)
+        frames = self.frames()
+        for name in o.tables:
+            if name == "theme":
+                word.add_theme_table(report, frames[name])
+            elif name == "matrix":
+                word.add_matrix(report, frames[name], o.cells)
+            elif name == "quotes":
+                word.add_quotes(report, frames[name])
+            elif name == "codebook":
+                word.add_codebook(report, frames[name])
+            elif name == "agreement":
+                word.add_agreement(report, self.agreement())
+            elif name == "network":
+                graph = self.analysis.cooccurrence()
+                word.add_network(report, network_png(graph), graph.number_of_nodes(), graph.number_of_edges())
+        with atomic_file(path, ".docx") as temporary:
+            report.save(str(temporary))
+        return Path(path)
+
+    def write_xlsx(self, path: str | Path) -> Path:
+        import pandas as pd
+
+        frames = self._table_frames()
+        with atomic_file(path, ".xlsx") as temporary:
+            with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+                for name, frame in frames.items():
+                    frame.to_excel(writer, sheet_name=name, index=False)
+        return Path(path)
+
+    def write_csv(self, target: str | Path) -> list[Path]:
+        frames = self._table_frames()
+        target = Path(target)
+        if target.suffix.lower() == ".csv":
+            if len(frames) != 1:
+                raise BadInput("several tables go into a folder; give a folder, or one table", where=str(target))
+            [(_name, frame)] = frames.items()
+            with atomic_file(target, ".csv") as temporary:
+                frame.to_csv(temporary, index=False, encoding="utf-8")
+            return [target]
+        if target.exists() and not target.is_dir():
+            raise BadInput("exists and is not a folder", where=str(target))
+        if not target.parent.is_dir():
+            raise BadInput("the folder above it does not exist", where=str(target))
+        target.mkdir(exist_ok=True)
+        with _many_atomic([target / f"{name}.csv" for name in frames]) as temporaries:
+            for (_name, frame), temporary in zip(frames.items(), temporaries, strict=True):
+                frame.to_csv(temporary, index=False, encoding="utf-8")
+        return [target / f"{name}.csv" for name in frames]
+
+    def write_graphml(self, path: str | Path) -> Path:
+        from qualcode.core.export.network import graphml_bytes
+
+        data = graphml_bytes(self.analysis.cooccurrence())
+        with atomic_file(path, ".graphml") as temporary:
+            temporary.write_bytes(data)
+        return Path(path)
+
+    def _table_frames(self) -> dict[str, pd.DataFrame]:
+        if "network" in self.options.tables:
+            raise BadInput(
+                "the network is a picture or a graph: use 'export docx' or 'export graphml'", where="--tables"
+            )
+        return self.frames()
+
+
+@contextmanager
+def atomic_file(path: str | Path, suffix: str) -> Iterator[Path]:
+    """A temporary file beside ``path``, moved onto it when the block succeeds and removed when it fails."""
+    with _many_atomic([Path(path)], suffix) as [temporary]:
+        yield temporary
+
+
+@contextmanager
+def _many_atomic(paths: list[Path], suffix: str = "") -> Iterator[list[Path]]:
+    temporaries: list[Path] = []
+    try:
+        for path in paths:
+            folder = path.parent if str(path.parent) else Path(".")
+            if path.is_dir():
+                raise BadInput("is a folder; give a file name", where=str(path))
+            if not folder.is_dir():
+                raise BadInput("the folder does not exist", where=str(path))
+            try:
+                handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=folder)
+            except OSError as e:
+                raise BadInput(f"cannot be written ({e.strerror})", where=str(path)) from e
+            os.close(handle)
+            temporaries.append(Path(name))
+        yield temporaries
+        for temporary, path in zip(temporaries, paths, strict=True):
+            try:
+                os.replace(temporary, path)
+            except OSError as e:
+                raise BadInput(f"cannot be written ({e.strerror})", where=str(path)) from e
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
