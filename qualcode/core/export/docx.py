@@ -384,8 +384,10 @@ def add_agreement(report: WordReport, agreement: Report) -> None:
         header, rows, weights=weights, numeric=[False] + [True] * (len(header) - 1), bold_rows=bold,
         levels=levels,
     )
-    notes = [f"Note. A: {a}; B: {b}. κ Cohen's kappa, α Krippendorff's alpha (nominal), AC1 Gwet's AC1, BP Brennan–Prediger; "
-             f"* κ below {agreement.threshold:g}."]
+    notes = [
+        f"Note. A: {a}; B: {b}. κ Cohen's kappa, α Krippendorff's alpha (nominal), AC1 Gwet's AC1, "
+        f"BP Brennan–Prediger; * κ below {agreement.threshold:g}."
+    ]
     if with_ci:
         notes.append(f"Intervals: percentile bootstrap over segments, {agreement.resamples} resamples.")
     notes += [f"{m} Undefined: {reason}." for reason, m in marks.items()]

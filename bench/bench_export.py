@@ -1,0 +1,80 @@
+"""Speed of the Word export: a large quote table and a wide matrix, and how time grows with rows.
+
+Run by hand:  python bench/bench_export.py
+
+Prints the time to write a quote table of 10,000 quotes plus a 60-code ×
+200-participant matrix to one .docx, the same through python-docx's own
+`add_row` for comparison on fewer rows, and the time for 1,000 to 20,000 rows
+to show that it grows linearly.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from qualcode.core.export.docx import WordReport  # noqa: E402
+
+WORDS = "the school and the psychologist agreed on a plan for the student who had been absent for weeks".split()
+
+
+def quotes(n: int, seed: int = 1) -> list[list[str]]:
+    rng = random.Random(seed)
+    return [
+        [f"Theme {i % 3} ▸ Subtheme {i % 8}" if i % 40 == 0 else "",
+         "“" + " ".join(rng.choice(WORDS) for _ in range(rng.randint(15, 60))) + f"” (P{rng.randint(1, 200)})"]
+        for i in range(n)
+    ]
+
+
+def matrix(codes: int, participants: int) -> tuple[list[str], list[list[str]]]:
+    rng = random.Random(2)
+    header = ["Theme / subtheme / code"] + [f"P{i + 1}" for i in range(participants)]
+    return header, [[f"Code {c}"] + [str(rng.randint(0, 9)) for _ in range(participants)] for c in range(codes)]
+
+
+def write(rows: int, with_matrix: bool, folder: Path) -> float:
+    t = time.perf_counter()
+    report = WordReport("Bench", "quotes and matrix")
+    report.caption("Table", "Quotes")
+    report.table(["Theme ▸ subtheme", "Quote"], quotes(rows), weights=[2, 5], quote_column=1)
+    if with_matrix:
+        report.landscape(True)
+        header, body = matrix(60, 200)
+        report.caption("Table", "Matrix")
+        report.table(header, body, weights=[4] + [1] * 200, numeric=[False] + [True] * 200)
+    report.save(str(folder / f"bench-{rows}.docx"))
+    return time.perf_counter() - t
+
+
+def python_docx_add_row(rows: int, folder: Path) -> float:
+    from docx import Document
+
+    t = time.perf_counter()
+    document = Document()
+    table = document.add_table(rows=1, cols=2)
+    for row in quotes(rows):
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = row
+    document.save(str(folder / "add_row.docx"))
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print(f"10,000 quotes + 60 × 200 matrix in one .docx: {write(10_000, True, folder):.2f} s")
+        for n in (1_000, 5_000, 10_000, 20_000):
+            seconds = write(n, False, folder)
+            print(f"{n:>6} quote rows: {seconds:.2f} s ({seconds / n * 1e6:.0f} µs per row)")
+        seconds = python_docx_add_row(2_000, folder)
+        print(f"python-docx add_row, 2,000 rows for comparison: {seconds:.2f} s ({seconds / 2000 * 1e6:.0f} µs per row)")
+
+
+if __name__ == "__main__":
+    main()
