@@ -14,6 +14,7 @@ from qualcode.core.store import Store
 from qualcode.tui.commands import WorkbenchCommands
 from qualcode.tui.screens.codebook_editor import CodebookEditor
 from qualcode.tui.screens.coding import CodingScreen
+from qualcode.tui.screens.export import ExportDialog
 from qualcode.tui.screens.help import HelpScreen, bindings_of
 from qualcode.tui.screens.resolve import ResolveScreen
 from qualcode.tui.screens.transcripts import TranscriptsScreen
@@ -55,7 +56,10 @@ class QualcodeApp(App[None]):
 class Workbench(QualcodeApp):
     """A coder's workbench on one project file."""
 
-    BINDINGS = [Binding("E", "edit_codebook", "Codebook editor", id="app.edit_codebook")]
+    BINDINGS = [
+        Binding("E", "edit_codebook", "Codebook editor", id="app.edit_codebook"),
+        Binding("X", "export", "Export", id="app.export"),
+    ]
 
     def __init__(self, store: Store, coder: str) -> None:
         super().__init__(store)
@@ -79,6 +83,11 @@ class Workbench(QualcodeApp):
                 below.codebook_edited()
 
         self.push_screen(CodebookEditor(self.store, self.coder), closed)
+
+
+    def action_export(self) -> None:
+        if not isinstance(self.screen, ExportDialog):
+            self.push_screen(ExportDialog(self.store.path))
 
 
 class Resolver(QualcodeApp):

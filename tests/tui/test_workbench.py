@@ -239,3 +239,34 @@ def test_a_killed_workbench_loses_nothing_already_saved(demo, tmp_path):
     assert result.returncode == 9, result.stderr
     assert codings(demo, "alice") == {("P1_interview", 1, "Workload"), ("P1_interview", 2, "Time pressure")}
     assert memos(demo, "alice") == {3: "half a thought"}
+
+
+async def test_export_dialog_writes_a_report_in_a_worker(demo, tmp_path):
+    import docx
+
+    from qualcode.core.store import Store
+    from qualcode.tui.screens.export import ExportDialog
+
+    with Store(demo) as store:
+        ids = store.segment_ids()
+        code = {c.name: c.id for c in store.codes()}
+        store.add_codings([(ids[1], code["Workload"]), (ids[3], code["Step-ladder"])], "consensus")
+    target = tmp_path / "out.docx"
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("X")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#export-path").value = str(target)
+        await pilot.press("ctrl+s")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if not isinstance(app.screen, ExportDialog):
+                break
+        assert not isinstance(app.screen, ExportDialog)
+    document = docx.Document(str(target))
+    assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"][:2] == [
+        "Themes and subthemes", "Themes by participant",
+    ]
+    assert "(P1)" in " ".join(c.text for c in document.tables[2].columns[1].cells)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,10 +66,18 @@ def parse_where(items: list[str] | None) -> tuple[tuple[str, str], ...]:
 class Exporter:
     """Computes the requested tables once and writes them in any format."""
 
-    def __init__(self, store: Store, options: ExportOptions) -> None:
+    def __init__(
+        self, store: Store, options: ExportOptions, progress: Callable[[int, int, str], None] | None = None
+    ) -> None:
         self.store = store
         self.options = options
         self.analysis = Analysis(store, options.coder)
+        self.progress = progress
+        """Told (done, total, table name) after each table, for a progress bar."""
+
+    def _step(self, done: int, name: str) -> None:
+        if self.progress is not None:
+            self.progress(done, len(self.options.tables), name)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The requested tables (all but the network) as DataFrames, by table name."""
@@ -119,7 +127,8 @@ class Exporter:
         subtitle = word.default_subtitle(o.coder, len(self.analysis.transcripts))
         report = word.WordReport(f"{title}: thematic analysis", subtitle)
         frames = self.frames()
-        for name in o.tables:
+        for done, name in enumerate(o.tables, 1):
+            self._step(done - 1, name)
             if name == "theme":
                 word.add_theme_table(report, frames[name])
             elif name == "matrix":
@@ -135,6 +144,7 @@ class Exporter:
                 word.add_network(report, network_png(graph), graph.number_of_nodes(), graph.number_of_edges())
         with atomic_file(path, ".docx") as temporary:
             report.save(str(temporary))
+        self._step(len(o.tables), "done")
         return Path(path)
 
     def write_xlsx(self, path: str | Path) -> Path:
@@ -143,8 +153,10 @@ class Exporter:
         frames = self._table_frames()
         with atomic_file(path, ".xlsx") as temporary:
             with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-                for name, frame in frames.items():
+                for done, (name, frame) in enumerate(frames.items()):
+                    self._step(done, name)
                     frame.to_excel(writer, sheet_name=name, index=False)
+        self._step(len(frames), "done")
         return Path(path)
 
     def write_csv(self, target: str | Path) -> list[Path]:
@@ -163,8 +175,10 @@ class Exporter:
             raise BadInput("the folder above it does not exist", where=str(target))
         target.mkdir(exist_ok=True)
         with _many_atomic([target / f"{name}.csv" for name in frames]) as temporaries:
-            for (_name, frame), temporary in zip(frames.items(), temporaries, strict=True):
+            for done, ((name, frame), temporary) in enumerate(zip(frames.items(), temporaries, strict=True)):
+                self._step(done, name)
                 frame.to_csv(temporary, index=False, encoding="utf-8")
+        self._step(len(frames), "done")
         return [target / f"{name}.csv" for name in frames]
 
     def write_graphml(self, path: str | Path) -> Path:

@@ -1,0 +1,151 @@
+"""The export dialog: choose format, tables and coder; the export runs in a worker with a progress bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, RadioSet, SelectionList
+
+from qualcode.core.export.tables import DEFAULT_TABLES, TABLES
+
+FORMATS = ("docx", "xlsx", "csv")
+TABLE_LABELS = {
+    "theme": "Themes and subthemes",
+    "matrix": "Theme × participant matrix",
+    "quotes": "Quotes",
+    "codebook": "Codebook",
+    "agreement": "Agreement of two coders",
+    "network": "Code network (Word only)",
+}
+
+
+class ExportDialog(ModalScreen[list[str] | None]):
+    """Export the analysis tables of a project; dismissed with the paths written."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "export", "Export", id="export.start"),
+        Binding("escape", "cancel", "Cancel", id="export.cancel"),
+    ]
+
+    @dataclass
+    class Progress(Message):
+        """How far the export is: tables done of all, and the one being written."""
+
+        done: int
+        total: int
+        item: str
+
+    @dataclass
+    class Finished(Message):
+        """The export is written (paths), or failed (error)."""
+
+        paths: list[str]
+        error: str = ""
+
+    def __init__(self, project: Path, coder: str = "consensus") -> None:
+        super().__init__()
+        self.project = project
+        """The project file exported."""
+        self.coder = coder
+        """Whose codings by default."""
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        stem = self.project.with_suffix("")
+        with Vertical(classes="dialog export-dialog"):
+            yield Label("Export tables", classes="dialog-title")
+            with Horizontal(classes="export-row"):
+                with RadioSet(id="export-format"):
+                    for i, name in enumerate(FORMATS):
+                        yield RadioButton(name, value=i == 0, id=f"format-{name}")
+                yield SelectionList[str](
+                    *[(TABLE_LABELS[t], t, t in DEFAULT_TABLES) for t in TABLES], id="export-tables"
+                )
+            yield Label("Coder (consensus, or a coder's name)", classes="field-label")
+            yield Input(self.coder, id="export-coder")
+            yield Label("Write to", classes="field-label")
+            yield Input(f"{stem}-report.docx", id="export-path")
+            yield ProgressBar(total=1, show_eta=False, id="export-progress")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export (Ctrl+S)", id="export-go", variant="primary")
+                yield Button("Cancel (Esc)", id="export-cancel")
+
+    @on(RadioSet.Changed)
+    def format_changed(self, event: RadioSet.Changed) -> None:
+        chosen = FORMATS[event.index]
+        path_input = self.query_one("#export-path", Input)
+        stem = str(Path(path_input.value).with_suffix(""))
+        path_input.value = f"{stem}.{chosen}" if chosen != "csv" else stem + "-tables"
+
+    @on(Button.Pressed, "#export-go")
+    def go_pressed(self) -> None:
+        self.action_export()
+
+    @on(Button.Pressed, "#export-cancel")
+    def cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_export(self) -> None:
+        if self.running:
+            return
+        tables = list(self.query_one("#export-tables", SelectionList).selected)
+        if not tables:
+            self.notify("choose at least one table", severity="warning")
+            return
+        fmt = FORMATS[self.query_one("#export-format", RadioSet).pressed_index]
+        self.running = True
+        self.query_one("#export-progress", ProgressBar).update(total=len(tables), progress=0)
+        self._export(
+            fmt,
+            tuple(t for t in TABLES if t in tables),
+            self.query_one("#export-coder", Input).value.strip() or "consensus",
+            self.query_one("#export-path", Input).value.strip(),
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def _export(self, fmt: str, tables: tuple[str, ...], coder: str, target: str) -> None:
+        from qualcode.core.errors import QualcodeError
+        from qualcode.core.export.tables import Exporter, ExportOptions
+        from qualcode.core.store import Store
+
+        def progress(done: int, total: int, item: str) -> None:
+            self.post_message(self.Progress(done, total, item))
+
+        try:
+            # A worker thread opens its own connection: SQLite connections belong to their thread.
+            with Store(self.project) as store:
+                exporter = Exporter(store, ExportOptions(tables=tables, coder=coder), progress)
+                if fmt == "docx":
+                    paths = [exporter.write_docx(target)]
+                elif fmt == "xlsx":
+                    paths = [exporter.write_xlsx(target)]
+                else:
+                    paths = exporter.write_csv(target)
+        except QualcodeError as e:
+            self.post_message(self.Finished([], str(e)))
+            return
+        self.post_message(self.Finished([str(p) for p in paths]))
+
+    @on(Progress)
+    def show_progress(self, event: Progress) -> None:
+        self.query_one("#export-progress", ProgressBar).update(total=event.total, progress=event.done)
+
+    @on(Finished)
+    def finished(self, event: Finished) -> None:
+        self.running = False
+        if event.error:
+            self.notify(event.error, severity="error", timeout=8)
+            return
+        self.app.notify("wrote " + ", ".join(event.paths))
+        self.dismiss(event.paths)
+
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.dismiss(None)
