@@ -45,6 +45,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.project == "qdpx" and not Path("qdpx").exists():
+        return _import_qdpx(args)
+    if args.output:
+        raise BadInput("-o is for 'qualcode import qdpx FILE.qdpx -o STUDY.qc'", where="-o")
     with _open(args.project) as project:
         with _progress_bar(len(args.files)) as progress:
             reports, skipped = project.import_files(
@@ -64,6 +68,16 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{r.status:9} {r.transcript}: participant {r.participant or '-'}, {r.segments} segments, "
             f"{r.words} words, speakers: {speakers}{notes}"
         )
+    return 0
+
+
+def _import_qdpx(args: argparse.Namespace) -> int:
+    from qualcode.core.export.refi_read import import_qdpx
+
+    if len(args.files) != 1 or not args.output:
+        raise BadInput("give one file and the project to create: qualcode import qdpx FILE.qdpx -o STUDY.qc")
+    result = import_qdpx(args.files[0], args.output, lang=args.lang or "en", unit=args.unit)
+    _out(f"created {args.output} from {args.files[0]}: {result.describe()}")
     return 0
 
 
@@ -225,6 +239,8 @@ def cmd_agree(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.format in ("qdpx", "qdc"):
+        return _export_refi(args)
     from qualcode.core.export.tables import DEFAULT_TABLES, Exporter, ExportOptions, parse_tables, parse_where
     from qualcode.core.store import Store
 
@@ -254,6 +270,16 @@ def cmd_export(args: argparse.Namespace) -> int:
             written = [exporter.write_graphml(args.output)]
     for path in written:
         _out(f"wrote {path}")
+    return 0
+
+
+def _export_refi(args: argparse.Namespace) -> int:
+    from qualcode.core.export.refi import write_qdc, write_qdpx
+    from qualcode.core.store import Store
+
+    with Store(args.project) as store:
+        path = write_qdpx(store, args.output) if args.format == "qdpx" else write_qdc(store, args.output)
+    _out(f"wrote {path}")
     return 0
 
 
@@ -311,13 +337,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default unit of coding for imports")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", help="import transcripts (.txt .md .docx .odt .vtt .srt)")
+    p = sub.add_parser(
+        "import", help="import transcripts (.txt .md .docx .odt .vtt .srt), or 'import qdpx FILE -o STUDY.qc'"
+    )
     p.add_argument("project")
     p.add_argument("files", nargs="+", help="transcript files")
     p.add_argument("--unit", choices=["turn", "sentence", "paragraph"], help="unit of coding (default: the project's)")
     p.add_argument("--participant", help="participant id for these files (default: from the file name or speakers)")
     p.add_argument("--replace", action="store_true", help="replace a transcript of the same name whose text changed")
     p.add_argument("--speaker-pattern", help="regular expression with a group (?P<speaker>...) that starts a turn")
+    p.add_argument("-o", "--output", help="with 'import qdpx FILE': the project file to create")
+    p.add_argument("--lang", help="with 'import qdpx FILE': the language of the texts (default en)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("participants", help="attach participant attributes from a CSV with an id column")
@@ -366,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_agree)
 
     p = sub.add_parser("export", help="tables for the paper: Word, CSV, XLSX, the code network")
-    p.add_argument("format", choices=["docx", "csv", "xlsx", "graphml"])
+    p.add_argument("format", choices=["docx", "csv", "xlsx", "graphml", "qdpx", "qdc"])
     p.add_argument("project")
     p.add_argument("-o", "--output", required=True, help="file to write (csv: a folder, or a .csv for one table)")
     p.add_argument("--tables", help="comma-separated: theme, matrix, quotes, codebook, agreement, network "

@@ -281,9 +281,7 @@ def _rows(labels: list[str], counts: np.ndarray, displays: list[str] | None = No
 def _add_intervals(rows: list[Row], cells: np.ndarray, decisions: np.ndarray, resamples: int, seed: int) -> None:
     intervals = agreement.confidence_intervals(agreement.bootstrap(cells, decisions, resamples, seed))
     for i, row in enumerate(rows):
-        row.ci = {
-            name: (float(intervals[name][i, 0]), float(intervals[name][i, 1])) for name in agreement.STATISTICS
-        }
+        row.ci = {name: (float(intervals[name][i, 0]), float(intervals[name][i, 1])) for name in agreement.STATISTICS}
 
 
 def _transcript_rows(

@@ -197,9 +197,7 @@ class Analysis:
                     else:
                         record[column] = "✓" if having else ""
                 else:
-                    record[column] = next(
-                        (quotes[(m, pid)] for pid in pids for m in members if (m, pid) in quotes), ""
-                    )
+                    record[column] = next((quotes[(m, pid)] for pid in pids for m in members if (m, pid) in quotes), "")
             records.append(record)
         frame = pd.DataFrame.from_records(records)
         frame.attrs["columns_are"] = group_by or "participant"
@@ -279,8 +277,13 @@ class Analysis:
         joined = " ".join(text[start:end] for _t, _o, _sp, start, end, _st in run)
         theme, subtheme = self.theme_and_subtheme(next(iter(codes)))
         return Quote(
-            theme, subtheme, self.participant_of(tid), self.transcripts[tid].name, run[0][1],
-            self.display(joined), any(r[5] for r in run),
+            theme,
+            subtheme,
+            self.participant_of(tid),
+            self.transcripts[tid].name,
+            run[0][1],
+            self.display(joined),
+            any(r[5] for r in run),
         )
 
     def codebook_table(self) -> pd.DataFrame:

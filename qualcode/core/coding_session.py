@@ -213,4 +213,3 @@ def _inverse(edit: Edit) -> Edit:
     if edit.kind == "code":
         return Edit("code", edit.segment_ids, edit.code_id, added=not edit.added)
     return Edit(edit.kind, edit.segment_ids, edit.code_id, before=edit.after, after=edit.before)
-

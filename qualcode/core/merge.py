@@ -92,8 +92,15 @@ def merge(lead: Store, files: list[str | Path], *, replace: bool = False) -> lis
             results.extend(_merge_one(lead, Path(file), lead_segments, lead_transcripts, lead_codes, replace))
         for result in results:
             if not result.unchanged:
-                lead.log("qualcode", "merge", result.coder, file=result.file, added=result.added,
-                         removed=result.removed, memos=result.memos)
+                lead.log(
+                    "qualcode",
+                    "merge",
+                    result.coder,
+                    file=result.file,
+                    added=result.added,
+                    removed=result.removed,
+                    memos=result.memos,
+                )
     return results
 
 

@@ -92,8 +92,13 @@ class Resolution:
             if codes_a != codes_b:
                 queue.append(
                     Disagreement(
-                        segment.id, names[segment.transcript_id], segment.ordinal, segment.speaker,
-                        codes_a, codes_b, tuple(history.get(segment.id, ())),
+                        segment.id,
+                        names[segment.transcript_id],
+                        segment.ordinal,
+                        segment.speaker,
+                        codes_a,
+                        codes_b,
+                        tuple(history.get(segment.id, ())),
                     )
                 )
         self.queue = queue
@@ -113,9 +118,7 @@ class Resolution:
                 if segment_id in decided or consensus.get(segment_id) == codes:
                     continue
                 self.store.set_segment_codes(segment_id, CONSENSUS, codes, origin="merge")
-                self.store.add_decision(
-                    segment_id, self.lead, self.coder_a, self.coder_b, "agreed", sorted(codes), ""
-                )
+                self.store.add_decision(segment_id, self.lead, self.coder_a, self.coder_b, "agreed", sorted(codes), "")
                 added += 1
             if added:
                 self.store.log(self.lead, "resolve.agreed", f"{self.coder_a}+{self.coder_b}", segments=added)
@@ -152,7 +155,12 @@ class Resolution:
             )
         decision = Decision(self.lead, choice, tuple(sorted(chosen)), note.strip(), at)
         updated = Disagreement(
-            item.segment_id, item.transcript, item.ordinal, item.speaker, item.codes_a, item.codes_b,
+            item.segment_id,
+            item.transcript,
+            item.ordinal,
+            item.speaker,
+            item.codes_a,
+            item.codes_b,
             (*item.history, decision),
         )
         self.queue[index] = updated

@@ -611,6 +611,25 @@ class Store:
             (coder,),
         ).fetchall()
 
+    def add_selection(
+        self, guid: str, transcript_id: int, code_id: str | None, coder: str, start: int, end: int, description: str
+    ) -> None:
+        """Keep an exact span coded in another tool (REFI-QDA), beside its mapping onto segments."""
+        with self.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            self.db.execute(
+                "INSERT INTO selections (id, transcript_id, code_id, coder_id, start_offset, end_offset, created_at, "
+                "description) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (guid, transcript_id, code_id, coder_id, start, end, now(), description),
+            )
+
+    def selections(self) -> list[tuple[str, int, str | None, str, int, int, str]]:
+        """Every kept span: (id, transcript id, code id, coder, start, end, description)."""
+        return self.db.execute(
+            "SELECT s.id, s.transcript_id, s.code_id, k.name, s.start_offset, s.end_offset, s.description "
+            "FROM selections s LEFT JOIN coders k ON k.id = s.coder_id ORDER BY s.transcript_id, s.start_offset"
+        ).fetchall()
+
     # -- pseudonyms ------------------------------------------------------------
 
     def pseudonyms(self) -> list[tuple[str, str, bool]]:

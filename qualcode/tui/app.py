@@ -84,7 +84,6 @@ class Workbench(QualcodeApp):
 
         self.push_screen(CodebookEditor(self.store, self.coder), closed)
 
-
     def action_export(self) -> None:
         if not isinstance(self.screen, ExportDialog):
             self.push_screen(ExportDialog(self.store.path))

@@ -22,9 +22,7 @@ class WorkbenchCommands(Provider):
                     continue
                 action = binding.action
                 target = node
-                commands.append(
-                    (description, f"key {binding.key}", partial(_run_action, target, action))
-                )
+                commands.append((description, f"key {binding.key}", partial(_run_action, target, action)))
         toggle = getattr(screen, "toggle", None)
         book = getattr(getattr(screen, "session", None), "codebook", None)
         if toggle is not None and book is not None:

@@ -282,7 +282,9 @@ def add_theme_table(report: WordReport, frame: pd.DataFrame) -> None:
             row += [str(record["Segments"]), str(record["Participants"])]
         rows.append(row)
     report.table(
-        header, rows, weights=[3, 4.2] + ([1.5, 1.8] if counts else []),
+        header,
+        rows,
+        weights=[3, 4.2] + ([1.5, 1.8] if counts else []),
         numeric=[False, False] + ([True, True] if counts else []),
     )
     if counts:
@@ -301,7 +303,8 @@ def add_matrix(report: WordReport, frame: pd.DataFrame, cells: str) -> None:
     indent = [int(r["Level"]) for r in frame.to_dict("records")]
     code_weight = 4 if cells != "quote" else 2.5
     report.table(
-        ["Theme / subtheme / code", *map(str, columns)], rows,
+        ["Theme / subtheme / code", *map(str, columns)],
+        rows,
         weights=[code_weight] + [1 if cells != "quote" else 3] * len(columns),
         numeric=[False] + [cells != "quote"] * len(columns),
         bold_rows=[level == 0 for level in indent],
@@ -329,17 +332,28 @@ def add_codebook(report: WordReport, frame: pd.DataFrame) -> None:
     report.caption("Table", "Codebook: definitions, criteria, examples and use")
     rows = []
     for r in frame.to_dict("records"):
-        criteria = "\n".join(x for x in (
-            f"Include: {r['Include']}" if r["Include"] else "",
-            f"Exclude: {r['Exclude']}" if r["Exclude"] else "",
-        ) if x)
-        rows.append([
-            r["Name"], r["Definition"] or "—", criteria or "—", r["Example"] or "—",
-            f"{r['Segments']} / {r['Participants']}",
-        ])
+        criteria = "\n".join(
+            x
+            for x in (
+                f"Include: {r['Include']}" if r["Include"] else "",
+                f"Exclude: {r['Exclude']}" if r["Exclude"] else "",
+            )
+            if x
+        )
+        rows.append(
+            [
+                r["Name"],
+                r["Definition"] or "—",
+                criteria or "—",
+                r["Example"] or "—",
+                f"{r['Segments']} / {r['Participants']}",
+            ]
+        )
     report.table(
-        ["Code", "Definition", "Criteria", "Example", "Used"], rows,
-        weights=[2.4, 3.6, 4.2, 3.2, 1.0], numeric=[False, False, False, False, True],
+        ["Code", "Definition", "Criteria", "Example", "Used"],
+        rows,
+        weights=[2.4, 3.6, 4.2, 3.2, 1.0],
+        numeric=[False, False, False, False, True],
         levels=[int(r["Level"]) for r in frame.to_dict("records")],
     )
     report.note("Note. Used: coded segments / participants.")
@@ -369,19 +383,30 @@ def add_agreement(report: WordReport, agreement: Report) -> None:
                 mark = marks.setdefault(row.reason, "abcdefghijklmnopqrstuvwxyz"[len(marks) % 26])
             label = (row.display or row.label).strip()
             flag = "*" if row.below(agreement.threshold) else ""
-            cells = [label + flag, *(str(c) for c in row.counts), _num(row.values["percent_agreement"] * 100, 1),
-                     _num(row.values["cohen_kappa"], mark=mark)]
+            cells = [
+                label + flag,
+                *(str(c) for c in row.counts),
+                _num(row.values["percent_agreement"] * 100, 1),
+                _num(row.values["cohen_kappa"], mark=mark),
+            ]
             if with_ci:
                 lo, hi = row.ci.get("cohen_kappa", (math.nan, math.nan))
                 cells.append("—" if math.isnan(lo) else f"[{lo:.2f}, {hi:.2f}]")
-            cells += [_num(row.values["krippendorff_alpha"], mark=mark), _num(row.values["gwet_ac1"]),
-                      _num(row.values["brennan_prediger"])]
+            cells += [
+                _num(row.values["krippendorff_alpha"], mark=mark),
+                _num(row.values["gwet_ac1"]),
+                _num(row.values["brennan_prediger"]),
+            ]
             rows.append(cells)
             bold.append(False)
             levels.append(_depth(row.display) if level in ("code", "theme") else 1)
     weights = [5.5, 1.0, 1.2, 1.2, 1.4, 1.3, 1.0] + ([1.9] if with_ci else []) + [1.0, 1.0, 1.0]
     report.table(
-        header, rows, weights=weights, numeric=[False] + [True] * (len(header) - 1), bold_rows=bold,
+        header,
+        rows,
+        weights=weights,
+        numeric=[False] + [True] * (len(header) - 1),
+        bold_rows=bold,
         levels=levels,
     )
     notes = [

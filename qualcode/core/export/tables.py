@@ -48,8 +48,9 @@ def parse_tables(text: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
     unknown = [t for t in names if t not in TABLES]
     if unknown or not names:
-        raise BadInput(f"unknown table '{unknown[0] if unknown else text}'; choose from {', '.join(TABLES)}",
-                       where="--tables")
+        raise BadInput(
+            f"unknown table '{unknown[0] if unknown else text}'; choose from {', '.join(TABLES)}", where="--tables"
+        )
     return names
 
 
@@ -90,7 +91,8 @@ class Exporter:
                 out[name] = a.matrix(level=o.level, cells=o.cells, group_by=o.group_by, where=dict(o.where) or None)
             elif name == "quotes":
                 out[name] = a.quotes(
-                    include_interviewer=o.include_interviewer, max_words=o.max_words,
+                    include_interviewer=o.include_interviewer,
+                    max_words=o.max_words,
                     per_participant=o.per_participant,
                 )
             elif name == "codebook":
@@ -113,8 +115,9 @@ class Exporter:
                     where="--agreement",
                 )
             coders = (candidates[0], candidates[1])
-        return report(self.store, coders[0], coders[1], by=("code", "theme", "transcript"),
-                      bootstrap=self.options.bootstrap)
+        return report(
+            self.store, coders[0], coders[1], by=("code", "theme", "transcript"), bootstrap=self.options.bootstrap
+        )
 
     # -- formats -----------------------------------------------------------------
 

@@ -55,8 +55,10 @@ def fill_tree(tree: Tree[str], book: Codebook, counts: dict[str, int] | None = N
         parent = nodes[code.parent_id]
         has_children = bool(book.children(code.id))
         label = code_label(code, (counts or {}).get(code.id))
-        node = parent.add(label, data=code.id, expand=True, allow_expand=has_children) if has_children else (
-            parent.add_leaf(label, data=code.id)
+        node = (
+            parent.add(label, data=code.id, expand=True, allow_expand=has_children)
+            if has_children
+            else (parent.add_leaf(label, data=code.id))
         )
         nodes[code.id] = node
     tree.root.expand()

@@ -254,9 +254,9 @@ class TranscriptView(ScrollView, can_focus=True):
         if not layout.rows:
             return
         first = layout.first_line[self.cursor]
-        last = layout.first_line[self.cursor + 1] - 1 if self.cursor + 1 < len(layout.rows) else len(
-            layout.line_row
-        ) - 1
+        last = (
+            layout.first_line[self.cursor + 1] - 1 if self.cursor + 1 < len(layout.rows) else len(layout.line_row) - 1
+        )
         # Show the whole segment when it fits, its top when it does not.
         height = min(last - first + 1, max(self.size.height, 1))
         self.scroll_to_region(Region(0, first, 1, height), animate=False, immediate=True, force=True)

@@ -1,0 +1,223 @@
+"""Writing REFI-QDA: the codebook (.qdc) and the whole project (.qdpx), as other QDA tools read them.
+
+Positions are Unicode code points into the transcript text as stored (`\\n`
+line ends), end exclusive, as the standard says; the texts go into the
+archive as UTF-8 without a byte-order mark. A code's definition, inclusion
+and exclusion criteria and example travel in its Description as labelled
+paragraphs, which `refi_read` takes apart again.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+from lxml import etree
+
+from qualcode import __version__
+from qualcode.core.codebook import Codebook, codebook_from_codes
+from qualcode.core.export.tables import atomic_file
+from qualcode.core.store import Store, now
+
+PROJECT_NS = "urn:QDA-XML:project:1.0"
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+ORIGIN = f"qualcode {__version__}"
+LABELS = (("inclusion", "Include"), ("exclusion", "Exclude"), ("example", "Example"))
+"""How the fields beyond the definition are labelled inside a REFI-QDA Description."""
+
+_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
+
+
+def description_of(code: object) -> str:
+    """A code's definition and, labelled, its criteria and example: one REFI-QDA Description."""
+    parts = [getattr(code, "description", "").strip()]
+    for field, label in LABELS:
+        value = str(getattr(code, field, "") or "").strip()
+        if value:
+            parts.append(f"{label}: {value}")
+    return "\n\n".join(p for p in parts if p)
+
+
+def _codes(parent: etree._Element, ns: str, book: Codebook, parent_id: str | None) -> None:
+    for code in book.children(parent_id):
+        element = etree.SubElement(parent, f"{{{ns}}}Code", guid=code.id, name=code.name, isCodable="true")
+        if code.colour and _COLOUR.fullmatch(code.colour):
+            element.set("color", code.colour)
+        description = description_of(code)
+        if description:
+            etree.SubElement(element, f"{{{ns}}}Description").text = description
+        _codes(element, ns, book, code.id)
+
+
+def qdc_bytes(store: Store) -> bytes:
+    book = codebook_from_codes(store.codes())
+    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin=ORIGIN)
+    _codes(etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes"), CODEBOOK_NS, book, None)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def write_qdc(store: Store, path: str | Path) -> Path:
+    data = qdc_bytes(store)
+    with atomic_file(path, ".qdc") as temporary:
+        temporary.write_bytes(data)
+    return Path(path)
+
+
+def _guid(study: str, kind: str, key: str) -> str:
+    """A stable id for things qualcode does not keep ids for (coders, transcripts, selections)."""
+    return str(uuid.uuid5(uuid.UUID(study) if _is_uuid(study) else uuid.NAMESPACE_URL, f"{kind}:{key}"))
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _variable_type(values: list[object]) -> str:
+    if values and all(isinstance(v, bool) for v in values):
+        return "Boolean"
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "Integer"
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return "Float"
+    return "Text"
+
+
+def qdpx_files(store: Store) -> dict[str, bytes]:
+    """The members of a .qdpx: project.qde and one UTF-8 text per transcript under sources/."""
+    ns = PROJECT_NS
+    q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
+    study = store.study_id
+    book = codebook_from_codes(store.codes())
+    coders = store.coders()
+    user_guid = {c: _guid(study, "coder", c) for c in coders}
+    stamp = now().replace("+00:00", "Z")
+    name = store.setting("codebook_name", "") or store.path.stem
+    root = etree.Element(
+        q("Project"),
+        nsmap={None: ns},
+        name=str(name),
+        origin=ORIGIN,
+        creationDateTime=stamp,
+        modifiedDateTime=stamp,
+    )
+    if coders:
+        users = etree.SubElement(root, q("Users"))
+        for coder in coders:
+            etree.SubElement(users, q("User"), guid=user_guid[coder], name=coder)
+    if len(book):
+        _codes(etree.SubElement(etree.SubElement(root, q("CodeBook")), q("Codes")), ns, book, None)
+
+    participants = store.participants()
+    transcripts = store.transcripts()
+    source_guid = {t.id: _guid(study, "transcript", t.name) for t in transcripts}
+    attribute_values: dict[str, list[object]] = defaultdict(list)
+    for p in participants:
+        for key, value in p.attributes.items():
+            attribute_values[key].append(value)
+    variable_guid = {key: _guid(study, "variable", key) for key in attribute_values}
+    variable_type = {key: _variable_type(values) for key, values in attribute_values.items()}
+    if variable_guid:
+        variables = etree.SubElement(root, q("Variables"))
+        for key, guid in variable_guid.items():
+            etree.SubElement(variables, q("Variable"), guid=guid, name=key, typeOfVariable=variable_type[key])
+    if participants:
+        cases = etree.SubElement(root, q("Cases"))
+        for p in participants:
+            case = etree.SubElement(cases, q("Case"), guid=_guid(study, "case", p.id), name=p.id)
+            for key, value in p.attributes.items():
+                vv = etree.SubElement(case, q("VariableValue"))
+                etree.SubElement(vv, q("VariableRef"), targetGUID=variable_guid[key])
+                kind = variable_type[key]
+                tag = {"Boolean": "BooleanValue", "Integer": "IntegerValue", "Float": "FloatValue"}.get(
+                    kind, "TextValue"
+                )
+                text = str(value).lower() if kind == "Boolean" else str(value)
+                etree.SubElement(vv, q(tag)).text = text
+            for t in transcripts:
+                if t.participant == p.id:
+                    etree.SubElement(case, q("SourceRef"), targetGUID=source_guid[t.id])
+
+    files: dict[str, bytes] = {}
+    notes: list[tuple[str, str, str]] = []  # (guid, coder, text)
+    if transcripts:
+        sources = etree.SubElement(root, q("Sources"))
+        codings: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        memos: dict[int, dict[str, str]] = defaultdict(dict)
+        for coder in coders:
+            for segment_id, code_id in store.codings(coder):
+                codings[segment_id][coder].append(code_id)
+            for segment_id, text in store.segment_memos(coder).items():
+                memos[segment_id][coder] = text
+        for t in transcripts:
+            guid = source_guid[t.id]
+            source = etree.SubElement(
+                sources,
+                q("TextSource"),
+                guid=guid,
+                name=t.name,
+                plainTextPath=f"internal://{guid}.txt",
+                creationDateTime=stamp,
+            )
+            files[f"sources/{guid}.txt"] = t.text.encode("utf-8")
+            for segment in store.segments(t.id):
+                for coder in coders:
+                    codes = codings.get(segment.id, {}).get(coder, [])
+                    memo = memos.get(segment.id, {}).get(coder)
+                    if not codes and not memo:
+                        continue
+                    selection = etree.SubElement(
+                        source,
+                        q("PlainTextSelection"),
+                        guid=_guid(study, f"selection:{coder}", str(segment.id)),
+                        name=f"{t.name} {segment.ordinal}",
+                        startPosition=str(segment.start),
+                        endPosition=str(segment.end),
+                        creatingUser=user_guid[coder],
+                        creationDateTime=stamp,
+                    )
+                    for code_id in codes:
+                        coding = etree.SubElement(
+                            selection,
+                            q("Coding"),
+                            guid=_guid(study, f"coding:{coder}:{code_id}", str(segment.id)),
+                            creatingUser=user_guid[coder],
+                            creationDateTime=stamp,
+                        )
+                        etree.SubElement(coding, q("CodeRef"), targetGUID=code_id)
+                    if memo:
+                        note_guid = _guid(study, f"memo:{coder}", str(segment.id))
+                        etree.SubElement(selection, q("NoteRef"), targetGUID=note_guid)
+                        notes.append((note_guid, coder, memo))
+    if notes:
+        container = etree.SubElement(root, q("Notes"))
+        for guid, coder, text in notes:
+            note = etree.SubElement(
+                container,
+                q("Note"),
+                guid=guid,
+                name=f"memo by {coder}",
+                creatingUser=user_guid[coder],
+                creationDateTime=stamp,
+            )
+            etree.SubElement(note, q("PlainTextContent")).text = text
+    unit = store.setting("unit", "turn")
+    etree.SubElement(root, q("Description")).text = f"Exported by qualcode; unit of coding: {unit}."
+    files["project.qde"] = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return files
+
+
+def write_qdpx(store: Store, path: str | Path) -> Path:
+    files = qdpx_files(store)
+    with atomic_file(path, ".qdpx") as temporary:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("project.qde", files.pop("project.qde"))
+            for member, data in files.items():
+                archive.writestr(member, data)
+    return Path(path)

@@ -1,0 +1,543 @@
+"""Reading REFI-QDA from any tool: codebooks (.qdc) and projects (.qdpx).
+
+What other tools write differs, and all of it is read:
+
+- namespaces `urn:QDA-XML:codebook:1.0`, `1:0`, `0:4` and the project ones:
+  elements are matched by local name;
+- hierarchy as nested codes (codable or `isCodable="false"` folders) or as
+  flat names with `::` or `/` paths, which become the tree;
+- GUIDs in either case, with or without braces: stored lower-case, bare;
+- the sources folder as `Sources/` or `sources/`, any .qde name, texts with a
+  byte-order mark (UTF-8 or UTF-16);
+- memos as Notes with NoteRefs, as selections with a Description and no
+  Coding, or as Descriptions only; NVivo's one selection per code.
+
+Character positions: the standard counts Unicode code points, end exclusive.
+NVivo for Windows counts UTF-16 code units with CRLF as two; ATLAS.ti counts a
+CRLF as one. The counting is chosen by the file's `origin` and checked by how
+many selection ends land on word boundaries; the best-fitting counting wins.
+
+A selection is mapped onto the segments of the imported text: a segment
+counts when the selection covers at least half of its characters, or when the
+selection lies wholly inside it. Every exact span is also kept in the project
+(the `selections` table), so nothing of the other tool's coding is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from qualcode.core.codebook import Codebook, codebook_from_codes
+from qualcode.core.errors import BadInput
+from qualcode.core.export.refi import LABELS
+from qualcode.core.export.safe_archive import SafeZip, parse_xml
+from qualcode.core.model import Code, Participant
+
+ID_NAMESPACE = uuid.UUID("6f6a2f0e-2b7c-4f55-9a53-3d1c8a2f1b10")
+
+
+def local(element: Any) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def children(element: Any, name: str) -> list[Any]:
+    return [c for c in element if local(c) == name]
+
+
+def child(element: Any, name: str) -> Any | None:
+    return next((c for c in element if local(c) == name), None)
+
+
+def descendants(element: Any, name: str) -> list[Any]:
+    return [e for e in element.iter() if local(e) == name]
+
+
+def normalise_guid(guid: str | None, where: str) -> str:
+    """Lower case, no braces; refuses what is not a GUID."""
+    text = (guid or "").strip().strip("{}").lower()
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise BadInput(f"'{guid}' is not a GUID", where=where) from None
+
+
+def parse_description(text: str) -> dict[str, str]:
+    """Split a Description into definition, inclusion, exclusion and example (labels as qualcode writes them)."""
+    fields = {"description": "", "inclusion": "", "exclusion": "", "example": ""}
+    labels = {label.casefold(): name for name, label in LABELS}
+    current = "description"
+    parts: dict[str, list[str]] = defaultdict(list)
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        head, sep, rest = paragraph.partition(":")
+        if sep and head.strip().casefold() in labels:
+            current = labels[head.strip().casefold()]
+            parts[current].append(rest.strip())
+        else:
+            parts[current].append(paragraph.strip())
+    for name, chunks in parts.items():
+        fields[name] = "\n\n".join(c for c in chunks if c)
+    return fields
+
+
+# -- codebooks ------------------------------------------------------------------------
+
+
+def codes_from(container: Any, where: str) -> list[Code]:
+    """Codes under a <Codes> element (any namespace), with their tree; flat '::' or '/' paths become the tree."""
+    codes: list[Code] = []
+
+    def visit(element: Any, parent: str | None) -> None:
+        for node in children(element, "Code"):
+            guid = normalise_guid(node.get("guid"), where)
+            name = (node.get("name") or "").strip() or "(unnamed)"
+            description = child(node, "Description")
+            fields = parse_description(description.text or "") if description is not None else {}
+            colour = (node.get("color") or "").strip()
+            codes.append(
+                Code(guid, name, parent, colour=colour if re.fullmatch(r"#[0-9A-Fa-f]{3,6}", colour) else "", **fields)
+            )
+            visit(node, guid)
+
+    visit(container, None)
+    return _split_paths(codes)
+
+
+def _split_paths(codes: list[Code]) -> list[Code]:
+    """'A::B::C' or 'A/B/C' names become codes under codes; missing levels are created."""
+    out: list[Code] = []
+    made: dict[tuple[str | None, str], str] = {}
+    for code in codes:
+        parts = [p.strip() for p in re.split(r"::|/", code.name) if p.strip()]
+        if len(parts) <= 1:
+            out.append(replace(code, name=parts[0] if parts else code.name))
+            made[(code.parent_id, out[-1].name.casefold())] = code.id
+            continue
+        parent = code.parent_id
+        for level in parts[:-1]:
+            key = (parent, level.casefold())
+            if key not in made:
+                existing = next(
+                    (c for c in out if c.parent_id == parent and c.name.casefold() == level.casefold()), None
+                )
+                if existing is not None:
+                    made[key] = existing.id
+                else:
+                    new_id = str(uuid.uuid5(ID_NAMESPACE, f"{parent}/{level}"))
+                    out.append(Code(new_id, level, parent))
+                    made[key] = new_id
+            parent = made[key]
+        out.append(replace(code, name=parts[-1], parent_id=parent))
+        made[(parent, parts[-1].casefold())] = code.id
+    # Two siblings of one name (e.g. a folder and a path prefix) are merged by keeping the first.
+    return out
+
+
+def read_qdc(path: str | Path) -> Codebook:
+    path = Path(path)
+    where = str(path)
+    root = parse_xml(path.read_bytes(), where)
+    if local(root) != "CodeBook":
+        raise BadInput(f"the root element is <{local(root)}>, not <CodeBook>; is this a .qdc?", where=where)
+    container = child(root, "Codes")
+    if container is None:
+        raise BadInput("has no <Codes>", where=where)
+    codes = codes_from(container, where)
+    _check_unique(codes, where)
+    return codebook_from_codes(codes, path.stem, "")
+
+
+def _check_unique(codes: list[Code], where: str) -> None:
+    seen: dict[str, str] = {}
+    for code in codes:
+        if code.id in seen:
+            raise BadInput(
+                f"the GUID {code.id} is used by two codes ('{seen[code.id]}' and '{code.name}')", where=where
+            )
+        seen[code.id] = code.name
+    names: set[tuple[str | None, str]] = set()
+    for code in codes:
+        key = (code.parent_id, code.name.casefold())
+        if key in names:
+            raise BadInput(f"two codes named '{code.name}' under the same parent", where=where)
+        names.add(key)
+
+
+# -- character positions --------------------------------------------------------------
+
+
+class Positions:
+    """Turns positions counted some way in a source's raw text into code points of the stored text."""
+
+    COUNTINGS = ("codepoints", "utf16", "crlf_as_one")
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw.lstrip("\ufeff")
+        self.text = self.raw.replace("\r\n", "\n").replace("\r", "\n")
+        # stored index of each raw code point (a CRLF's \n maps where its \r does)
+        self._stored: list[int] = []
+        j = 0
+        previous = ""
+        for ch in self.raw:
+            if ch == "\n" and previous == "\r":
+                self._stored.append(j - 1)
+            else:
+                self._stored.append(j)
+                j += 1
+            previous = ch
+        self._stored.append(j)
+        # raw code point index at each UTF-16 unit
+        self._utf16: list[int] = []
+        for i, ch in enumerate(self.raw):
+            self._utf16.append(i)
+            if ord(ch) > 0xFFFF:
+                self._utf16.append(i)
+        self._utf16.append(len(self.raw))
+
+    def to_stored(self, position: int, counting: str) -> int:
+        if counting == "crlf_as_one":
+            return max(0, min(position, len(self.text)))
+        if counting == "utf16":
+            position = self._utf16[max(0, min(position, len(self._utf16) - 1))]
+        return self._stored[max(0, min(position, len(self._stored) - 1))]
+
+    def boundary_score(self, spans: list[tuple[int, int]], counting: str) -> int:
+        """How many span ends land on word boundaries under a counting."""
+        text = self.text
+        score = 0
+        for start, end in spans:
+            s, e = self.to_stored(start, counting), self.to_stored(end, counting)
+            score += s == 0 or s >= len(text) or not (text[s - 1].isalnum() and text[s].isalnum())
+            score += e >= len(text) or e == 0 or not (text[e - 1].isalnum() and text[e].isalnum())
+        return score
+
+
+def choose_counting(origin: str, sources: list[tuple[Positions, list[tuple[int, int]]]]) -> str:
+    """The counting the origin suggests, unless another fits word boundaries clearly better."""
+    o = origin.casefold()
+    if "nvivo" in o and ("win" in o or "windows" in o):
+        preferred = "utf16"
+    elif "atlas" in o:
+        preferred = "crlf_as_one"
+    else:
+        preferred = "codepoints"
+    scores = {c: sum(p.boundary_score(spans, c) for p, spans in sources) for c in Positions.COUNTINGS}
+    best = max(Positions.COUNTINGS, key=lambda c: (scores[c], c == preferred))
+    return preferred if scores[preferred] >= scores[best] else best
+
+
+# -- projects ----------------------------------------------------------------------------
+
+
+@dataclass
+class Selection:
+    guid: str
+    source: str
+    start: int
+    end: int
+    coder: str
+    codes: list[str]
+    memo: str = ""
+
+
+@dataclass
+class ImportResult:
+    """What `import qdpx` read and how it mapped the other tool's selections."""
+
+    transcripts: int = 0
+    codes: int = 0
+    coders: list[str] = field(default_factory=list)
+    participants: int = 0
+    counting: str = "codepoints"
+    exact: int = 0
+    split: int = 0
+    dropped: int = 0
+    memos: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return (
+            f"{self.transcripts} transcripts, {self.codes} codes, coders: {', '.join(self.coders) or 'none'}, "
+            f"{self.participants} participants; selections: {self.exact} on one segment, {self.split} over "
+            f"several, {self.dropped} dropped (kept as exact spans); {self.memos} memos; positions counted as "
+            f"{self.counting}"
+        )
+
+
+def import_qdpx(path: str | Path, out: str | Path, *, lang: str = "en", unit: str | None = None) -> ImportResult:
+    """Create a project from a .qdpx; nothing is left behind when the file is refused."""
+    from qualcode.core.project import Project
+
+    path = Path(path)
+    archive = SafeZip(path)
+    try:
+        qde = [n for n in archive.names() if n.lower().endswith(".qde") and "/" not in n.replace("\\", "/")]
+        if not qde:
+            raise BadInput("has no .qde project file inside; is this a REFI-QDA .qdpx?", where=str(path))
+        root = parse_xml(archive.read(qde[0]), f"{path}: {qde[0]}")
+        if local(root) != "Project":
+            raise BadInput(f"{qde[0]}: the root element is <{local(root)}>, not <Project>", where=str(path))
+        content = _read_project(root, archive, str(path))
+    finally:
+        archive.close()
+    description = child(root, "Description")
+    chosen_unit = unit
+    if chosen_unit is None:
+        found = re.search(r"unit of coding: (\w+)", description.text or "") if description is not None else None
+        chosen_unit = found.group(1) if found else "paragraph"
+    out = Path(out)
+    project = Project.create(out, lang=lang, unit=chosen_unit)
+    try:
+        result = _fill(project, content, chosen_unit)
+    except BaseException:
+        project.close()
+        for leftover in (out, Path(f"{out}-wal"), Path(f"{out}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+    project.close()
+    return result
+
+
+@dataclass
+class _Content:
+    origin: str
+    name: str
+    codes: list[Code]
+    users: dict[str, str]
+    sources: list[tuple[str, str, Positions]]  # guid, name, positions
+    selections: list[Selection]
+    cases: list[tuple[str, dict[str, Any], list[str]]]
+    notes_kept: int = 0
+
+
+def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
+    origin = root.get("origin") or ""
+    users = {}
+    for user in descendants(child(root, "Users") if child(root, "Users") is not None else root, "User"):
+        guid = normalise_guid(user.get("guid"), where)
+        users[guid] = (user.get("name") or user.get("id") or guid).strip()
+    book = child(root, "CodeBook")
+    codes = codes_from(child(book, "Codes"), where) if book is not None and child(book, "Codes") is not None else []
+    _check_unique(codes, where)
+    notes: dict[str, tuple[str, str]] = {}
+    for note in descendants(child(root, "Notes") if child(root, "Notes") is not None else etree.Element("x"), "Note"):
+        guid = normalise_guid(note.get("guid"), where)
+        text_el = child(note, "PlainTextContent")
+        text = text_el.text if text_el is not None and text_el.text else _source_text(note, archive, where) or ""
+        creator = note.get("creatingUser")
+        notes[guid] = (text.strip(), normalise_guid(creator, where) if creator else "")
+    sources: list[tuple[str, str, Positions]] = []
+    selections: list[Selection] = []
+    container = child(root, "Sources")
+    for source in children(container, "TextSource") if container is not None else []:
+        guid = normalise_guid(source.get("guid"), where)
+        text = _source_text(source, archive, where)
+        if text is None:
+            raise BadInput(
+                f"text source '{source.get('name') or guid}' has neither PlainTextContent nor a "
+                "plainTextPath that is in the archive",
+                where=where,
+            )
+        sources.append((guid, (source.get("name") or guid).strip(), Positions(text)))
+        for sel in children(source, "PlainTextSelection"):
+            creator = sel.get("creatingUser")
+            coder_guid = normalise_guid(creator, where) if creator else ""
+            codings = children(sel, "Coding")
+            codes_here = []
+            for coding in codings:
+                ref = child(coding, "CodeRef")
+                if ref is not None:
+                    codes_here.append(normalise_guid(ref.get("targetGUID"), where))
+                coding_creator = coding.get("creatingUser")
+                if coding_creator and not coder_guid:
+                    coder_guid = normalise_guid(coding_creator, where)
+            memo_parts = []
+            description = child(sel, "Description")
+            if description is not None and (description.text or "").strip():
+                memo_parts.append(description.text.strip())
+            for ref in children(sel, "NoteRef"):
+                target = normalise_guid(ref.get("targetGUID"), where)
+                if target in notes and notes[target][0]:
+                    memo_parts.append(notes[target][0])
+            try:
+                start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+            except (TypeError, ValueError):
+                raise BadInput(f"selection {sel.get('guid')} has no numeric start/end position", where=where) from None
+            selections.append(
+                Selection(
+                    normalise_guid(sel.get("guid"), where),
+                    guid,
+                    start,
+                    end,
+                    users.get(coder_guid, "imported"),
+                    codes_here,
+                    "\n\n".join(memo_parts),
+                )
+            )
+    cases = []
+    variables = {}
+    for variable in descendants(
+        child(root, "Variables") if child(root, "Variables") is not None else etree.Element("x"), "Variable"
+    ):
+        variables[normalise_guid(variable.get("guid"), where)] = (variable.get("name") or "").strip()
+    for case in descendants(child(root, "Cases") if child(root, "Cases") is not None else etree.Element("x"), "Case"):
+        values: dict[str, Any] = {}
+        for vv in children(case, "VariableValue"):
+            ref = child(vv, "VariableRef")
+            name = variables.get(normalise_guid(ref.get("targetGUID"), where), "") if ref is not None else ""
+            for element in vv:
+                kind = local(element)
+                if kind.endswith("Value") and kind != "VariableValue" and name:
+                    values[name] = _typed(kind, element.text or "")
+        refs = [normalise_guid(r.get("targetGUID"), where) for r in children(case, "SourceRef")]
+        cases.append(((case.get("name") or case.get("guid") or "").strip(), values, refs))
+    return _Content(origin, root.get("name") or "", codes, users, sources, selections, cases)
+
+
+def _typed(kind: str, text: str) -> Any:
+    text = text.strip()
+    try:
+        if kind == "IntegerValue":
+            return int(text)
+        if kind == "FloatValue":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "BooleanValue":
+        return text.casefold() in ("true", "1")
+    return text
+
+
+def _source_text(source: Any, archive: SafeZip, where: str) -> str | None:
+    content = child(source, "PlainTextContent")
+    if content is not None and content.text is not None:
+        return content.text
+    target = (source.get("plainTextPath") or "").strip()
+    if not target:
+        return None
+    name = target.removeprefix("internal://")
+    for candidate in (f"sources/{name}", name):
+        if archive.find(candidate):
+            return _decode(archive.read(candidate), f"{where}: {candidate}")
+    return None
+
+
+def _decode(data: bytes, where: str) -> str:
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput("a source text is not UTF-8 or UTF-16 with a byte-order mark", where=where) from None
+
+
+def _fill(project: Any, content: _Content, unit: str) -> ImportResult:
+    from qualcode.core.ingest.segmenting import segment_many
+    from qualcode.core.ingest.turns import RawTranscript, compile_speaker_pattern, split_turns
+
+    store = project.store
+    result = ImportResult(codes=len(content.codes))
+    by_source: dict[str, list[Selection]] = defaultdict(list)
+    for selection in content.selections:
+        by_source[selection.source].append(selection)
+    result.counting = choose_counting(
+        content.origin, [(p, [(s.start, s.end) for s in by_source[g]]) for g, _n, p in content.sources]
+    )
+    known_codes = {c.id for c in content.codes}
+    with store.transaction():
+        if content.codes:
+            store.replace_codebook(codebook_from_codes(content.codes).codes)
+            store.set_setting("codebook_name", content.name)
+        pattern = compile_speaker_pattern(None)
+        names = Counter()
+        memo_count = 0
+        for guid, name, positions in content.sources:
+            names[name] += 1
+            tname = name if names[name] == 1 else f"{name} ({names[name]})"
+            text = positions.text
+            raw = RawTranscript(text, split_turns(text, pattern))
+            [rows] = segment_many([raw], unit, lang=project.lang)
+            if not rows and text.strip():
+                rows = [(0, len(text), None, None, None)]
+            tid = store.add_transcript(
+                name=tname,
+                text=text,
+                sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                source=guid,
+                lang=project.lang,
+                unit=unit,
+                participant=None,
+                segments=rows,
+            )
+            result.transcripts += 1
+            segments = store.segments(tid)
+            starts = [s.start for s in segments]
+            for sel in by_source[guid]:
+                start = positions.to_stored(sel.start, result.counting)
+                end = positions.to_stored(sel.end, result.counting)
+                hits = _covered(segments, starts, start, end)
+                unknown = [c for c in sel.codes if c not in known_codes]
+                if unknown:
+                    raise BadInput(
+                        f"selection {sel.guid} uses code {unknown[0]}, which is not in the codebook",
+                        where=str(project.path),
+                    )
+                for code_id in sel.codes or [None]:
+                    store.add_selection(
+                        f"{sel.guid}:{code_id}" if code_id else sel.guid,
+                        tid,
+                        code_id,
+                        sel.coder,
+                        start,
+                        end,
+                        sel.memo,
+                    )
+                if not hits:
+                    result.dropped += 1
+                    continue
+                if len(hits) == 1:
+                    result.exact += 1
+                else:
+                    result.split += 1
+                store.add_codings([(s.id, c) for s in hits for c in sel.codes], sel.coder, origin="import")
+                if sel.memo:
+                    for s in hits:
+                        old = store.segment_memo(s.id, sel.coder)
+                        if sel.memo not in old:
+                            store.set_segment_memo(s.id, sel.coder, f"{old}\n\n{sel.memo}".strip())
+                            memo_count += 1
+            for case_name, _values, refs in content.cases:
+                if guid in refs and case_name:
+                    store.set_transcript_participant(tid, case_name)
+        for case_name, values, _refs in content.cases:
+            if case_name:
+                store.upsert_participant(Participant(case_name, values))
+                result.participants += 1
+        store.log("qualcode", "import.qdpx", content.name, origin=content.origin, counting=result.counting)
+    result.memos = memo_count
+    result.coders = sorted({s.coder for s in content.selections})
+    return result
+
+
+def _covered(segments: list[Any], starts: list[int], start: int, end: int) -> list[Any]:
+    """Segments a span counts for: at least half of the segment covered, or the span wholly inside it."""
+    if end <= start:
+        return []
+    first = max(bisect_right(starts, start) - 1, 0)
+    last = bisect_left(starts, end)
+    out = []
+    for segment in segments[first:last]:
+        overlap = min(end, segment.end) - max(start, segment.start)
+        length = segment.end - segment.start
+        inside = segment.start <= start and end <= segment.end
+        if overlap > 0 and (inside or overlap * 2 >= length):
+            out.append(segment)
+    return out

@@ -1,0 +1,299 @@
+"""REFI-QDA: schema-valid exports, round trips, the real samples, other tools' shapes, and unsafe archives."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from qualcode.core.errors import BadInput
+from qualcode.core.export.refi import qdc_bytes, qdpx_files, write_qdpx
+from qualcode.core.export.refi_read import import_qdpx, read_qdc
+from qualcode.core.project import Project
+from qualcode.core.store import Store
+from tests.conftest import REPO
+from tests.core.test_cli import run
+
+REFI = REPO.parent / "shared" / "refi-qda"
+SAMPLES = REFI / "samples"
+NS = "urn:QDA-XML:project:1.0"
+
+
+def _schema(name: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(REFI / name)))
+
+
+@pytest.fixture
+def coded(project):
+    """The small project with two coders, memos and participant attributes."""
+    store = project.store
+    ids = store.segment_ids()
+    code = {c.name: c.id for c in store.codes()}
+    store.add_codings([(ids[1], code["Workload"]), (ids[3], code["Time pressure"]), (ids[3], code["Barriers"])], "alice")
+    store.add_codings([(ids[1], code["Workload"]), (ids[5], code["Success factors"])], "bob")
+    store.set_segment_memo(ids[3], "alice", "Tuesdays: skipping lunch — æøå")
+    store.set_segment_memo(ids[4], "bob", "a memo on an uncoded segment")
+    csv = project.path.parent / "people.csv"
+    csv.write_text("id,role,years,full_time\nP1,teacher,12,true\n", encoding="utf-8")
+    project.attach_participants(csv)
+    return project
+
+
+def test_exports_are_valid_against_the_schemas(coded):
+    assert _schema("Codebook-mrt2019.xsd").validate(etree.fromstring(qdc_bytes(coded.store)))
+    files = qdpx_files(coded.store)
+    schema = _schema("Project-mrt2019.xsd")
+    assert schema.validate(etree.fromstring(files["project.qde"])), schema.error_log
+    assert sorted(files) == ["project.qde", *[f"sources/{n}" for n in sorted(n.split("/")[1] for n in files if n.startswith("sources/"))]]
+
+
+def _state(store: Store) -> dict:
+    names = {t.id: t.name for t in store.transcripts()}
+    segments = {s.id: (names[s.transcript_id], s.ordinal) for s in store.all_segments()}
+    return {
+        "texts": {(t.name, t.sha256, t.participant) for t in store.transcripts()},
+        "codes": {(c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example) for c in store.codes()},
+        "codings": {c: {(segments[s], k) for s, k in store.codings(c)} for c in store.coders() if store.codings(c)},
+        "memos": {c: {segments[s]: m for s, m in store.segment_memos(c).items()} for c in store.coders()
+                  if store.segment_memos(c)},
+        "participants": {p.id: p.attributes for p in store.participants()},
+    }
+
+
+def test_round_trip_gives_back_the_project(coded, tmp_path):
+    write_qdpx(coded.store, tmp_path / "study.qdpx")
+    result = import_qdpx(tmp_path / "study.qdpx", tmp_path / "back.qc")
+    assert (result.exact, result.split, result.dropped) == (5, 0, 0)
+    back = Store(tmp_path / "back.qc")
+    try:
+        assert _state(back) == _state(coded.store)
+        assert back.setting("unit") == "turn"
+    finally:
+        back.close()
+
+
+def test_codebook_round_trip_through_qdc(coded, tmp_path):
+    path = tmp_path / "book.qdc"
+    path.write_bytes(qdc_bytes(coded.store))
+    book = read_qdc(path)
+    original = coded.codebook()
+    assert [(c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example) for c in book.codes] == [
+        (c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example) for c in original.codes
+    ]
+
+
+# -- the real samples ----------------------------------------------------------------
+
+
+def test_atlas_project_sample(tmp_path):
+    result = import_qdpx(SAMPLES / "atlasti-win-23.2.3_target-atlas-project.qdpx", tmp_path / "a.qc")
+    assert result.codes == 3 and result.transcripts == 0
+    with Store(tmp_path / "a.qc") as store:
+        codes = {c.name: c for c in store.codes()}
+        parent = codes["Commits"]
+        assert parent.id == "a182cd3a-d83c-4d8c-bc80-26d9103ec6d6", "GUIDs are stored lower-case"
+        assert codes["2022-05-10T02:05:59Z 19e4dce"].parent_id == parent.id
+
+
+def test_nvivo_mac_sample_with_empty_texts(tmp_path):
+    result = import_qdpx(SAMPLES / "nvivo-mac-15.0.0_nvivo_project.qdpx", tmp_path / "n.qc")
+    assert result.codes == 262 and result.transcripts == 2
+    with Store(tmp_path / "n.qc") as store:
+        assert len(store.codes()) == 262
+        programming = next(c for c in store.codes() if c.name == "programming")
+        book = Project.open(tmp_path / "n.qc").codebook()
+        assert book.path(programming.id) == "rq1_definition/competencies/programming"
+
+
+def test_atlas_codebook_sample(tmp_path):
+    book = read_qdc(SAMPLES / "atlasti-win-23.4.0_codebook.qdc")
+    [code] = book.codes
+    assert (code.id, code.name, code.description, code.colour) == (
+        "1ff58b12-6f6f-4b0c-8be5-bbdc91f55294", "code1", "description", "#46AA00"
+    )
+    result = run("init", str(tmp_path / "c.qc"), "--codebook", str(SAMPLES / "atlasti-win-23.4.0_codebook.qdc"))
+    assert result.returncode == 0, result.stderr
+
+
+# -- other tools' shapes -----------------------------------------------------------------
+
+
+def _qdpx(path: Path, qde: str, files: dict[str, bytes], qde_name: str = "project.qde") -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(qde_name, qde)
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _codings(path: Path) -> set[tuple[str, int, str]]:
+    with Store(path) as store:
+        names = {c.id: c.name for c in store.codes()}
+        segments = {s.id: s.ordinal for s in store.all_segments()}
+        return {(coder, segments[s], names[c]) for coder in store.coders() for s, c in store.codings(coder)}
+
+
+TEXT = "Første avsnitt om skolen 😀 og æøå.\r\nAndre avsnitt: trappetrinn og møter.\r\nTredje avsnitt.\r\n"
+
+
+def _positions(word: str, counting: str) -> tuple[int, int]:
+    """Where a word is, counted the way a tool counts."""
+    raw = TEXT
+    i = raw.index(word)
+    if counting == "utf16":
+        start = len(raw[:i].encode("utf-16-le")) // 2
+        return start, start + len(word.encode("utf-16-le")) // 2
+    if counting == "crlf1":
+        before = raw[:i].replace("\r\n", "\n")
+        return len(before), len(before) + len(word.replace("\r\n", "\n"))
+    return i, i + len(word)
+
+
+@pytest.mark.parametrize(
+    ("origin", "counting"),
+    [("NVivo 14 for Windows", "utf16"), ("ATLAS.ti Windows 23", "crlf1"), ("QualCoder 3.5", "codepoints")],
+)
+def test_positions_follow_the_tool_and_do_not_drift(tmp_path, origin, counting):
+    start, end = _positions("trappetrinn", counting)
+    s2, e2 = _positions("møter.\r\nTredje", counting)
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="{NS}" name="p" origin="{origin}">
+ <Users><User guid="{{AAAAAAAA-0000-0000-0000-000000000001}}" name="Kari"/></Users>
+ <CodeBook><Codes><Code guid="BBBBBBBB-0000-0000-0000-000000000001" name="Step-ladder" isCodable="true"/></Codes></CodeBook>
+ <Sources><TextSource guid="CCCCCCCC-0000-0000-0000-000000000001" name="P8" plainTextPath="internal://CCCCCCCC-0000-0000-0000-000000000001.txt">
+  <PlainTextSelection guid="DDDDDDDD-0000-0000-0000-000000000001" startPosition="{start}" endPosition="{end}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+   <Coding guid="EEEEEEEE-0000-0000-0000-000000000001"><CodeRef targetGUID="BBBBBBBB-0000-0000-0000-000000000001"/></Coding>
+  </PlainTextSelection>
+  <PlainTextSelection guid="DDDDDDDD-0000-0000-0000-000000000002" startPosition="{s2}" endPosition="{e2}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+   <Coding guid="EEEEEEEE-0000-0000-0000-000000000002"><CodeRef targetGUID="BBBBBBBB-0000-0000-0000-000000000001"/></Coding>
+  </PlainTextSelection>
+ </TextSource></Sources>
+</Project>"""
+    bom = b"\xef\xbb\xbf"
+    path = _qdpx(tmp_path / "x.qdpx", qde, {"Sources/CCCCCCCC-0000-0000-0000-000000000001.txt": bom + TEXT.encode()})
+    result = import_qdpx(path, tmp_path / "x.qc")
+    assert result.counting == {"utf16": "utf16", "crlf1": "crlf_as_one", "codepoints": "codepoints"}[counting]
+    with Store(tmp_path / "x.qc") as store:
+        text = store.transcripts()[0].text
+        spans = sorted((s, e) for _i, _t, _c, _k, s, e, _d in store.selections())
+        assert [text[s:e] for s, e in spans] == ["trappetrinn", "møter.\nTredje"]
+    # Paragraph segments: "trappetrinn" lies wholly inside paragraph 2 and counts for it; the span
+    # across the break covers less than half of paragraph 2 and of paragraph 3, so it is dropped
+    # (and kept as an exact span).
+    assert _codings(tmp_path / "x.qc") == {("Kari", 2, "Step-ladder")}
+    assert (result.exact, result.dropped) == (1, 1)
+
+
+def test_flat_paths_folders_namespaces_and_memos(tmp_path):
+    qde = f"""<?xml version="1.0"?>
+<Project xmlns="{NS}" name="flat" origin="SomeTool">
+ <Users><User guid="{{11111111-1111-1111-1111-111111111111}}" name="Ola"/></Users>
+ <CodeBook><Codes>
+  <Code guid="22222222-2222-2222-2222-222222222221" name="Feedback" isCodable="false">
+   <Code guid="22222222-2222-2222-2222-222222222222" name="Barriers" isCodable="true"/>
+  </Code>
+  <Code guid="22222222-2222-2222-2222-222222222223" name="School role::Workload::Time pressure" isCodable="true">
+   <Description>Not enough hours.
+
+Include: Stress about time.</Description>
+  </Code>
+ </Codes></CodeBook>
+ <Sources><TextSource guid="33333333-3333-3333-3333-333333333333" name="P2">
+  <PlainTextContent>P2: One paragraph here.
+
+P2: Another one there.</PlainTextContent>
+  <PlainTextSelection guid="44444444-4444-4444-4444-444444444441" startPosition="0" endPosition="23" creatingUser="11111111-1111-1111-1111-111111111111">
+   <Coding guid="55555555-5555-5555-5555-555555555551"><CodeRef targetGUID="22222222-2222-2222-2222-222222222222"/></Coding>
+  </PlainTextSelection>
+  <PlainTextSelection guid="44444444-4444-4444-4444-444444444442" startPosition="0" endPosition="23" creatingUser="11111111-1111-1111-1111-111111111111">
+   <Coding guid="55555555-5555-5555-5555-555555555552"><CodeRef targetGUID="22222222-2222-2222-2222-222222222223"/></Coding>
+   <NoteRef targetGUID="66666666-6666-6666-6666-666666666666"/>
+  </PlainTextSelection>
+  <PlainTextSelection guid="44444444-4444-4444-4444-444444444443" startPosition="25" endPosition="47" creatingUser="11111111-1111-1111-1111-111111111111">
+   <Description>Only a memo here</Description>
+  </PlainTextSelection>
+ </TextSource></Sources>
+ <Notes><Note guid="66666666-6666-6666-6666-666666666666" name="n"><PlainTextContent>Why I coded this</PlainTextContent></Note></Notes>
+</Project>"""
+    path = _qdpx(tmp_path / "f.qdpx", qde, {}, qde_name="My Study.qde")
+    import_qdpx(path, tmp_path / "f.qc")
+    project = Project.open(tmp_path / "f.qc")
+    try:
+        book = project.codebook()
+        time = book.find("Time pressure")
+        assert book.path(time.id) == "School role/Workload/Time pressure"
+        assert (time.description, time.inclusion) == ("Not enough hours.", "Stress about time.")
+        assert book.path(book.find("Barriers").id) == "Feedback/Barriers"
+        memos = project.store.segment_memos("Ola")
+        assert sorted(memos.values()) == ["Only a memo here", "Why I coded this"]
+    finally:
+        project.close()
+    assert _codings(tmp_path / "f.qc") == {("Ola", 1, "Barriers"), ("Ola", 1, "Time pressure")}
+
+
+@pytest.mark.parametrize("namespace", ["urn:QDA-XML:codebook:1.0", "urn:QDA-XML:codebook:1:0", "urn:QDA-XML:codebook:0:4"])
+def test_codebook_namespaces(tmp_path, namespace):
+    path = tmp_path / "c.qdc"
+    path.write_text(
+        f'<CodeBook xmlns="{namespace}"><Codes><Code guid="{{ABCDEFAB-0000-0000-0000-000000000001}}" name="A" '
+        'isCodable="true"><Code guid="abcdefab-0000-0000-0000-000000000002" name="B" isCodable="true"/></Code>'
+        "</Codes></CodeBook>",
+        encoding="utf-8",
+    )
+    book = read_qdc(path)
+    assert [(c.name, c.parent_id) for c in book.codes] == [("A", None), ("B", "abcdefab-0000-0000-0000-000000000001")]
+
+
+# -- unsafe or broken files ----------------------------------------------------------------------
+
+
+def _refused(tmp_path: Path, path: Path, message: str) -> None:
+    out = tmp_path / "out.qc"
+    result = run("import", "qdpx", str(path), "-o", str(out))
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_path_traversal_is_refused(tmp_path):
+    path = _qdpx(tmp_path / "t.qdpx", f'<Project xmlns="{NS}" name="x"/>', {"../../etc/evil.txt": b"x"})
+    _refused(tmp_path, path, "member '../../etc/evil.txt' points outside the archive")
+
+
+def test_zip_bomb_is_refused(tmp_path):
+    path = tmp_path / "b.qdpx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", f'<Project xmlns="{NS}" name="x"/>')
+        archive.writestr("sources/big.txt", b"\0" * (20 * 1024**2))
+    _refused(tmp_path, path, "unpacks")
+
+
+def test_entity_expansion_is_refused(tmp_path):
+    qde = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+           f'<Project xmlns="{NS}" name="&lol2;"/>')
+    _refused(tmp_path, _qdpx(tmp_path / "e.qdpx", qde, {}), "DOCTYPE")
+
+
+def test_broken_zip_and_missing_parts(tmp_path):
+    broken = tmp_path / "broken.qdpx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    _refused(tmp_path, broken, "is not a zip archive")
+    _refused(tmp_path, _qdpx(tmp_path / "n.qdpx", "", {}, qde_name="readme.txt"), "has no .qde project file")
+    _refused(tmp_path, _qdpx(tmp_path / "m.qdpx", "<Project", {}), "is not well-formed XML")
+    qde = (f'<Project xmlns="{NS}" name="x"><Sources><TextSource guid="33333333-3333-3333-3333-333333333333" '
+           'plainTextPath="internal://missing.txt"/></Sources></Project>')
+    _refused(tmp_path, _qdpx(tmp_path / "s.qdpx", qde, {}), "has neither PlainTextContent nor a plainTextPath")
+
+
+def test_export_commands(coded, tmp_path):
+    coded.close()
+    assert run("export", "qdpx", str(coded.path), "-o", str(tmp_path / "s.qdpx")).returncode == 0
+    assert run("export", "qdc", str(coded.path), "-o", str(tmp_path / "s.qdc")).returncode == 0
+    again = run("import", "qdpx", str(tmp_path / "s.qdpx"), "-o", str(tmp_path / "s2.qc"))
+    assert again.returncode == 0 and "selections: 5 on one segment, 0 over several, 0 dropped" in again.stdout
+    exists = run("import", "qdpx", str(tmp_path / "s.qdpx"), "-o", str(tmp_path / "s2.qc"))
+    assert exists.returncode == 2 and "already exists" in exists.stderr
+    with pytest.raises(BadInput):
+        read_qdc(tmp_path / "s.qdpx")
