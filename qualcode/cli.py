@@ -283,6 +283,133 @@ def _export_refi(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- text tools: search, suggestions, pseudonyms, frequencies ----------------------
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    import json
+
+    from qualcode.core.search import code_hits, search
+
+    if args.code and not args.coder:
+        raise BadInput("name the coder whose codings the hits become", where="--coder")
+    with _open(args.project) as project:
+        hits = search(project, args.query, lemma=args.lemma, transcript=args.transcript, limit=args.limit)
+        if args.code:
+            added = code_hits(project, hits, args.coder, args.code)
+            _err(f"coded {len(hits)} hits' segments for {args.coder}: {added} new codings")
+    if args.format == "json":
+        _out(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["transcript", "participant", "segment", "left", "match", "right"])
+        for h in hits:
+            writer.writerow([h.transcript, h.participant or "", h.ordinal, h.left, h.match, h.right])
+    else:
+        for h in hits:
+            where = f"{h.participant or '-'} {h.transcript} #{h.ordinal}"
+            _out(f"{where:<28} {h.left[-50:]:>50} [{h.match}] {h.right[:50]}")
+        _out(f"{len(hits)} hits")
+    return 0
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from qualcode.core.suggest import accept, code_by_speaker, suggestions
+
+    with _open(args.project) as project:
+        if args.by_speaker:
+            pattern, code = args.by_speaker
+            added = code_by_speaker(project, args.coder, pattern, code)
+            _out(f"applied {code} to {added} segments whose speaker matches {pattern}")
+            return 0
+        found = suggestions(
+            project, args.coder, transcript=args.transcript, leave_out_speakers=args.leave_out,
+            include_interviewer=args.include_interviewer,
+        )
+        for s in found:
+            _out(f"{s.transcript} #{s.ordinal}: {s.code}  (\"{s.matched}\")")
+        _out(f"{len(found)} suggestions for {args.coder}")
+        if args.accept_all and found:
+            added = accept(project, args.coder, found)
+            _out(f"accepted: {added} codings recorded with origin 'suggestion'")
+        counts = project.store.origin_counts(args.coder) if args.coder in project.store.coders() else {}
+        if counts.get("suggestion"):
+            _out(f"{args.coder} has {counts['suggestion']} codings from accepted suggestions")
+    return 0
+
+
+def cmd_pseudonyms(args: argparse.Namespace) -> int:
+    from qualcode.core import pseudonyms
+
+    with _open(args.project) as project:
+        store = project.store
+        if args.action == "add":
+            if len(args.values) != 2 or not args.values[0].strip():
+                raise BadInput("give the name and its replacement: pseudonyms add STUDY.qc NAME REPLACEMENT")
+            store.set_pseudonym(args.values[0].strip(), args.values[1], confirmed=True)
+            store.log(args.actor, "pseudonym.add", args.values[0].strip(), replacement=args.values[1])
+            _out(f"{args.values[0].strip()} → {args.values[1]}")
+        elif args.action in ("confirm", "remove"):
+            if len(args.values) != 1:
+                raise BadInput(f"give the name: pseudonyms {args.action} STUDY.qc NAME")
+            name = args.values[0]
+            rows = {o: (r, c) for o, r, c in store.pseudonyms()}
+            if name not in rows:
+                raise BadInput("is not in the pseudonym list; see 'pseudonyms list'", where=name)
+            if args.action == "confirm":
+                store.set_pseudonym(name, rows[name][0], confirmed=True)
+            else:
+                store.delete_pseudonym(name)
+            store.log(args.actor, f"pseudonym.{args.action}", name)
+            _out(f"{'confirmed' if args.action == 'confirm' else 'removed'} {name}")
+        elif args.action == "suggest":
+            found = pseudonyms.suggest(project, limit=args.limit)
+            for c in found:
+                if args.add:
+                    store.set_pseudonym(c.text, args.replacement, confirmed=False)
+                _out(f"{c.text:<24} {c.count:>5}  {c.source}")
+            if args.add:
+                _out(f"added {len(found)} candidates unconfirmed; confirm each with 'pseudonyms confirm'")
+        elif args.action == "list":
+            for original, replacement, confirmed in store.pseudonyms():
+                _out(f"{original:<24} → {replacement:<16} {'confirmed' if confirmed else 'suggested'}")
+        else:
+            rows = pseudonyms.report(project)
+            for transcript, ordinal, original, n in rows:
+                _out(f"{transcript} #{ordinal}: {original} ×{n}")
+            _out(f"{sum(r[3] for r in rows)} replacements in {len(rows)} places")
+    return 0
+
+
+def cmd_freq(args: argparse.Namespace) -> int:
+    from qualcode.core.frequencies import frequencies
+
+    with _open(args.project) as project:
+        frame = frequencies(
+            project, by=args.by, coder=args.coder, top=args.top, include_interviewer=args.include_interviewer
+        )
+    if args.output:
+        from qualcode.core.export.tables import atomic_file
+
+        suffix = Path(args.output).suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise BadInput("write frequencies to a .csv or .xlsx file", where=args.output)
+        with atomic_file(args.output, suffix) as temporary:
+            if suffix == ".csv":
+                frame.to_csv(temporary, index=False)
+            else:
+                frame.to_excel(temporary, index=False)
+        _out(f"wrote {args.output}")
+    elif args.format == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        for group, rows in frame.groupby("group", sort=False):
+            _out(f"{group}: " + ", ".join(f"{r.lemma} {r.count}" for r in rows.itertuples()))
+    return 0
+
+
 # -- the workbench ------------------------------------------------------------
 
 
@@ -413,6 +540,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agreement", nargs=2, metavar=("A", "B"), help="coders compared in the agreement table")
     p.add_argument("--bootstrap", type=int, default=1000, help="resamples for the agreement intervals")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("search", help="search all transcripts by word, phrase or lemma (keyword in context)")
+    p.add_argument("project")
+    p.add_argument("query")
+    p.add_argument("--lemma", action="store_true", help="match lemmas, so 'meetings' finds 'meeting'")
+    p.add_argument("--transcript", help="only this transcript")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--code", help="apply this code to every hit's segment (with --coder)")
+    p.add_argument("--coder")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("suggest", help="codes the codebook's keywords propose (never applied unless accepted)")
+    p.add_argument("project")
+    p.add_argument("--coder", required=True)
+    p.add_argument("--transcript")
+    p.add_argument("--leave-out", metavar="PATTERN", help="speakers (regular expression) to leave out")
+    p.add_argument("--include-interviewer", action="store_true")
+    p.add_argument("--accept-all", action="store_true", help="record every suggestion, with origin 'suggestion'")
+    p.add_argument("--by-speaker", nargs=2, metavar=("PATTERN", "CODE"), help="code every turn of these speakers")
+    p.set_defaults(func=cmd_suggest)
+
+    p = sub.add_parser("pseudonyms", help="names and places replaced in every export: add, suggest, list, report")
+    p.add_argument("action", choices=["add", "suggest", "list", "confirm", "remove", "report"])
+    p.add_argument("project")
+    p.add_argument("values", nargs="*", help="add: NAME REPLACEMENT; confirm/remove: NAME")
+    p.add_argument("--limit", type=int, default=50, help="suggest: how many candidates")
+    p.add_argument("--add", action="store_true", help="suggest: put the candidates in the list, unconfirmed")
+    p.add_argument("--replacement", default="[name]", help="suggest --add: the replacement to propose")
+    p.add_argument("--actor", default="lead", help="who makes the change, for the audit log")
+    p.set_defaults(func=cmd_pseudonyms)
+
+    p = sub.add_parser("freq", help="word frequencies (lemmas, stop words out) per transcript, theme or group")
+    p.add_argument("project")
+    p.add_argument("--by", default="transcript", help="transcript, theme, or a participant attribute")
+    p.add_argument("--coder", default="consensus", help="with --by theme: whose codings")
+    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--include-interviewer", action="store_true")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+    p.add_argument("-o", "--output", help="write a .csv or .xlsx file")
+    p.set_defaults(func=cmd_freq)
 
     p = sub.add_parser("code", help="the coding workbench (TUI) for one coder")
     p.add_argument("project")

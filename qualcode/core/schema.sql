@@ -1,4 +1,4 @@
--- qualcode project schema, version 1.
+-- qualcode project schema, version 2.
 -- Portable SQL: TEXT, INTEGER and REAL columns only, so the same statements run on
 -- SQLite (the default, one file per project) and on a shared PostgreSQL server.
 
@@ -123,4 +123,21 @@ CREATE TABLE audit_log (
     action TEXT NOT NULL,
     item   TEXT NOT NULL,
     detail TEXT NOT NULL DEFAULT '{}'   -- JSON
+);
+
+-- Tokens, lemmas and sentences of each transcript text, per spaCy pipeline, so that
+-- search and suggestions do not run spaCy again (compressed JSON in base64; see core/textindex.py).
+CREATE TABLE text_index (
+    sha256   TEXT NOT NULL,
+    pipeline TEXT NOT NULL,
+    data     TEXT NOT NULL,
+    PRIMARY KEY (sha256, pipeline)
+);
+
+-- Keyword suggestions a coder turned down, so they are not proposed again.
+CREATE TABLE rejected_suggestions (
+    segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    code_id    TEXT NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+    coder_id   INTEGER NOT NULL REFERENCES coders(id),
+    PRIMARY KEY (segment_id, code_id, coder_id)
 );

@@ -11,6 +11,7 @@ A connection belongs to the thread that opened it: a worker thread opens its own
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 import uuid
@@ -24,11 +25,26 @@ from typing import Any
 from qualcode.core.errors import BadInput
 from qualcode.core.model import CONSENSUS, Code, Participant, Segment, Transcript
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
 
 # Forward migrations: MIGRATIONS[v] takes a project from version v to v + 1.
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE text_index (
+        sha256   TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        data     TEXT NOT NULL,
+        PRIMARY KEY (sha256, pipeline)
+    );
+    CREATE TABLE rejected_suggestions (
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        code_id    TEXT NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+        coder_id   INTEGER NOT NULL REFERENCES coders(id),
+        PRIMARY KEY (segment_id, code_id, coder_id)
+    );
+    """,
+}
 
 
 def now() -> str:
@@ -629,6 +645,51 @@ class Store:
             "SELECT s.id, s.transcript_id, s.code_id, k.name, s.start_offset, s.end_offset, s.description "
             "FROM selections s LEFT JOIN coders k ON k.id = s.coder_id ORDER BY s.transcript_id, s.start_offset"
         ).fetchall()
+
+    # -- processed text and suggestions ---------------------------------------
+
+    def text_index(self, sha256: str, pipeline: str) -> bytes | None:
+        row = self.db.execute(
+            "SELECT data FROM text_index WHERE sha256 = ? AND pipeline = ?", (sha256, pipeline)
+        ).fetchone()
+        return None if row is None else base64.b64decode(row[0])
+
+    def put_text_index(self, sha256: str, pipeline: str, data: bytes) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO text_index (sha256, pipeline, data) VALUES (?, ?, ?) "
+                "ON CONFLICT (sha256, pipeline) DO UPDATE SET data = excluded.data",
+                (sha256, pipeline, base64.b64encode(data).decode("ascii")),
+            )
+
+    def reject_suggestion(self, segment_id: int, code_id: str, coder: str) -> None:
+        with self.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            self.db.execute(
+                "INSERT INTO rejected_suggestions (segment_id, code_id, coder_id) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (segment_id, code_id, coder_id),
+            )
+
+    def rejected_suggestions(self, coder: str) -> set[tuple[int, str]]:
+        return {
+            (int(s), str(c))
+            for s, c in self.db.execute(
+                "SELECT segment_id, code_id FROM rejected_suggestions "
+                "WHERE coder_id = (SELECT id FROM coders WHERE name = ?)",
+                (coder,),
+            )
+        }
+
+    def origin_counts(self, coder: str) -> dict[str, int]:
+        """How many of a coder's codings came from each origin (manual, suggestion, import …)."""
+        return dict(
+            self.db.execute(
+                "SELECT origin, COUNT(*) FROM codings WHERE coder_id = (SELECT id FROM coders WHERE name = ?) "
+                "GROUP BY origin",
+                (coder,),
+            ).fetchall()
+        )
 
     # -- pseudonyms ------------------------------------------------------------
 

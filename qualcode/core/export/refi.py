@@ -20,6 +20,7 @@ from lxml import etree
 from qualcode import __version__
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.export.tables import atomic_file
+from qualcode.core.pseudonyms import Pseudonymiser
 from qualcode.core.store import Store, now
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -41,21 +42,23 @@ def description_of(code: object) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _codes(parent: etree._Element, ns: str, book: Codebook, parent_id: str | None) -> None:
+def _codes(
+    parent: etree._Element, ns: str, book: Codebook, parent_id: str | None, hide: Pseudonymiser | None = None
+) -> None:
     for code in book.children(parent_id):
         element = etree.SubElement(parent, f"{{{ns}}}Code", guid=code.id, name=code.name, isCodable="true")
         if code.colour and _COLOUR.fullmatch(code.colour):
             element.set("color", code.colour)
         description = description_of(code)
         if description:
-            etree.SubElement(element, f"{{{ns}}}Description").text = description
-        _codes(element, ns, book, code.id)
+            etree.SubElement(element, f"{{{ns}}}Description").text = hide.apply(description) if hide else description
+        _codes(element, ns, book, code.id, hide)
 
 
 def qdc_bytes(store: Store) -> bytes:
     book = codebook_from_codes(store.codes())
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin=ORIGIN)
-    _codes(etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes"), CODEBOOK_NS, book, None)
+    _codes(etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes"), CODEBOOK_NS, book, None, Pseudonymiser.from_store(store))
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
@@ -93,6 +96,8 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     """The members of a .qdpx: project.qde and one UTF-8 text per transcript under sources/."""
     ns = PROJECT_NS
     q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
+    # Confirmed pseudonyms replace names in everything written; positions follow the replaced text.
+    hide = Pseudonymiser.from_store(store)
     study = store.study_id
     book = codebook_from_codes(store.codes())
     coders = store.coders()
@@ -112,7 +117,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
         for coder in coders:
             etree.SubElement(users, q("User"), guid=user_guid[coder], name=coder)
     if len(book):
-        _codes(etree.SubElement(etree.SubElement(root, q("CodeBook")), q("Codes")), ns, book, None)
+        _codes(etree.SubElement(etree.SubElement(root, q("CodeBook")), q("Codes")), ns, book, None, hide)
 
     participants = store.participants()
     transcripts = store.transcripts()
@@ -165,7 +170,8 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                 plainTextPath=f"internal://{guid}.txt",
                 creationDateTime=stamp,
             )
-            files[f"sources/{guid}.txt"] = t.text.encode("utf-8")
+            text, offset = hide.apply_with_offsets(t.text)
+            files[f"sources/{guid}.txt"] = text.encode("utf-8")
             for segment in store.segments(t.id):
                 for coder in coders:
                     codes = codings.get(segment.id, {}).get(coder, [])
@@ -194,7 +200,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                     if memo:
                         note_guid = _guid(study, f"memo:{coder}", str(segment.id))
                         etree.SubElement(selection, q("NoteRef"), targetGUID=note_guid)
-                        notes.append((note_guid, coder, memo))
+                        notes.append((note_guid, coder, hide.apply(memo)))
     if notes:
         container = etree.SubElement(root, q("Notes"))
         for guid, coder, text in notes:

@@ -1,0 +1,75 @@
+"""Word frequencies (lemmas, stop words out) per transcript, per participant group, or per theme."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING, Any
+
+from qualcode.core.analysis import is_interviewer
+from qualcode.core.errors import BadInput
+from qualcode.core.pseudonyms import _stop_words
+from qualcode.core.textindex import all_indexes
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def frequencies(
+    project: Any,
+    *,
+    by: str = "transcript",
+    coder: str = "consensus",
+    top: int = 20,
+    include_interviewer: bool = False,
+) -> pd.DataFrame:
+    """The ``top`` lemmas of each group, as rows (group, rank, lemma, count, share of the group's words).
+
+    ``by`` is "transcript", "theme" (segments coded under each main theme by
+    ``coder``), or a participant attribute such as "role" or "grade_level".
+    """
+    import pandas as pd
+
+    if top < 1:
+        raise BadInput("--top must be at least 1", where="--top")
+    store = project.store
+    stop = _stop_words(project.lang)
+    participants = {p.id: p.attributes for p in store.participants()}
+    if by not in ("transcript", "theme"):
+        known = {k for attrs in participants.values() for k in attrs}
+        if by not in known:
+            raise BadInput(
+                f"group by transcript, theme or a participant attribute ({', '.join(sorted(known)) or 'none'})",
+                where="--by",
+            )
+    groups_of_segment: dict[int, list[str]] = defaultdict(list)
+    if by == "theme":
+        if coder not in store.coders():
+            raise BadInput(f"no such coder in this project (coders: {', '.join(store.coders())})", where=coder)
+        book = project.codebook()
+        for segment_id, code_id in store.codings(coder):
+            theme = book.theme_of(code_id).name
+            if theme not in groups_of_segment[segment_id]:
+                groups_of_segment[segment_id].append(theme)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for tid, (transcript, index) in all_indexes(project).items():
+        segments = store.segments(tid)
+        if by == "transcript":
+            fixed = [transcript.name]
+        elif by != "theme":
+            fixed = [str(participants.get(transcript.participant or "", {}).get(by, "—"))]
+        starts = [s.start for s in segments]
+        for start, lemma, lower in zip(index.starts, index.lemma, index.lower, strict=True):
+            if not lower.isalpha() or lower in stop or lemma in stop:
+                continue
+            segment = segments[max(bisect_right(starts, start) - 1, 0)]
+            if not include_interviewer and is_interviewer(segment.speaker):
+                continue
+            for group in fixed if by != "theme" else groups_of_segment.get(segment.id, []):
+                counts[group][lemma] += 1
+    records = []
+    for group in sorted(counts):
+        total = sum(counts[group].values())
+        for rank, (lemma, n) in enumerate(counts[group].most_common(top), 1):
+            records.append({"group": group, "rank": rank, "lemma": lemma, "count": n, "share": n / total})
+    return pd.DataFrame.from_records(records, columns=["group", "rank", "lemma", "count", "share"])
