@@ -43,8 +43,13 @@ class SearchHit:
         }
 
 
-def query_terms(project: Any, query: str, *, lemma: bool) -> list[str]:
-    """The query as the index spells it: lower-case tokens, or their lemmas."""
+def query_terms(project: Any, query: str, *, lemma: bool) -> list[set[str]]:
+    """The query as the index spells it: per word, the forms a token may have to match.
+
+    By word: the lower-case form. By lemma: the lower-case form and its lemma,
+    matched against each token's form and lemma, because the lookup tables are
+    not consistent ("meetings" → "meeting", but "meeting" → "meet").
+    """
     from qualcode.core.nlp import pipeline
 
     nlp = pipeline(project.lang, project.spacy_model)
@@ -53,8 +58,8 @@ def query_terms(project: Any, query: str, *, lemma: bool) -> list[str]:
         raise BadInput("the search is empty; give a word or phrase", where="query")
     if lemma:
         table = lemma_table(project.lang)
-        words = [table.get(w, w) for w in words]
-    return words
+        return [{w, table.get(w, w)} for w in words]
+    return [{w} for w in words]
 
 
 def search(
@@ -70,14 +75,13 @@ def search(
     for tid, (t, index) in indexes.items():
         if transcript is not None and t.name != transcript:
             continue
-        every = index.lemma if lemma else index.lower
         kept = [k for k, w in enumerate(index.lower) if w not in JOINERS]
-        words = [every[k] for k in kept]
+        forms = [{index.lower[k], index.lemma[k]} if lemma else {index.lower[k]} for k in kept]
         segments = project.store.segments(tid)
         seg_starts = [s.start for s in segments]
         first = terms[0]
-        for i in (k for k, w in enumerate(words) if w == first):
-            if words[i : i + n] != terms:
+        for i in (k for k, f in enumerate(forms) if f & first):
+            if i + n > len(forms) or not all(forms[i + j] & terms[j] for j in range(1, n)):
                 continue
             start, end = index.starts[kept[i]], index.ends[kept[i + n - 1]]
             segment = segments[max(bisect_right(seg_starts, start) - 1, 0)]

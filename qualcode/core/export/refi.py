@@ -183,8 +183,8 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                         q("PlainTextSelection"),
                         guid=_guid(study, f"selection:{coder}", str(segment.id)),
                         name=f"{t.name} {segment.ordinal}",
-                        startPosition=str(segment.start),
-                        endPosition=str(segment.end),
+                        startPosition=str(offset[segment.start]),
+                        endPosition=str(offset[segment.end]),
                         creatingUser=user_guid[coder],
                         creationDateTime=stamp,
                     )
