@@ -76,12 +76,20 @@ def search(
         if transcript is not None and t.name != transcript:
             continue
         kept = [k for k, w in enumerate(index.lower) if w not in JOINERS]
-        forms = [{index.lower[k], index.lemma[k]} if lemma else {index.lower[k]} for k in kept]
+        lowers = [index.lower[k] for k in kept]
+        lemmas = [index.lemma[k] for k in kept] if lemma else lowers
+
+        def matches(i: int, j: int) -> bool:
+            return lowers[i] in terms[j] or lemmas[i] in terms[j]
+
+        first = terms[0]
+        candidates = [i for i, (w, m) in enumerate(zip(lowers, lemmas, strict=True)) if w in first or m in first]
+        if not candidates:
+            continue
         segments = project.store.segments(tid)
         seg_starts = [s.start for s in segments]
-        first = terms[0]
-        for i in (k for k, f in enumerate(forms) if f & first):
-            if i + n > len(forms) or not all(forms[i + j] & terms[j] for j in range(1, n)):
+        for i in candidates:
+            if i + n > len(lowers) or not all(matches(i + j, j) for j in range(1, n)):
                 continue
             start, end = index.starts[kept[i]], index.ends[kept[i + n - 1]]
             segment = segments[max(bisect_right(seg_starts, start) - 1, 0)]
