@@ -79,9 +79,6 @@ def search(
         lowers = [index.lower[k] for k in kept]
         lemmas = [index.lemma[k] for k in kept] if lemma else lowers
 
-        def matches(i: int, j: int) -> bool:
-            return lowers[i] in terms[j] or lemmas[i] in terms[j]
-
         first = terms[0]
         candidates = [i for i, (w, m) in enumerate(zip(lowers, lemmas, strict=True)) if w in first or m in first]
         if not candidates:
@@ -89,7 +86,9 @@ def search(
         segments = project.store.segments(tid)
         seg_starts = [s.start for s in segments]
         for i in candidates:
-            if i + n > len(lowers) or not all(matches(i + j, j) for j in range(1, n)):
+            if i + n > len(lowers) or not all(
+                lowers[i + j] in terms[j] or lemmas[i + j] in terms[j] for j in range(1, n)
+            ):
                 continue
             start, end = index.starts[kept[i]], index.ends[kept[i + n - 1]]
             segment = segments[max(bisect_right(seg_starts, start) - 1, 0)]
