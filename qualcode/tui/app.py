@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
+from qualcode.core.codebook import codebook_from_codes
 from qualcode.core.coding_session import CodingSession
 from qualcode.core.errors import BadInput
 from qualcode.core.resolution import Resolution
@@ -17,6 +18,7 @@ from qualcode.tui.screens.coding import CodingScreen
 from qualcode.tui.screens.export import ExportDialog
 from qualcode.tui.screens.help import HelpScreen, bindings_of
 from qualcode.tui.screens.resolve import ResolveScreen
+from qualcode.tui.screens.text_tools import FrequenciesScreen, PseudonymsScreen, SearchScreen
 from qualcode.tui.screens.transcripts import TranscriptsScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -59,6 +61,9 @@ class Workbench(QualcodeApp):
     BINDINGS = [
         Binding("E", "edit_codebook", "Codebook editor", id="app.edit_codebook"),
         Binding("X", "export", "Export", id="app.export"),
+        Binding("S", "search_all", "Search all", id="app.search_all"),
+        Binding("P", "pseudonyms", "Pseudonyms", id="app.pseudonyms"),
+        Binding("W", "frequencies", "Word frequencies", id="app.frequencies"),
     ]
 
     def __init__(self, store: Store, coder: str) -> None:
@@ -83,6 +88,29 @@ class Workbench(QualcodeApp):
                 below.codebook_edited()
 
         self.push_screen(CodebookEditor(self.store, self.coder), closed)
+
+    def open_transcript_at(self, name: str, ordinal: int) -> None:
+        """Open a transcript in the coding view with the cursor on a segment (from a search hit)."""
+        transcript = self.store.transcript(name)
+        if transcript is None:
+            return
+        while isinstance(self.screen, CodingScreen | SearchScreen) and len(self.screen_stack) > 2:
+            self.pop_screen()
+        screen = CodingScreen(CodingSession(self.store, self.coder, transcript.id))
+        self.push_screen(screen)
+        self.call_after_refresh(screen.go_to_ordinal, ordinal)
+
+    def action_search_all(self) -> None:
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen(self.store.path, self.coder, codebook_from_codes(self.store.codes())))
+
+    def action_pseudonyms(self) -> None:
+        if not isinstance(self.screen, PseudonymsScreen):
+            self.push_screen(PseudonymsScreen(self.store.path, self.coder))
+
+    def action_frequencies(self) -> None:
+        if not isinstance(self.screen, FrequenciesScreen):
+            self.push_screen(FrequenciesScreen(self.store.path))
 
     def action_export(self) -> None:
         if not isinstance(self.screen, ExportDialog):

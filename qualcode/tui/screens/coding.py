@@ -33,6 +33,7 @@ class CodingScreen(Screen[None]):
         Binding("n", "next_hit(1)", "Next hit", priority=True, id="coding.next_hit"),
         Binding("N", "next_hit(-1)", "Previous hit", show=False, priority=True, id="coding.previous_hit"),
         Binding("F", "filter", "Filter", id="coding.filter"),
+        Binding("A", "suggestions", "Suggestions", id="coding.suggestions"),
         Binding("tab", "focus_codebook", "Codebook", id="coding.focus_codebook"),
         Binding("escape", "clear", "Clear", show=False, id="coding.clear"),
         Binding("q", "back", "Transcripts", id="coding.back"),
@@ -242,6 +243,26 @@ class CodingScreen(Screen[None]):
             self.view.set_filter(None)
             self._update_title()
         self._update_status()
+
+    def go_to_ordinal(self, ordinal: int) -> None:
+        """Put the cursor on the segment with this number."""
+        position = next((i for i, s in enumerate(self.session.segments) if s.ordinal == ordinal), None)
+        if position is not None:
+            self.view.move_to_position(position)
+
+    def action_suggestions(self) -> None:
+        """Review the codes the codebook's keywords propose for this transcript."""
+        from qualcode.tui.screens.text_tools import SuggestionsScreen
+
+        def closed(accepted: int | None) -> None:
+            if accepted:
+                self.session.refresh_codebook()
+                self.view.segment_changed(None)
+                self.last_message = f"{accepted} suggestions accepted · saved"
+                self._update_status()
+
+        session = self.session
+        self.app.push_screen(SuggestionsScreen(session.store.path, session.coder, session.transcript.name), closed)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,0 +1,100 @@
+"""The text tools in the workbench: search all transcripts, suggestions, pseudonyms, word frequencies."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from qualcode.tui.app import make_app
+from qualcode.tui.screens.coding import CodingScreen
+from qualcode.tui.screens.text_tools import FrequenciesScreen, PseudonymsScreen, SearchScreen, SuggestionsScreen
+from tests.tui.conftest import codings
+
+SIZE = (140, 40)
+
+
+async def _wait(pilot, condition, tries: int = 150) -> None:
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if condition():
+            return
+    raise AssertionError("the screen never got there")
+
+
+async def test_search_all_transcripts_open_a_hit_and_code_every_hit(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("S")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"step ladder", "enter")
+        await _wait(pilot, lambda: bool(screen.hits))
+        transcripts = {h.transcript for h in screen.hits}
+        assert len(transcripts) >= 3
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press(*"step-ladder", "enter")
+        await _wait(pilot, lambda: "coded" in str(screen.query_one("#status").render()))
+        first = screen.hits[0]
+        await pilot.press("enter")
+        await _wait(pilot, lambda: isinstance(app.screen, CodingScreen))
+        coding = app.screen
+        await pilot.pause()
+        assert coding.session.transcript.name == first.transcript
+        assert coding.session.segments[coding.view.position].ordinal == first.ordinal
+    coded = {(t, o) for t, o, c in codings(demo, "alice") if c == "Step-ladder"}
+    assert coded == {(h.transcript, h.ordinal) for h in screen.hits}
+
+
+async def test_suggestions_accepted_are_marked_as_such(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("A")
+        screen = app.screen
+        assert isinstance(screen, SuggestionsScreen)
+        await _wait(pilot, lambda: bool(screen.items))
+        total = len(screen.items)
+        await pilot.press("y", "n")
+        await pilot.pause()
+        assert len(screen.items) == total - 2
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        assert app.screen.session.coded_count() == 1
+    with sqlite3.connect(demo) as db:
+        assert db.execute("SELECT origin, COUNT(*) FROM codings GROUP BY origin").fetchall() == [("suggestion", 1)]
+        assert db.execute("SELECT COUNT(*) FROM rejected_suggestions").fetchone()[0] == 1
+
+
+async def test_pseudonyms_screen(demo):
+    app = make_app(demo, "carol")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("P")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PseudonymsScreen)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"Janne = [student]", "enter")
+        await pilot.pause()
+        assert screen.rows == [("Janne", "[student]", True)]
+        await pilot.press("s")
+        await _wait(pilot, lambda: len(screen.rows) > 5)
+        assert ("Emil", "[name]", False) in screen.rows
+    with sqlite3.connect(demo) as db:
+        assert db.execute("SELECT replacement, confirmed FROM pseudonyms WHERE original = 'Janne'").fetchone() == (
+            "[student]", 1,
+        )
+
+
+async def test_word_frequencies(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("W")
+        screen = app.screen
+        assert isinstance(screen, FrequenciesScreen)
+        area = screen.query_one("#frequencies-text")
+        await _wait(pilot, lambda: "P1_interview:" in area.text)
+        assert "school" in area.text
