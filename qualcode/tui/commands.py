@@ -7,6 +7,8 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from qualcode.tui.screens.help import declared_bindings
+
 
 class WorkbenchCommands(Provider):
     """Offer the bindings of the current screen (with their keys) and, when coding, each code."""
@@ -16,8 +18,8 @@ class WorkbenchCommands(Provider):
         app = self.app
         commands: list[tuple[str, str, Callable[[], object]]] = []
         for node in [app, screen, *(screen.focused.ancestors_with_self if screen.focused else [])]:
-            for binding in getattr(node, "BINDINGS", []):
-                description = getattr(binding, "description", "")
+            for binding in declared_bindings(node):
+                description = binding.description
                 if not description:
                     continue
                 action = binding.action

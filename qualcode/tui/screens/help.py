@@ -37,15 +37,24 @@ def key_label(keys: str) -> str:
     return " / ".join(KEY_NAMES.get(k, k.replace("ctrl+", "Ctrl+")) for k in keys.split(","))
 
 
+def declared_bindings(node: object) -> list[Binding]:
+    """The bindings qualcode declares on a node's class and its qualcode base classes."""
+    out: list[Binding] = []
+    for cls in type(node).__mro__:
+        if cls.__module__.startswith("qualcode"):
+            out.extend(b for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding))
+    return out
+
+
 def bindings_of(screen: Screen[object]) -> list[tuple[str, str]]:
     """(keys, description) of every binding active on a screen, the focused widget's included."""
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}
     nodes = [screen.app, screen, *reversed(list(screen.focused.ancestors_with_self) if screen.focused else [])]
     for node in nodes:
-        for binding in getattr(node, "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.description and binding.action not in seen:
-                seen[binding.action] = f"{key_label(binding.key)}\t{binding.description}"
-    return [tuple(v.split("\t", 1)) for v in seen.values()]  # type: ignore[misc]
+        for binding in declared_bindings(node):
+            if binding.description and binding.action not in seen:
+                seen[binding.action] = (key_label(binding.key), binding.description)
+    return list(seen.values())
 
 
 def _grid() -> Table:
