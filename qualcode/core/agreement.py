@@ -21,6 +21,7 @@ reason from `undefined_reason`; it is never reported as 0.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -177,23 +178,11 @@ def confidence_intervals(resampled: np.ndarray, level: float = 0.95) -> dict[str
     out = {}
     for name, values in stats.items():
         defined = np.sum(~np.isnan(values), axis=0)
-        with np.errstate(invalid="ignore"), _quiet_nan_warnings():
+        # nanpercentile warns on all-NaN columns; those are reported as undefined instead.
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             lo = np.nanpercentile(values, tail, axis=0)
             hi = np.nanpercentile(values, 100 - tail, axis=0)
         usable = defined >= 0.5 * values.shape[0]
         out[name] = np.stack([np.where(usable, lo, np.nan), np.where(usable, hi, np.nan)], axis=-1)
     return out
-
-
-class _quiet_nan_warnings:
-    """nanpercentile warns on all-NaN slices; those are reported as undefined instead."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
