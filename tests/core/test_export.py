@@ -302,3 +302,14 @@ def test_export_to_a_folder_that_does_not_exist(study, tmp_path):
     result = run("export", "docx", str(study.path), "-o", str(target))
     assert result.returncode == 2
     assert result.stderr.strip() == f"qualcode: {target}: the folder does not exist"
+
+
+def test_exports_get_the_usual_file_permissions(study, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "report.docx"
+    Exporter(study.store, ExportOptions(tables=("theme",))).write_docx(out)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask

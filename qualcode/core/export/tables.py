@@ -222,6 +222,10 @@ def _many_atomic(paths: list[Path], suffix: str = "") -> Iterator[list[Path]]:
             except OSError as e:
                 raise BadInput(f"cannot be written ({e.strerror})", where=str(path)) from e
             os.close(handle)
+            # mkstemp makes the file private (0600); an export gets the user's usual permissions.
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(name, 0o666 & ~mask)
             temporaries.append(Path(name))
         yield temporaries
         for temporary, path in zip(temporaries, paths, strict=True):
