@@ -65,6 +65,8 @@ class Report:
     pooled: Row
     themes: list[Row] | None = None
     transcripts: list[Row] | None = None
+    from_suggestions: dict[str, tuple[int, int]] | None = None
+    """Per coder, (codings from accepted keyword suggestions, all codings): automation made visible."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -80,6 +82,8 @@ class Report:
             out["transcripts"] = [r.as_dict(self.threshold, "transcript") for r in self.transcripts]
         out["pooled"] = self.pooled.as_dict(self.threshold, "code")
         del out["pooled"]["code"]
+        if self.from_suggestions is not None:
+            out["codings_from_suggestions"] = {c: n for c, (n, _total) in self.from_suggestions.items()}
         return out
 
     def to_json(self) -> str:
@@ -151,6 +155,9 @@ class Report:
             lines.extend(_align([header, *body]))
         lines.append("")
         lines.append(f"* Cohen's kappa below {self.threshold:g}.")
+        for coder, (n, total) in (self.from_suggestions or {}).items():
+            if n:
+                lines.append(f"{coder}: {n} of {total} codings came from accepted keyword suggestions.")
         for reason, mark in reasons.items():
             lines.append(f"{mark} undefined: {reason}.")
         return "\n".join(lines)
@@ -235,6 +242,9 @@ def report(
         pooled=pooled,
         themes=theme_rows,
         transcripts=transcript_rows,
+        from_suggestions={
+            c: (store.origin_counts(c).get("suggestion", 0), store.coding_count(c)) for c in (coder_a, coder_b)
+        },
     )
 
 

@@ -121,3 +121,14 @@ def test_a_coder_without_codings(coded):
     result = run("agree", str(coded), "--coders", "alice", "dora")
     assert result.returncode == 2
     assert result.stderr.strip() == "qualcode: dora: has no codings in this project yet"
+
+
+def test_the_report_says_how_many_codings_came_from_suggestions(coded):
+    with Store(coded) as store:
+        ids = store.segment_ids()
+        barriers = next(c.id for c in store.codes() if c.name == "Barriers")
+        store.add_codings([(ids[0], barriers), (ids[2], barriers)], "alice", origin="suggestion")
+    table = run("agree", str(coded), "--coders", "alice", "bob", "--bootstrap", "0")
+    assert "alice: 2 of 7 codings came from accepted keyword suggestions." in table.stdout
+    data = json.loads(run("agree", str(coded), "--coders", "alice", "bob", "--format", "json", "--bootstrap", "0").stdout)
+    assert data["codings_from_suggestions"] == {"alice": 2, "bob": 0}
