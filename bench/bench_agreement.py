@@ -68,8 +68,13 @@ def build_project(folder: Path, segments: int, codes: int, density: float = 0.1)
             bounds.append((pos, pos + len(line) - 1))
             pos += len(line)
         store.add_transcript(
-            name="big", text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), source="big.txt",
-            lang="en", unit="turn", participant=None,
+            name="big",
+            text=text,
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            source="big.txt",
+            lang="en",
+            unit="turn",
+            participant=None,
             segments=[(start, end, "P1", None, None) for start, end in bounds],
         )
     ids = store.segment_ids()
@@ -88,9 +93,25 @@ def agree_speed(path: Path, codings: int) -> None:
     for resamples in (0, 1000):
         t = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "qualcode", "agree", str(path), "--coders", "alice", "bob",
-             "--by", "code,theme,transcript", "--bootstrap", str(resamples), "--format", "json"],
-            check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1],
+            [
+                sys.executable,
+                "-m",
+                "qualcode",
+                "agree",
+                str(path),
+                "--coders",
+                "alice",
+                "bob",
+                "--by",
+                "code,theme,transcript",
+                "--bootstrap",
+                str(resamples),
+                "--format",
+                "json",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=Path(__file__).resolve().parents[1],
         )
         print(
             f"`qualcode agree` on {codings:,} codings, {resamples} bootstrap resamples: "
@@ -117,7 +138,9 @@ def merge_speed(folder: Path, segments: int, codes: int) -> None:
     t = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "qualcode", "merge", str(lead), *files],
-        check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1],
+        check=True,
+        capture_output=True,
+        cwd=Path(__file__).resolve().parents[1],
     )
     print(f"`qualcode merge` of both files: {time.perf_counter() - t:.2f} s (process start included)")
 

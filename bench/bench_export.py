@@ -26,8 +26,10 @@ WORDS = "the school and the psychologist agreed on a plan for the student who ha
 def quotes(n: int, seed: int = 1) -> list[list[str]]:
     rng = random.Random(seed)
     return [
-        [f"Theme {i % 3} ▸ Subtheme {i % 8}" if i % 40 == 0 else "",
-         "“" + " ".join(rng.choice(WORDS) for _ in range(rng.randint(15, 60))) + f"” (P{rng.randint(1, 200)})"]
+        [
+            f"Theme {i % 3} ▸ Subtheme {i % 8}" if i % 40 == 0 else "",
+            "“" + " ".join(rng.choice(WORDS) for _ in range(rng.randint(15, 60))) + f"” (P{rng.randint(1, 200)})",
+        ]
         for i in range(n)
     ]
 
@@ -87,8 +89,10 @@ def end_to_end(folder: Path) -> None:
     exporter = Exporter(store, ExportOptions(tables=("theme", "matrix", "quotes", "codebook")))
     quotes = len(exporter.frames()["quotes"])
     exporter.write_docx(folder / "report.docx")
-    print(f"end to end: {len(rows):,} codings, {quotes:,} quotes, the four tables to .docx in "
-          f"{time.perf_counter() - t:.2f} s")
+    print(
+        f"end to end: {len(rows):,} codings, {quotes:,} quotes, the four tables to .docx in "
+        f"{time.perf_counter() - t:.2f} s"
+    )
     project.close()
 
 

@@ -223,7 +223,12 @@ def cmd_agree(args: argparse.Namespace) -> int:
     resamples = args.bootstrap if args.bootstrap is not None else 1000
     with Store(args.project) as store:
         result = report(
-            store, args.coders[0], args.coders[1], by=levels, bootstrap=resamples, seed=args.seed,
+            store,
+            args.coders[0],
+            args.coders[1],
+            by=levels,
+            bootstrap=resamples,
+            seed=args.seed,
             threshold=args.threshold,
         )
     if args.format == "json":
@@ -325,11 +330,14 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             _out(f"applied {code} to {added} segments whose speaker matches {pattern}")
             return 0
         found = suggestions(
-            project, args.coder, transcript=args.transcript, leave_out_speakers=args.leave_out,
+            project,
+            args.coder,
+            transcript=args.transcript,
+            leave_out_speakers=args.leave_out,
             include_interviewer=args.include_interviewer,
         )
         for s in found:
-            _out(f"{s.transcript} #{s.ordinal}: {s.code}  (\"{s.matched}\")")
+            _out(f'{s.transcript} #{s.ordinal}: {s.code}  ("{s.matched}")')
         _out(f"{len(found)} suggestions for {args.coder}")
         if args.accept_all and found:
             added = accept(project, args.coder, found)
@@ -460,8 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", help="the project file to create, e.g. study.qc")
     p.add_argument("--lang", default="en", help="language of the transcripts (en, nb, ...)")
     p.add_argument("--codebook", help="a codebook file (.yaml, .json or .qdc) to load")
-    p.add_argument("--unit", default="turn", choices=["turn", "sentence", "paragraph"],
-                   help="default unit of coding for imports")
+    p.add_argument(
+        "--unit", default="turn", choices=["turn", "sentence", "paragraph"], help="default unit of coding for imports"
+    )
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser(
@@ -526,8 +535,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("format", choices=["docx", "csv", "xlsx", "graphml", "qdpx", "qdc"])
     p.add_argument("project")
     p.add_argument("-o", "--output", required=True, help="file to write (csv: a folder, or a .csv for one table)")
-    p.add_argument("--tables", help="comma-separated: theme, matrix, quotes, codebook, agreement, network "
-                   "(default theme,matrix,quotes,codebook)")
+    p.add_argument(
+        "--tables",
+        help="comma-separated: theme, matrix, quotes, codebook, agreement, network "
+        "(default theme,matrix,quotes,codebook)",
+    )
     p.add_argument("--coder", default="consensus", help="whose codings (default: the consensus)")
     p.add_argument("--level", choices=["theme", "subtheme", "code"], default="code", help="matrix rows")
     p.add_argument("--cells", choices=["count", "presence", "quote"], default="count", help="matrix cells")
@@ -535,8 +547,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--where", action="append", help="only participants with ATTRIBUTE=VALUE (repeatable)")
     p.add_argument("--include-interviewer", action="store_true", help="quotes from interviewer turns too")
     p.add_argument("--max-words", type=int, help="cut quotes at a word after this many words")
-    p.add_argument("--per-participant", choices=["first", "longest", "starred"],
-                   help="one quote per participant per subtheme")
+    p.add_argument(
+        "--per-participant", choices=["first", "longest", "starred"], help="one quote per participant per subtheme"
+    )
     p.add_argument("--agreement", nargs=2, metavar=("A", "B"), help="coders compared in the agreement table")
     p.add_argument("--bootstrap", type=int, default=1000, help="resamples for the agreement intervals")
     p.set_defaults(func=cmd_export)

@@ -248,9 +248,7 @@ def _mapping(node: Any, where: str) -> dict[str, tuple[Any, Any]]:
     for key_node, value_node in node.value:
         key = str(key_node.value)
         if key in out:
-            raise BadInput(
-                f"line {key_node.start_mark.line + 1}: '{key}' is given twice in the same code", where=where
-            )
+            raise BadInput(f"line {key_node.start_mark.line + 1}: '{key}' is given twice in the same code", where=where)
         out[key] = (key_node, value_node)
     return out
 

@@ -39,9 +39,7 @@ def _check_key_free(book: Codebook, key: str, except_id: str | None = None) -> N
         raise BadInput(f"the key is taken by '{book.path(other.id)}'", where=key)
 
 
-def add(
-    store: Store, name: str, parent_id: str | None = None, *, actor: str, key: str = "", **fields: str
-) -> Code:
+def add(store: Store, name: str, parent_id: str | None = None, *, actor: str, key: str = "", **fields: str) -> Code:
     """Add a code under a parent (None for a new theme)."""
     book = _book(store)
     _check_name_free(book, parent_id, name)

@@ -65,9 +65,7 @@ def read_participants(path: Path, known: set[str]) -> list[Participant]:
         records.append((pid, row))
     columns = [i for i in range(len(header)) if i != id_col]
     types = {i: _column_type([r[i] for _, r in records]) for i in columns}
-    return [
-        Participant(pid, {header[i]: _convert(row[i], types[i]) for i in columns}) for pid, row in records
-    ]
+    return [Participant(pid, {header[i]: _convert(row[i], types[i]) for i in columns}) for pid, row in records]
 
 
 def _column_type(values: list[str]) -> type:

@@ -129,9 +129,7 @@ class Project:
         names: dict[str, Path] = {}
         for p in paths:
             if p.stem in names:
-                raise BadInput(
-                    f"has the same name '{p.stem}' as {names[p.stem]}; rename one of them", where=str(p)
-                )
+                raise BadInput(f"has the same name '{p.stem}' as {names[p.stem]}; rename one of them", where=str(p))
             names[p.stem] = p
         raws = []
         for i, p in enumerate(paths):
@@ -159,8 +157,14 @@ class Project:
         if existing is not None:
             if existing.sha256 == digest:
                 return ImportReport(
-                    str(path), name, existing.participant, len(self.store.segments(existing.id)),
-                    raw.words, raw.speakers, "unchanged", ("same text as already imported; nothing to do",),
+                    str(path),
+                    name,
+                    existing.participant,
+                    len(self.store.segments(existing.id)),
+                    raw.words,
+                    raw.speakers,
+                    "unchanged",
+                    ("same text as already imported; nothing to do",),
                 )
             if not replace:
                 raise BadInput(
@@ -175,15 +179,28 @@ class Project:
             status = "replaced"
         else:
             self.store.add_transcript(
-                name=name, text=raw.text, sha256=digest, source=path.name, lang=self.lang, unit=unit,
-                participant=pid, segments=segments,
+                name=name,
+                text=raw.text,
+                sha256=digest,
+                source=path.name,
+                lang=self.lang,
+                unit=unit,
+                participant=pid,
+                segments=segments,
             )
         self.store.log("qualcode", "import", name, source=path.name, sha256=digest, unit=unit)
         return ImportReport(str(path), name, pid, len(segments), raw.words, raw.speakers, status, tuple(notes))
 
     def _replace_transcript(
-        self, old_id: int, name: str, text: str, digest: str, source: str, unit: str,
-        participant: str | None, segments: list[Any],
+        self,
+        old_id: int,
+        name: str,
+        text: str,
+        digest: str,
+        source: str,
+        unit: str,
+        participant: str | None,
+        segments: list[Any],
     ) -> tuple[int, int]:
         """Swap in a new text, carrying codings and memos over to segments whose text is unchanged."""
         old = self.store.transcript(old_id)
@@ -191,8 +208,14 @@ class Project:
         old_texts = {s.id: old.text[s.start : s.end] for s in self.store.segments(old_id)}
         self.store.rename_transcript(old_id, f"{name} (replaced)")
         new_id = self.store.add_transcript(
-            name=name, text=text, sha256=digest, source=source, lang=self.lang, unit=unit,
-            participant=participant, segments=segments,
+            name=name,
+            text=text,
+            sha256=digest,
+            source=source,
+            lang=self.lang,
+            unit=unit,
+            participant=participant,
+            segments=segments,
         )
         by_text: dict[str, int] = {}
         for seg in self.store.segments(new_id):

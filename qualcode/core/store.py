@@ -168,9 +168,7 @@ class Store:
         )
 
     def audit_log(self) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT at, actor, action, item, detail FROM audit_log ORDER BY id"
-        ).fetchall()
+        rows = self.db.execute("SELECT at, actor, action, item, detail FROM audit_log ORDER BY id").fetchall()
         return [
             {"at": at, "actor": actor, "action": action, "item": item, "detail": json.loads(d)}
             for at, actor, action, item, d in rows
@@ -203,9 +201,7 @@ class Store:
     _TRANSCRIPT_COLUMNS = "id, name, text, sha256, source, lang, unit, participant, imported_at"
 
     def transcripts(self) -> list[Transcript]:
-        rows = self.db.execute(
-            f"SELECT {self._TRANSCRIPT_COLUMNS} FROM transcripts ORDER BY id"
-        ).fetchall()
+        rows = self.db.execute(f"SELECT {self._TRANSCRIPT_COLUMNS} FROM transcripts ORDER BY id").fetchall()
         return [Transcript(*row) for row in rows]
 
     def transcript_summaries(self) -> list[dict[str, Any]]:
@@ -293,13 +289,9 @@ class Store:
         with self.transaction():
             if participant:
                 self.ensure_participant(participant)
-            self.db.execute(
-                "UPDATE transcripts SET participant = ? WHERE id = ?", (participant, transcript_id)
-            )
+            self.db.execute("UPDATE transcripts SET participant = ? WHERE id = ?", (participant, transcript_id))
 
-    _SEGMENT_COLUMNS = (
-        "id, transcript_id, ordinal, start_offset, end_offset, speaker, media_start_ms, media_end_ms"
-    )
+    _SEGMENT_COLUMNS = "id, transcript_id, ordinal, start_offset, end_offset, speaker, media_start_ms, media_end_ms"
 
     def segments(self, transcript_id: int) -> list[Segment]:
         rows = self.db.execute(
@@ -327,8 +319,7 @@ class Store:
     # -- codebook --------------------------------------------------------
 
     _CODE_COLUMNS = (
-        "id, name, parent_id, description, inclusion, exclusion, example, colour, shortcut, "
-        "keywords, position"
+        "id, name, parent_id, description, inclusion, exclusion, example, colour, shortcut, keywords, position"
     )
 
     @staticmethod
@@ -337,9 +328,7 @@ class Store:
         return Code(cid, name, parent, desc, inc, exc, ex, colour, key or "", tuple(json.loads(keywords)), pos)
 
     def codes(self) -> list[Code]:
-        rows = self.db.execute(
-            f"SELECT {self._CODE_COLUMNS} FROM codes ORDER BY position, name"
-        ).fetchall()
+        rows = self.db.execute(f"SELECT {self._CODE_COLUMNS} FROM codes ORDER BY position, name").fetchall()
         return [self._code(r) for r in rows]
 
     def code(self, code_id: str) -> Code | None:
@@ -363,8 +352,16 @@ class Store:
     @staticmethod
     def _code_values(code: Code) -> tuple[Any, ...]:
         return (
-            code.id, code.name, code.parent_id, code.description, code.inclusion, code.exclusion,
-            code.example, code.colour, code.key or None, json.dumps(list(code.keywords), ensure_ascii=False),
+            code.id,
+            code.name,
+            code.parent_id,
+            code.description,
+            code.inclusion,
+            code.exclusion,
+            code.example,
+            code.colour,
+            code.key or None,
+            json.dumps(list(code.keywords), ensure_ascii=False),
             code.position,
         )
 
@@ -435,9 +432,7 @@ class Store:
             )
         return cur.rowcount == 1
 
-    def add_codings(
-        self, rows: Iterable[tuple[int, str]], coder: str, *, origin: str = "manual"
-    ) -> int:
+    def add_codings(self, rows: Iterable[tuple[int, str]], coder: str, *, origin: str = "manual") -> int:
         """Apply many ``(segment_id, code_id)`` pairs for a coder in one go; returns how many were new."""
         with self.transaction():
             coder_id = self.coder_id(coder, create=True)
@@ -509,8 +504,7 @@ class Store:
     def coding_columns(self, coder: str) -> tuple[list[int], list[str]]:
         """A coder's codings as two parallel columns (segment ids, code ids), for array work."""
         rows = self.db.execute(
-            "SELECT c.segment_id, c.code_id FROM codings c JOIN coders k ON k.id = c.coder_id "
-            "WHERE k.name = ?",
+            "SELECT c.segment_id, c.code_id FROM codings c JOIN coders k ON k.id = c.coder_id WHERE k.name = ?",
             (coder,),
         ).fetchall()
         if not rows:
@@ -751,8 +745,7 @@ class Store:
 
     def segment_memo(self, segment_id: int, coder: str) -> str:
         row = self.db.execute(
-            "SELECT m.text FROM memos m JOIN coders k ON k.id = m.coder_id "
-            "WHERE m.segment_id = ? AND k.name = ?",
+            "SELECT m.text FROM memos m JOIN coders k ON k.id = m.coder_id WHERE m.segment_id = ? AND k.name = ?",
             (segment_id, coder),
         ).fetchone()
         return "" if row is None else str(row[0])
@@ -769,9 +762,7 @@ class Store:
                     (coder_id, segment_id, text, now()),
                 )
             else:
-                self.db.execute(
-                    "DELETE FROM memos WHERE coder_id = ? AND segment_id = ?", (coder_id, segment_id)
-                )
+                self.db.execute("DELETE FROM memos WHERE coder_id = ? AND segment_id = ?", (coder_id, segment_id))
 
     def segment_memos(self, coder: str) -> dict[int, str]:
         return dict(

@@ -55,8 +55,23 @@ def test_json_follows_the_contract(coded):
 
 
 def test_levels_and_intervals(coded):
-    result = run("agree", str(coded), "--coders", "alice", "bob", "--by", "code,theme", "--by", "transcript",
-                 "--format", "json", "--bootstrap", "200", "--seed", "5")
+    result = run(
+        "agree",
+        str(coded),
+        "--coders",
+        "alice",
+        "bob",
+        "--by",
+        "code,theme",
+        "--by",
+        "transcript",
+        "--format",
+        "json",
+        "--bootstrap",
+        "200",
+        "--seed",
+        "5",
+    )
     data = json.loads(result.stdout)
     themes = {r["theme"]: r for r in data["themes"]}
     barriers = themes["Feedback/Barriers"]
@@ -65,8 +80,23 @@ def test_levels_and_intervals(coded):
     assert [r["transcript"] for r in data["transcripts"]] == ["P1_interview"]
     lo, hi = data["pooled"]["ci"]["percent_agreement"]
     assert lo <= data["pooled"]["percent_agreement"] <= hi
-    again = run("agree", str(coded), "--coders", "alice", "bob", "--by", "code,theme", "--by", "transcript",
-                "--format", "json", "--bootstrap", "200", "--seed", "5")
+    again = run(
+        "agree",
+        str(coded),
+        "--coders",
+        "alice",
+        "bob",
+        "--by",
+        "code,theme",
+        "--by",
+        "transcript",
+        "--format",
+        "json",
+        "--bootstrap",
+        "200",
+        "--seed",
+        "5",
+    )
     assert again.stdout == result.stdout, "the bootstrap is seeded"
 
 
@@ -130,5 +160,7 @@ def test_the_report_says_how_many_codings_came_from_suggestions(coded):
         store.add_codings([(ids[0], barriers), (ids[2], barriers)], "alice", origin="suggestion")
     table = run("agree", str(coded), "--coders", "alice", "bob", "--bootstrap", "0")
     assert "alice: 2 of 7 codings came from accepted keyword suggestions." in table.stdout
-    data = json.loads(run("agree", str(coded), "--coders", "alice", "bob", "--format", "json", "--bootstrap", "0").stdout)
+    data = json.loads(
+        run("agree", str(coded), "--coders", "alice", "bob", "--format", "json", "--bootstrap", "0").stdout
+    )
     assert data["codings_from_suggestions"] == {"alice": 2, "bob": 0}

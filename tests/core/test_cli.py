@@ -116,9 +116,18 @@ def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
         (["codebook", "load", "{study}", str(tmp / "dupkey.yaml")], "dupkey.yaml: line 3: shortcut key 'a'"),
         (["participants", "{study}", str(tmp / "people.csv")], "people.csv: line 3: participant P99"),
         (["participants", "{study}", str(tmp / "nocol.csv")], "nocol.csv: line 1: missing column 'id'"),
-        (["codings", "import", "{study}", str(tmp / "codings.csv"), "--coder", "a"], "codings.csv: line 2: unknown code"),
-        (["codings", "import", "{study}", str(tmp / "codings2.csv"), "--coder", "a"], "codings2.csv: line 2: transcript 'P1_interview' has no segment 200"),
-        (["codings", "import", "{study}", str(tmp / "codings3.csv"), "--coder", "a"], "codings3.csv: line 2: unknown transcript 'P5'"),
+        (
+            ["codings", "import", "{study}", str(tmp / "codings.csv"), "--coder", "a"],
+            "codings.csv: line 2: unknown code",
+        ),
+        (
+            ["codings", "import", "{study}", str(tmp / "codings2.csv"), "--coder", "a"],
+            "codings2.csv: line 2: transcript 'P1_interview' has no segment 200",
+        ),
+        (
+            ["codings", "import", "{study}", str(tmp / "codings3.csv"), "--coder", "a"],
+            "codings3.csv: line 2: unknown transcript 'P5'",
+        ),
         (["codebook", "delete", "{study}", "Nonsense"], "Nonsense: no such code"),
     ]
 
@@ -152,7 +161,9 @@ def test_help_is_fast_and_imports_no_heavy_library() -> None:
         "heavy = [m for m in ('spacy', 'pandas', 'docx', 'textual', 'numpy', 'networkx', 'lxml') if m in sys.modules]\n"
         "print('HEAVY:' + ','.join(heavy))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
     assert "usage: qualcode" in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "HEAVY:"
 
@@ -168,6 +179,8 @@ def test_core_modules_never_import_textual() -> None:
         f"for m in {modules!r}:\n    importlib.import_module(m)\n"
         "print('textual' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

@@ -57,7 +57,10 @@ def test_flat_codebook_with_parent_references() -> None:
         ("codes: [\n", r"line \d+: invalid YAML"),
         ("", "is empty"),
         ("name: x\n", "line 1: a codebook needs a 'codes' list"),
-        ("codes:\n  - name: A\n    key: a\n  - name: B\n    key: a\n", "line 4: shortcut key 'a' is used already by the code on line 2"),
+        (
+            "codes:\n  - name: A\n    key: a\n  - name: B\n    key: a\n",
+            "line 4: shortcut key 'a' is used already by the code on line 2",
+        ),
         ("codes:\n  - name: A\n    name: B\n", "line 3: 'name' is given twice"),
         ("codes:\n  - name: A\n    key: j\n", "line 2: shortcut key 'j' is reserved"),
         ("codes:\n  - name: A\n    key: ab\n", "must be a single character"),
@@ -205,12 +208,18 @@ def test_loading_a_codebook_updates_by_id_and_protects_used_codes(project, tmp_p
     book = project.codebook()
     changed = SMALL_CODEBOOK.replace("Not enough hours in the day.", "Too little time.")
     path = tmp_path / "changed.yaml"
-    path.write_text(changed + "  - name: Impact\n    key: \"3\"\n", encoding="utf-8")
+    path.write_text(changed + '  - name: Impact\n    key: "3"\n', encoding="utf-8")
     counts = project.load_codebook(path)
     assert counts == {"added": 1, "updated": len(book), "removed": 0}
     assert project.codebook().find("Time pressure").description == "Too little time."
     without = tmp_path / "without.yaml"
-    without.write_text(SMALL_CODEBOOK.replace("          - name: Lack of resources\n            key: r\n            description: Money, staff or rooms missing.\n", ""), encoding="utf-8")
+    without.write_text(
+        SMALL_CODEBOOK.replace(
+            "          - name: Lack of resources\n            key: r\n            description: Money, staff or rooms missing.\n",
+            "",
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(BadInput, match="lacks code 'Feedback/Barriers/Lack of resources'"):
         project.load_codebook(without)
     assert project.codebook().find("Lack of resources") is not None

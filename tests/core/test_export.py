@@ -117,8 +117,15 @@ def test_quotes_join_runs_leave_out_the_interviewer_and_are_attributed(project):
     store = project.store
     ids = store.segment_ids()  # turns: I, P1, I, P1, I, P1
     code = {c.name: c.id for c in store.codes()}
-    store.add_codings([(ids[0], code["Workload"]), (ids[1], code["Workload"]), (ids[3], code["Time pressure"]),
-                       (ids[5], code["Barriers"])], "consensus")
+    store.add_codings(
+        [
+            (ids[0], code["Workload"]),
+            (ids[1], code["Workload"]),
+            (ids[3], code["Time pressure"]),
+            (ids[5], code["Barriers"]),
+        ],
+        "consensus",
+    )
     quotes = Analysis(store).quotes()
     workload = quotes[quotes["Subtheme"] == "Workload"]
     assert list(workload["Participant"]) == ["P1", "P1"]
@@ -183,8 +190,12 @@ def _export(study, tmp_path, **options):
 
 def test_word_report_structure(study, tmp_path):
     document, path = _export(
-        study, tmp_path, tables=("theme", "matrix", "quotes", "codebook", "agreement", "network"),
-        agreement_coders=("alice", "bob"), bootstrap=50, max_words=40,
+        study,
+        tmp_path,
+        tables=("theme", "matrix", "quotes", "codebook", "agreement", "network"),
+        agreement_coders=("alice", "bob"),
+        bootstrap=50,
+        max_words=40,
     )
     # The number sits in a SEQ field, which python-docx's paragraph.text does not read.
     w_t = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
@@ -192,13 +203,21 @@ def test_word_report_structure(study, tmp_path):
     assert [c.split(".")[0] for c in captions] == ["Table 1", "Table 2", "Table 3", "Table 4", "Table 5", "Figure 1"]
     assert captions[0] == "Table 1. Main themes and subthemes"
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings == ["Themes and subthemes", "Themes by participant", "Quotes", "Codebook",
-                        "Agreement between coders", "Co-occurrence of codes"]
+    assert headings == [
+        "Themes and subthemes",
+        "Themes by participant",
+        "Quotes",
+        "Codebook",
+        "Agreement between coders",
+        "Co-occurrence of codes",
+    ]
     xml = zipfile.ZipFile(path).read("word/document.xml").decode()
     assert xml.count("SEQ Table") == 5 and xml.count("SEQ Figure") == 1
     assert xml.count("<w:tblHeader") == 5, "every table repeats its header row"
     assert any(s.orientation == 1 for s in document.sections), "the codebook and agreement tables are landscape"
-    assert len(zipfile.ZipFile(path).namelist()) > 0 and any(n.startswith("word/media/") for n in zipfile.ZipFile(path).namelist())
+    assert len(zipfile.ZipFile(path).namelist()) > 0 and any(
+        n.startswith("word/media/") for n in zipfile.ZipFile(path).namelist()
+    )
     theme, matrix, quotes, codebook, agreement = document.tables
     assert [c.text for c in theme.rows[0].cells] == ["Main theme", "Subtheme", "Segments", "Participants"]
     assert theme.rows[1].cells[0].text == "School role and involvement"

@@ -50,7 +50,12 @@ def test_bad_speaker_patterns_are_refused(bad: str) -> None:
 
 @pytest.mark.parametrize(
     ("encoding", "prefix"),
-    [("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)],
+    [
+        ("utf-8", b""),
+        ("utf-8", codecs.BOM_UTF8),
+        ("utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-be", codecs.BOM_UTF16_BE),
+    ],
 )
 def test_encodings_decode_to_the_same_nfc_text(tmp_path: Path, encoding: str, prefix: bytes) -> None:
     text = "Interviewer: Hvordan gikk det på skolen?\r\nP8: Det gikk bra – «veldig» bra, sa Åsmund.\r\n"

@@ -25,7 +25,10 @@ def study(project, tmp_path):
     segs = lead.segment_ids()
     lead.add_coding(segs[0], _code(lead, "Feedback"), "consensus")
     files = {}
-    for coder, picks in (("alice", [(1, "Workload"), (3, "Barriers")]), ("bob", [(1, "Workload"), (5, "Success factors")])):
+    for coder, picks in (
+        ("alice", [(1, "Workload"), (3, "Barriers")]),
+        ("bob", [(1, "Workload"), (5, "Success factors")]),
+    ):
         path = handout(project.path, coder, tmp_path / f"{coder}.qc")
         with Store(path) as store:
             ids = store.segment_ids()
@@ -112,7 +115,10 @@ def _spoil(path: Path, sql: str) -> None:
 @pytest.mark.parametrize(
     ("spoil", "message"),
     [
-        ("UPDATE transcripts SET text = text || ' (edited)', sha256 = 'changed'", "transcript 'P1_interview': its text differs"),
+        (
+            "UPDATE transcripts SET text = text || ' (edited)', sha256 = 'changed'",
+            "transcript 'P1_interview': its text differs",
+        ),
         ("UPDATE segments SET end_offset = end_offset - 1 WHERE ordinal = 2", "its segments differ"),
         (
             "INSERT INTO codes (id, name, position) VALUES ('11111111-2222-3333-4444-555555555555', 'Invented', 99);"

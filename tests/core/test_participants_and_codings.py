@@ -80,7 +80,10 @@ def test_codings_csv_round_trip(project, tmp_path: Path) -> None:
         ("transcript,segment,code\nP9,2,Workload\n", "line 2: unknown transcript 'P9'"),
         ("transcript,segment,code\nP1_interview,99,Workload\n", "line 2: transcript 'P1_interview' has no segment 99"),
         ("transcript,segment,code\nP1_interview,two,Workload\n", "line 2: segment must be a number"),
-        ("transcript,segment,code\nP1_interview,2,Workload\nP1_interview,3,Nonsense\n", "line 3: unknown code 'Nonsense'"),
+        (
+            "transcript,segment,code\nP1_interview,2,Workload\nP1_interview,3,Nonsense\n",
+            "line 3: unknown code 'Nonsense'",
+        ),
         ("", "is empty"),
     ],
 )

@@ -31,7 +31,9 @@ def coded(project):
     store = project.store
     ids = store.segment_ids()
     code = {c.name: c.id for c in store.codes()}
-    store.add_codings([(ids[1], code["Workload"]), (ids[3], code["Time pressure"]), (ids[3], code["Barriers"])], "alice")
+    store.add_codings(
+        [(ids[1], code["Workload"]), (ids[3], code["Time pressure"]), (ids[3], code["Barriers"])], "alice"
+    )
     store.add_codings([(ids[1], code["Workload"]), (ids[5], code["Success factors"])], "bob")
     store.set_segment_memo(ids[3], "alice", "Tuesdays: skipping lunch — æøå")
     store.set_segment_memo(ids[4], "bob", "a memo on an uncoded segment")
@@ -46,7 +48,10 @@ def test_exports_are_valid_against_the_schemas(coded):
     files = qdpx_files(coded.store)
     schema = _schema("Project-mrt2019.xsd")
     assert schema.validate(etree.fromstring(files["project.qde"])), schema.error_log
-    assert sorted(files) == ["project.qde", *[f"sources/{n}" for n in sorted(n.split("/")[1] for n in files if n.startswith("sources/"))]]
+    assert sorted(files) == [
+        "project.qde",
+        *[f"sources/{n}" for n in sorted(n.split("/")[1] for n in files if n.startswith("sources/"))],
+    ]
 
 
 def _state(store: Store) -> dict:
@@ -54,10 +59,15 @@ def _state(store: Store) -> dict:
     segments = {s.id: (names[s.transcript_id], s.ordinal) for s in store.all_segments()}
     return {
         "texts": {(t.name, t.sha256, t.participant) for t in store.transcripts()},
-        "codes": {(c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example) for c in store.codes()},
+        "codes": {
+            (c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example) for c in store.codes()
+        },
         "codings": {c: {(segments[s], k) for s, k in store.codings(c)} for c in store.coders() if store.codings(c)},
-        "memos": {c: {segments[s]: m for s, m in store.segment_memos(c).items()} for c in store.coders()
-                  if store.segment_memos(c)},
+        "memos": {
+            c: {segments[s]: m for s, m in store.segment_memos(c).items()}
+            for c in store.coders()
+            if store.segment_memos(c)
+        },
         "participants": {p.id: p.attributes for p in store.participants()},
     }
 
@@ -111,7 +121,10 @@ def test_atlas_codebook_sample(tmp_path):
     book = read_qdc(SAMPLES / "atlasti-win-23.4.0_codebook.qdc")
     [code] = book.codes
     assert (code.id, code.name, code.description, code.colour) == (
-        "1ff58b12-6f6f-4b0c-8be5-bbdc91f55294", "code1", "description", "#46AA00"
+        "1ff58b12-6f6f-4b0c-8be5-bbdc91f55294",
+        "code1",
+        "description",
+        "#46AA00",
     )
     result = run("init", str(tmp_path / "c.qc"), "--codebook", str(SAMPLES / "atlasti-win-23.4.0_codebook.qdc"))
     assert result.returncode == 0, result.stderr
@@ -233,7 +246,9 @@ P2: Another one there.</PlainTextContent>
     assert _codings(tmp_path / "f.qc") == {("Ola", 1, "Barriers"), ("Ola", 1, "Time pressure")}
 
 
-@pytest.mark.parametrize("namespace", ["urn:QDA-XML:codebook:1.0", "urn:QDA-XML:codebook:1:0", "urn:QDA-XML:codebook:0:4"])
+@pytest.mark.parametrize(
+    "namespace", ["urn:QDA-XML:codebook:1.0", "urn:QDA-XML:codebook:1:0", "urn:QDA-XML:codebook:0:4"]
+)
 def test_codebook_namespaces(tmp_path, namespace):
     path = tmp_path / "c.qdc"
     path.write_text(
@@ -271,8 +286,10 @@ def test_zip_bomb_is_refused(tmp_path):
 
 
 def test_entity_expansion_is_refused(tmp_path):
-    qde = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
-           f'<Project xmlns="{NS}" name="&lol2;"/>')
+    qde = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+        f'<Project xmlns="{NS}" name="&lol2;"/>'
+    )
     _refused(tmp_path, _qdpx(tmp_path / "e.qdpx", qde, {}), "DOCTYPE")
 
 
@@ -282,8 +299,10 @@ def test_broken_zip_and_missing_parts(tmp_path):
     _refused(tmp_path, broken, "is not a zip archive")
     _refused(tmp_path, _qdpx(tmp_path / "n.qdpx", "", {}, qde_name="readme.txt"), "has no .qde project file")
     _refused(tmp_path, _qdpx(tmp_path / "m.qdpx", "<Project", {}), "is not well-formed XML")
-    qde = (f'<Project xmlns="{NS}" name="x"><Sources><TextSource guid="33333333-3333-3333-3333-333333333333" '
-           'plainTextPath="internal://missing.txt"/></Sources></Project>')
+    qde = (
+        f'<Project xmlns="{NS}" name="x"><Sources><TextSource guid="33333333-3333-3333-3333-333333333333" '
+        'plainTextPath="internal://missing.txt"/></Sources></Project>'
+    )
     _refused(tmp_path, _qdpx(tmp_path / "s.qdpx", qde, {}), "has neither PlainTextContent nor a plainTextPath")
 
 

@@ -15,10 +15,26 @@ def two_coders(project):
     ids = store.segment_ids()
     code = {c.name: c.id for c in store.codes()}
     # Segment 1 agreed; 2 only alice; 3 differ; 4 agreed on two codes; 6 only bob.
-    store.add_codings([(ids[0], code["Workload"]), (ids[1], code["Barriers"]), (ids[2], code["Time pressure"]),
-                       (ids[3], code["Workload"]), (ids[3], code["Success factors"])], "alice")
-    store.add_codings([(ids[0], code["Workload"]), (ids[2], code["Lack of resources"]), (ids[3], code["Workload"]),
-                       (ids[3], code["Success factors"]), (ids[5], code["Feedback"])], "bob")
+    store.add_codings(
+        [
+            (ids[0], code["Workload"]),
+            (ids[1], code["Barriers"]),
+            (ids[2], code["Time pressure"]),
+            (ids[3], code["Workload"]),
+            (ids[3], code["Success factors"]),
+        ],
+        "alice",
+    )
+    store.add_codings(
+        [
+            (ids[0], code["Workload"]),
+            (ids[2], code["Lack of resources"]),
+            (ids[3], code["Workload"]),
+            (ids[3], code["Success factors"]),
+            (ids[5], code["Feedback"]),
+        ],
+        "bob",
+    )
     return store, ids, code
 
 

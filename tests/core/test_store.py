@@ -65,9 +65,7 @@ def test_migrations_run_forward(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     path = tmp_path / "s.qc"
     Store(path, create=True).close()
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", store_module.SCHEMA_VERSION + 1)
-    monkeypatch.setitem(
-        store_module.MIGRATIONS, store_module.SCHEMA_VERSION - 1, "CREATE TABLE extra (x INTEGER);"
-    )
+    monkeypatch.setitem(store_module.MIGRATIONS, store_module.SCHEMA_VERSION - 1, "CREATE TABLE extra (x INTEGER);")
     with Store(path) as store:
         assert store.schema_version() == store_module.SCHEMA_VERSION
         store.db.execute("INSERT INTO extra VALUES (1)")

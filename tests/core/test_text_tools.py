@@ -35,8 +35,10 @@ def sample_file(tmp_path_factory):
     project.import_files([SAMPLES / "P1_interview.txt", SAMPLES / "P2_interview.docx", SAMPLES / "P4_interview.txt"])
     lines = (SAMPLES / "participants.csv").read_text(encoding="utf-8").splitlines()
     people = folder / "people.csv"
-    people.write_text("\n".join([lines[0], *(line for line in lines[1:] if line.split(",")[0] in ("P1", "P2", "P4"))]),
-                      encoding="utf-8")
+    people.write_text(
+        "\n".join([lines[0], *(line for line in lines[1:] if line.split(",")[0] in ("P1", "P2", "P4"))]),
+        encoding="utf-8",
+    )
     project.attach_participants(people)
     project.close()
     return folder / "study.qc"
@@ -96,7 +98,10 @@ def test_coding_every_hit(sample):
 
 def test_search_refusals(sample):
     result = run("search", str(sample.path), "   ")
-    assert result.returncode == 2 and result.stderr.strip() == "qualcode: query: the search is empty; give a word or phrase"
+    assert (
+        result.returncode == 2
+        and result.stderr.strip() == "qualcode: query: the search is empty; give a word or phrase"
+    )
     result = run("search", str(sample.path), "school", "--transcript", "P9")
     assert result.returncode == 2 and "P9: no such transcript" in result.stderr
     result = run("search", str(sample.path), "school", "--code", "Workload")
@@ -157,7 +162,9 @@ def test_suggest_without_keywords_is_refused(project):
 
 def test_pseudonymiser_whole_words_longest_first():
     hide = Pseudonymiser([("Nordby", "[place]"), ("Nordby skole", "[school]"), ("Emil", "[student]")])
-    assert hide.apply("Emil and Emily at Nordby skole, near Nordby.") == "[student] and Emily at [school], near [place]."
+    assert (
+        hide.apply("Emil and Emily at Nordby skole, near Nordby.") == "[student] and Emily at [school], near [place]."
+    )
     text, offsets = hide.apply_with_offsets("Hi Emil!")
     assert text == "Hi [student]!" and offsets[3] == 3 and offsets[7] == 12 and offsets[-1] == len(text)
 
@@ -226,7 +233,10 @@ def test_pseudonym_commands(sample):
     assert run("pseudonyms", "confirm", path, "Emil").returncode == 0
     assert run("pseudonyms", "remove", path, "Emil").returncode == 0
     bad = run("pseudonyms", "remove", path, "Nobody")
-    assert bad.returncode == 2 and bad.stderr.strip() == "qualcode: Nobody: is not in the pseudonym list; see 'pseudonyms list'"
+    assert (
+        bad.returncode == 2
+        and bad.stderr.strip() == "qualcode: Nobody: is not in the pseudonym list; see 'pseudonyms list'"
+    )
 
 
 # -- word frequencies ------------------------------------------------------------------
@@ -241,8 +251,9 @@ def test_frequencies_by_transcript_group_and_theme(sample):
     assert list(p1["count"]) == sorted(p1["count"], reverse=True)
     roles = frequencies(sample, by="role", top=5)
     assert set(roles["group"]) <= {"Contact teacher", "Subject teacher", "Special education teacher"}
-    sample.store.add_codings([(s.id, sample.codebook().find("Workload").id) for s in sample.store.all_segments()[:10]],
-                             "consensus")
+    sample.store.add_codings(
+        [(s.id, sample.codebook().find("Workload").id) for s in sample.store.all_segments()[:10]], "consensus"
+    )
     themes = frequencies(sample, by="theme", top=5)
     assert set(themes["group"]) == {"School role and involvement"}
     with pytest.raises(BadInput, match="participant attribute"):

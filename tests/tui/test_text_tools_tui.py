@@ -85,7 +85,8 @@ async def test_pseudonyms_screen(demo):
         assert ("Emil", "[name]", False) in screen.rows
     with sqlite3.connect(demo) as db:
         assert db.execute("SELECT replacement, confirmed FROM pseudonyms WHERE original = 'Janne'").fetchone() == (
-            "[student]", 1,
+            "[student]",
+            1,
         )
 
 

@@ -267,6 +267,7 @@ async def test_export_dialog_writes_a_report_in_a_worker(demo, tmp_path):
         assert not isinstance(app.screen, ExportDialog)
     document = docx.Document(str(target))
     assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"][:2] == [
-        "Themes and subthemes", "Themes by participant",
+        "Themes and subthemes",
+        "Themes by participant",
     ]
     assert "(P1)" in " ".join(c.text for c in document.tables[2].columns[1].cells)

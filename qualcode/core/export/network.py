@@ -33,25 +33,38 @@ def network_png(graph: Any, *, dpi: int = 200) -> bytes:
         weights = [data.get("weight", 1) for _a, _b, data in graph.edges(data=True)]
         top = max(weights, default=1)
         nx.draw_networkx_edges(
-            graph, layout, ax=axes, width=[0.3 + 4 * w / top for w in weights], edge_color="#9a9a9a",
+            graph,
+            layout,
+            ax=axes,
+            width=[0.3 + 4 * w / top for w in weights],
+            edge_color="#9a9a9a",
             alpha=[0.15 + 0.6 * w / top for w in weights],
         )
         nx.draw_networkx_nodes(
-            graph, layout, ax=axes, node_size=sizes,
+            graph,
+            layout,
+            ax=axes,
+            node_size=sizes,
             node_color=[colour[data.get("theme", "")] for _n, data in graph.nodes(data=True)],
-            edgecolors="white", linewidths=0.8,
+            edgecolors="white",
+            linewidths=0.8,
         )
         nx.draw_networkx_labels(
-            graph, layout, ax=axes, labels={n: data.get("label", n) for n, data in graph.nodes(data=True)},
+            graph,
+            layout,
+            ax=axes,
+            labels={n: data.get("label", n) for n, data in graph.nodes(data=True)},
             font_size=8,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5},
         )
-        handles = [
-            plt.Line2D([], [], marker="o", linestyle="", color=colour[t], label=t, markersize=7) for t in themes
-        ]
+        handles = [plt.Line2D([], [], marker="o", linestyle="", color=colour[t], label=t, markersize=7) for t in themes]
         axes.legend(
-            handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=min(len(themes), 3),
-            fontsize=9, frameon=False,
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.01),
+            ncol=min(len(themes), 3),
+            fontsize=9,
+            frameon=False,
         )
     else:
         axes.text(0.5, 0.5, "No two codes share a segment.", ha="center", va="center")

@@ -32,9 +32,7 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
         pass
     text = data.decode("cp1252", errors="replace")
     if sum(ch in "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f") for ch in text) > len(text) // 100:
-        raise BadInput(
-            "is neither UTF-8 nor Windows-1252 text; save it as UTF-8 and import again", where=where
-        )
+        raise BadInput("is neither UTF-8 nor Windows-1252 text; save it as UTF-8 and import again", where=where)
     return text, "cp1252"
 
 

@@ -13,9 +13,11 @@ from qualcode.core.ingest.turns import RawTranscript, join_turns, split_turns
 
 Reader = Callable[[Path, re.Pattern[str]], RawTranscript]
 
-SKIPPED_SUFFIXES = {".csv": "a participants table: attach it with 'qualcode participants'",
-                    ".yaml": "a codebook: load it with 'qualcode codebook load'",
-                    ".yml": "a codebook: load it with 'qualcode codebook load'"}
+SKIPPED_SUFFIXES = {
+    ".csv": "a participants table: attach it with 'qualcode participants'",
+    ".yaml": "a codebook: load it with 'qualcode codebook load'",
+    ".yml": "a codebook: load it with 'qualcode codebook load'",
+}
 """Files that sit beside transcripts and are passed over, with a note, when a whole folder is named."""
 
 
@@ -147,9 +149,7 @@ def _odt_text(element: object, ns: str) -> str:
     return "".join(out)
 
 
-_TIMING = re.compile(
-    r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})\s*-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})"
-)
+_TIMING = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})\s*-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})")
 _VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+([^>]+)>")
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 
