@@ -271,3 +271,45 @@ async def test_export_dialog_writes_a_report_in_a_worker(demo, tmp_path):
         "Themes by participant",
     ]
     assert "(P1)" in " ".join(c.text for c in document.tables[2].columns[1].cells)
+
+
+async def test_two_workbenches_on_one_file(demo, tmp_path):
+    """Alice codes in this process while Bob's workbench, in another process, codes the same file."""
+    script = tmp_path / "bob.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import asyncio, sys
+            sys.path.insert(0, {str(REPO)!r})
+            from qualcode.tui.app import make_app
+
+            async def main():
+                app = make_app({str(demo)!r}, "bob")
+                async with app.run_test(size=(120, 40)) as pilot:
+                    await pilot.press("enter", "t", "j", "l", "j", "w")
+                    await pilot.pause()
+
+            asyncio.run(main())
+            """
+        )
+    )
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first(pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        bob = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+        assert bob.returncode == 0, bob.stderr
+        await pilot.press("j", "o")
+        await pilot.pause()
+        screen = app.screen
+        assert all(
+            "Time pressure" not in [screen.session.codebook.get(c).name for c in codes]
+            for codes in screen.session.codes
+        ), "alice never sees bob's codings"
+    assert codings(demo, "alice") == {("P1_interview", 1, "Workload"), ("P1_interview", 2, "Common understanding")}
+    assert codings(demo, "bob") == {
+        ("P1_interview", 1, "Time pressure"),
+        ("P1_interview", 2, "Lack of resources"),
+        ("P1_interview", 3, "Workload"),
+    }
