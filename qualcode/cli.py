@@ -537,7 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="file to write (csv: a folder, or a .csv for one table)")
     p.add_argument(
         "--tables",
-        help="comma-separated: theme, matrix, quotes, codebook, agreement, network "
+        help="comma-separated: theme, matrix, quotes, codebook, agreement, frequencies, network "
         "(default theme,matrix,quotes,codebook)",
     )
     p.add_argument("--coder", default="consensus", help="whose codings (default: the consensus)")

@@ -332,3 +332,15 @@ def test_exports_get_the_usual_file_permissions(study, tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+
+
+def test_word_frequencies_table_in_word_and_xlsx(study, tmp_path):
+    document, _ = _export(study, tmp_path, tables=("frequencies",))
+    [table] = document.tables
+    assert [c.text for c in table.rows[0].cells] == ["Transcript", "Words (count)"]
+    first = table.rows[1].cells
+    assert first[0].text == "P1_interview" and re.match(r"\w+ \(\d+\)", first[1].text)
+    out = tmp_path / "f.xlsx"
+    Exporter(study.store, ExportOptions(tables=("frequencies",))).write_xlsx(out)
+    sheet = pd.read_excel(out, sheet_name="frequencies")
+    assert list(sheet.columns) == ["group", "rank", "lemma", "count", "share"]

@@ -419,6 +419,17 @@ def add_agreement(report: WordReport, agreement: Report) -> None:
     report.note(" ".join(notes))
 
 
+def add_frequencies(report: WordReport, frame: pd.DataFrame) -> None:
+    report.landscape(False)
+    report.heading("Word frequencies")
+    report.caption("Table", "Most frequent words per transcript (lemmas; stop words and interviewer turns left out)")
+    rows = [
+        [str(group), ", ".join(f"{r['lemma']} ({r['count']})" for r in items.to_dict("records"))]
+        for group, items in frame.groupby("group", sort=False)
+    ]
+    report.table(["Transcript", "Words (count)"], rows or [["—", "—"]], weights=[1.6, 5])
+
+
 def add_network(report: WordReport, png: bytes, codes: int, links: int) -> None:
     report.landscape(False)
     report.heading("Co-occurrence of codes")

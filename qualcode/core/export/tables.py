@@ -23,7 +23,7 @@ from qualcode.core.store import Store
 if TYPE_CHECKING:
     import pandas as pd
 
-TABLES = ("theme", "matrix", "quotes", "codebook", "agreement", "network")
+TABLES = ("theme", "matrix", "quotes", "codebook", "agreement", "frequencies", "network")
 DEFAULT_TABLES = ("theme", "matrix", "quotes", "codebook")
 
 
@@ -101,6 +101,11 @@ class Exporter:
                 import pandas as pd
 
                 out[name] = pd.read_csv(io.StringIO(self.agreement().to_csv()), keep_default_na=False)
+            elif name == "frequencies":
+                from qualcode.core.frequencies import frequencies
+                from qualcode.core.project import Project
+
+                out[name] = frequencies(Project(self.store), by="transcript", top=15)
         return out
 
     def agreement(self) -> Any:
@@ -142,6 +147,8 @@ class Exporter:
                 word.add_codebook(report, frames[name])
             elif name == "agreement":
                 word.add_agreement(report, self.agreement())
+            elif name == "frequencies":
+                word.add_frequencies(report, frames[name])
             elif name == "network":
                 graph = self.analysis.cooccurrence()
                 word.add_network(report, network_png(graph), graph.number_of_nodes(), graph.number_of_edges())

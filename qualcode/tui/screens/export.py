@@ -22,6 +22,7 @@ TABLE_LABELS = {
     "quotes": "Quotes",
     "codebook": "Codebook",
     "agreement": "Agreement of two coders",
+    "frequencies": "Word frequencies",
     "network": "Code network (Word only)",
 }
 
