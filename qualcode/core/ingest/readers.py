@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from qualcode.core.errors import BadInput
-from qualcode.core.ingest.decoding import decode, normalise
+from qualcode.core.exchange.safe_archive import DOCUMENT_MAX_MEMBERS, DOCUMENT_MAX_TOTAL, SafeZip, parse_xml
+from qualcode.core.ingest.decoding import clip, decode, normalise, read_bytes
 from qualcode.core.ingest.turns import RawTranscript, join_turns, split_turns
 
 Reader = Callable[[Path, re.Pattern[str]], RawTranscript]
@@ -22,7 +22,13 @@ SKIPPED_SUFFIXES = {
 
 
 def read_transcript(path: Path, speaker_pattern: re.Pattern[str]) -> RawTranscript:
-    """Read one transcript file of any supported format."""
+    """Read one transcript file of any supported format.
+
+    Whatever the file holds, the result is a `RawTranscript` or a `BadInput`
+    naming the file (and the line, where there is one).  The text is
+    normalised (see `decoding.normalise`): control characters other than tab
+    and line feed are removed here, at import.
+    """
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         known = ", ".join(sorted(READERS))
@@ -36,7 +42,8 @@ def read_transcript(path: Path, speaker_pattern: re.Pattern[str]) -> RawTranscri
 
 
 def read_plain(path: Path, pattern: re.Pattern[str]) -> RawTranscript:
-    data = path.read_bytes()
+    """Plain text or Markdown: lines, with speaker prefixes starting turns."""
+    data = read_bytes(path, str(path))
     if not data.strip():
         raise BadInput("is empty; nothing to import", where=str(path))
     text, encoding = decode(data, str(path))
@@ -47,14 +54,47 @@ def read_plain(path: Path, pattern: re.Pattern[str]) -> RawTranscript:
     return raw
 
 
-def _open_zip(path: Path, kind: str) -> zipfile.ZipFile:
+def _open_document(path: Path, kind: str, main_part: str) -> SafeZip:
+    """The zip of a word-processor file, checked before any XML in it is parsed.
+
+    The declared sizes and compression ratios are checked first, so a zip bomb
+    is refused in milliseconds; then every member is unpacked once to check
+    its CRC (bounded by those sizes), and XML parts that declare a DOCTYPE or
+    entities are refused, since python-docx would parse them itself.
+    """
+    where = str(path)
+    archive = SafeZip(path, kind=kind, max_total=DOCUMENT_MAX_TOTAL, max_members=DOCUMENT_MAX_MEMBERS)
     try:
-        return zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise BadInput(
-            f"is not a valid {kind} file (not a zip archive, or cut short); save it again from the word processor",
-            where=str(path),
-        ) from None
+        if archive.find(main_part) is None:
+            raise BadInput(
+                f"is a damaged {kind} (it has no {main_part}); save it again from the word processor", where=where
+            )
+        try:
+            archive.test()
+        except BadInput as e:
+            raise BadInput(
+                f"is a damaged {kind} ({e.args[0].removeprefix(where + ': ')}); save it again from the word processor",
+                where=where,
+            ) from None
+        for name in archive.names():
+            if name.lower().endswith((".xml", ".rels")):
+                _refuse_dtd(archive.read(name), f"{where}: {name}")
+    except BadInput:
+        archive.close()
+        raise
+    return archive
+
+
+_DTD_MARKS = tuple(
+    mark.encode(encoding) for mark in ("<!DOCTYPE", "<!ENTITY") for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+
+
+def _refuse_dtd(data: bytes, where: str) -> None:
+    # Office XML never has a DTD and text content escapes '<', so any such
+    # mark is an entity-expansion attempt.
+    if any(mark in data for mark in _DTD_MARKS):
+        raise BadInput("declares a DOCTYPE or entities; refusing it (entity expansion)", where=where)
 
 
 def read_docx(path: Path, pattern: re.Pattern[str]) -> RawTranscript:
@@ -63,26 +103,20 @@ def read_docx(path: Path, pattern: re.Pattern[str]) -> RawTranscript:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    with _open_zip(path, ".docx") as zf:
-        bad = _test_zip(zf)
-        if bad is not None or "word/document.xml" not in zf.namelist():
-            raise BadInput(
-                "is a damaged .docx (missing or corrupt parts); save it again from the word processor",
-                where=str(path),
-            )
+    _open_document(path, ".docx", "word/document.xml").close()
+    lines: list[str] = []
     try:
         document = docx.Document(str(path))
+        for block in document.iter_inner_content():
+            if isinstance(block, Paragraph):
+                style = (block.style.name if block.style is not None else "") or ""
+                if style.startswith(("Heading", "Title")):
+                    continue
+                lines.append(block.text)
+            elif isinstance(block, Table):
+                lines.extend(_table_lines(block))
     except Exception as e:  # python-docx raises many kinds on broken packages
         raise BadInput(f"could not be read as a .docx ({type(e).__name__}); save it again", where=str(path)) from None
-    lines: list[str] = []
-    for block in document.iter_inner_content():
-        if isinstance(block, Paragraph):
-            style = (block.style.name if block.style is not None else "") or ""
-            if style.startswith(("Heading", "Title")):
-                continue
-            lines.append(block.text)
-        elif isinstance(block, Table):
-            lines.extend(_table_lines(block))
     text = normalise("\n".join(lines) + "\n")
     return RawTranscript(text, split_turns(text, pattern), "docx")
 
@@ -105,26 +139,11 @@ def _table_lines(table: object) -> list[str]:
     return lines
 
 
-def _test_zip(zf: zipfile.ZipFile) -> str | None:
-    try:
-        return zf.testzip()
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-        return str(e)
-
-
 def read_odt(path: Path, pattern: re.Pattern[str]) -> RawTranscript:
     """OpenDocument text: its paragraphs and headings' text, headings left out."""
-    from lxml import etree
-
-    with _open_zip(path, ".odt") as zf:
-        if _test_zip(zf) is not None or "content.xml" not in zf.namelist():
-            raise BadInput("is a damaged .odt; save it again from the word processor", where=str(path))
-        content = zf.read("content.xml")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = etree.fromstring(content, parser)
-    except etree.XMLSyntaxError as e:
-        raise BadInput(f"has broken XML in content.xml ({e}); save it again", where=str(path)) from None
+    with _open_document(path, ".odt", "content.xml") as archive:
+        content = archive.read("content.xml")
+    root = parse_xml(content, f"{path}: content.xml")
     ns = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
     lines = []
     for p in root.iter(f"{{{ns}}}p"):
@@ -133,25 +152,42 @@ def read_odt(path: Path, pattern: re.Pattern[str]) -> RawTranscript:
     return RawTranscript(text, split_turns(text, pattern), "odt")
 
 
+MAX_ODT_SPACES = 1000
+"""Most spaces one ``<text:s text:c="…"/>`` stands for; word processors write a handful."""
+
+
+def _odt_spaces(count: str | None) -> int:
+    """The spaces a ``text:c`` count stands for: 1 when it is not a plain number, at most `MAX_ODT_SPACES`."""
+    if count is None or not re.fullmatch(r"[0-9]{1,9}", count.strip()):
+        return 1
+    return max(1, min(int(count), MAX_ODT_SPACES))
+
+
 def _odt_text(element: object, ns: str) -> str:
     out = [element.text or ""]  # type: ignore[attr-defined]
     for child in element:  # type: ignore[attr-defined]
         tag = child.tag
         if tag == f"{{{ns}}}s":
-            out.append(" " * int(child.get(f"{{{ns}}}c", "1")))
+            out.append(" " * _odt_spaces(child.get(f"{{{ns}}}c")))
         elif tag == f"{{{ns}}}tab":
             out.append("\t")
         elif tag == f"{{{ns}}}line-break":
             out.append(" ")
-        else:
+        elif isinstance(tag, str):
             out.append(_odt_text(child, ns))
         out.append(child.tail or "")
     return "".join(out)
 
 
-_TIMING = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})\s*-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})")
+# Hours take up to 9 digits here so that a longer run fails the match rather
+# than reaching int(); _ms then refuses hours past MAX_MEDIA_HOURS.
+_TIMING = re.compile(
+    r"^\s*(?:(\d{1,9}):)?(\d{1,2}):(\d{2})[.,](\d{3})\s*-->\s*(?:(\d{1,9}):)?(\d{1,2}):(\d{2})[.,](\d{3})"
+)
 _VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+([^>]+)>")
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+MAX_MEDIA_HOURS = 9999
+"""Latest cue time accepted, in hours: far past any recording, well inside a 64-bit count of milliseconds."""
 
 
 def _ms(h: str | None, m: str, s: str, ms: str) -> int:
@@ -160,7 +196,7 @@ def _ms(h: str | None, m: str, s: str, ms: str) -> int:
 
 def read_subtitles(path: Path, pattern: re.Pattern[str]) -> RawTranscript:
     """WebVTT and SubRip: cues with times; a speaker from a ``<v Name>`` tag or a ``Name:`` prefix."""
-    data = path.read_bytes()
+    data = read_bytes(path, str(path))
     if not data.strip():
         raise BadInput("is empty; nothing to import", where=str(path))
     text, encoding = decode(data, str(path))
@@ -190,10 +226,17 @@ def read_subtitles(path: Path, pattern: re.Pattern[str]) -> RawTranscript:
                 f"line {block_start + 1}: expected a cue timing such as 00:00:01.000 --> 00:00:04.000",
                 where=str(path),
             )
+        timing_line = block_start + timing_at + 1
         m = _TIMING.match(block[timing_at])
         if m is None:
             raise BadInput(
-                f"line {block_start + timing_at + 1}: cannot read the cue timing '{block[timing_at].strip()}'",
+                f"line {timing_line}: cannot read the cue timing '{clip(block[timing_at].strip())}'; "
+                "write it as 00:00:01.000 --> 00:00:04.000",
+                where=str(path),
+            )
+        if any(h is not None and int(h) > MAX_MEDIA_HOURS for h in (m.group(1), m.group(5))):
+            raise BadInput(
+                f"line {timing_line}: a cue time past {MAX_MEDIA_HOURS} hours; correct the timing",
                 where=str(path),
             )
         start_ms, end_ms = _ms(*m.groups()[:4]), _ms(*m.groups()[4:])
