@@ -78,7 +78,7 @@ def pipeline_name(lang: str, model: str | None) -> str:
 
 def build(text: str, segments: list[tuple[int, int]], lang: str, model: str | None) -> TextIndex:
     """Run the pipeline over each segment of a text and collect tokens, lemmas, sentences, entities."""
-    from qualcode.core.nlp import pipeline
+    from qualcode.core.nlp import pipe_pieces, pipeline
 
     nlp = pipeline(lang, model)
     trained_lemmas = bool(model) and nlp.has_pipe("lemmatizer")
@@ -90,32 +90,35 @@ def build(text: str, segments: list[tuple[int, int]], lang: str, model: str | No
     sentences: list[int] = []
     entities: list[tuple[int, int, str]] = []
     texts = (text[s:e] for s, e in segments)
-    for (offset, _end), doc in zip(segments, nlp.pipe(texts, batch_size=256), strict=True):
-        for sent in doc.sents:
-            sentences.append(offset + sent.start_char)
-        for token in doc:
-            if token.is_space:
-                continue
-            form = token.lower_
-            starts.append(offset + token.idx)
-            ends.append(offset + token.idx + len(token.text))
-            lower.append(form)
-            lemma.append(token.lemma_.lower() if trained_lemmas and token.lemma_ else table.get(form, form))
-        entities.extend((offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents)
+    # A segment longer than nlp.CHUNK comes back as several Docs (see there why).
+    for (segment_start, _end), docs in zip(segments, pipe_pieces(nlp, texts, batch_size=256), strict=True):
+        for piece_start, doc in docs:
+            offset = segment_start + piece_start
+            for sent in doc.sents:
+                sentences.append(offset + sent.start_char)
+            for token in doc:
+                if token.is_space:
+                    continue
+                form = token.lower_
+                starts.append(offset + token.idx)
+                ends.append(offset + token.idx + len(token.text))
+                lower.append(form)
+                lemma.append(token.lemma_.lower() if trained_lemmas and token.lemma_ else table.get(form, form))
+            entities.extend((offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents)
     return TextIndex(starts, ends, lower, lemma, sentences, entities)
 
 
 def index_of(store: Store, transcript: Transcript, lang: str, model: str | None) -> TextIndex:
     """The transcript's index from the project's cache, built and stored when missing."""
     name = pipeline_name(lang, model)
-    cached = store.text_index(transcript.sha256, name)
+    cached = store.text_index.get(transcript.sha256, name)
     if cached is not None:
         found = TextIndex.from_bytes(cached)
         if found is not None:
             return found
-    segments = [(s.start, s.end) for s in store.segments(transcript.id)]
+    segments = [(s.start, s.end) for s in store.transcripts.segments(transcript.id)]
     index = build(transcript.text, segments, lang, model)
-    store.put_text_index(transcript.sha256, name, index.to_bytes())
+    store.text_index.put(transcript.sha256, name, index.to_bytes())
     return index
 
 
@@ -123,7 +126,7 @@ def all_indexes(project: Any) -> dict[int, tuple[Transcript, TextIndex]]:
     """Every transcript with its index, by transcript id."""
     store = project.store
     out = {}
-    for transcript in store.transcripts():
+    for transcript in store.transcripts.all():
         out[transcript.id] = (
             transcript,
             index_of(store, transcript, transcript.lang or project.lang, project.spacy_model),

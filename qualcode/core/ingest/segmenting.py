@@ -27,7 +27,7 @@ def segment_many(
 
 
 def _sentences(raws: Sequence[RawTranscript], lang: str, model: str | None) -> list[list[SegmentRow]]:
-    from qualcode.core.nlp import pipeline
+    from qualcode.core.nlp import pipe_pieces, pipeline
 
     nlp = pipeline(lang, model)
     # One Doc per paragraph of a turn: spaCy is about 3.5 times faster on many
@@ -38,15 +38,16 @@ def _sentences(raws: Sequence[RawTranscript], lang: str, model: str | None) -> l
     out: list[list[SegmentRow]] = [[] for _ in raws]
     disabled = [name for name in nlp.pipe_names if name not in ("sentencizer", "senter", "parser", "tok2vec")]
     with nlp.select_pipes(disable=disabled):
-        for (i, turn, start, _), doc in zip(jobs, nlp.pipe(texts, batch_size=256), strict=True):
-            for sent in doc.sents:
-                text = sent.text
-                stripped = text.strip()
-                if not stripped:
-                    continue
-                lead = len(text) - len(text.lstrip())
-                s = start + sent.start_char + lead
-                out[i].append(_row(turn, s, s + len(stripped)))
+        for (i, turn, start, _), docs in zip(jobs, pipe_pieces(nlp, texts, batch_size=256), strict=True):
+            for offset, doc in docs:
+                for sent in doc.sents:
+                    text = sent.text
+                    stripped = text.strip()
+                    if not stripped:
+                        continue
+                    lead = len(text) - len(text.lstrip())
+                    s = start + offset + sent.start_char + lead
+                    out[i].append(_row(turn, s, s + len(stripped)))
     return out
 
 
