@@ -23,6 +23,14 @@ from qualcode.core.model import Code
 ID_NAMESPACE = uuid.UUID("6f1d8a52-35c4-4c1e-9a57-8a6c2b0e6a11")
 FIELDS = ("description", "inclusion", "exclusion", "example")
 KNOWN_KEYS = {"id", "name", "key", "colour", "color", "keywords", "children", "parent", *FIELDS}
+MAX_CODE_DEPTH = 50
+"""Deepest a code may lie below its theme (a theme is at depth 0); real codebooks use three or four levels."""
+MAX_CODES = 5_000
+"""Most codes a codebook may hold; also bounds what YAML aliases can expand to."""
+MAX_YAML_DEPTH = 2 * MAX_CODE_DEPTH + 10
+"""Deepest YAML nesting read: each level of codes is a mapping and its 'children' list."""
+MAX_CODEBOOK_FILE = 16 * 1024**2
+"""Largest codebook file read (16 MiB); a codebook of thousands of codes is well under 1 MiB."""
 RESERVED_KEYS = set("jkqumn/?* ")
 """Shortcut keys the coding workbench uses for moving and commands.
 
@@ -196,16 +204,43 @@ def load_codebook_file(path: str | Path) -> Codebook:
         raise BadInput("no such codebook file", where=where)
     suffix = path.suffix.lower()
     if suffix == ".qdc":
-        from qualcode.core.export.refi_read import read_qdc
+        from qualcode.core.exchange.refi_read import read_qdc
 
         return read_qdc(path)
     if suffix not in (".yaml", ".yml", ".json"):
         raise BadInput("a codebook must be .yaml, .yml, .json or .qdc", where=where)
     try:
+        if path.stat().st_size > MAX_CODEBOOK_FILE:
+            raise BadInput(f"is larger than {MAX_CODEBOOK_FILE // 1024**2} MiB; is it really a codebook?", where=where)
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise BadInput("is not UTF-8 text; save it as UTF-8", where=where) from None
+    except OSError as e:
+        raise BadInput(f"cannot be read ({e.strerror or e})", where=where) from None
     return parse_codebook(text, where)
+
+
+def _check_nesting(text: str, where: str) -> None:
+    """Refuse YAML nested deeper than `MAX_YAML_DEPTH` before it is composed.
+
+    PyYAML's composer recurses once per level, so a file nested a few thousand
+    levels deep would end in a RecursionError; its parser does not, so the
+    events are walked here first.
+    """
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise BadInput(
+                    f"line {event.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} levels deep; "
+                    f"codes may lie at most {MAX_CODE_DEPTH} levels below their theme",
+                    where=where,
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def parse_codebook(text: str, where: str = "codebook") -> Codebook:
@@ -213,6 +248,7 @@ def parse_codebook(text: str, where: str = "codebook") -> Codebook:
     import yaml
 
     try:
+        _check_nesting(text, where)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
@@ -234,7 +270,7 @@ def parse_codebook(text: str, where: str = "codebook") -> Codebook:
         raise BadInput(f"line {entries.start_mark.line + 1}: 'codes' must be a list", where=where)
     builder = _Builder(where)
     for entry in entries.value:
-        builder.add(entry, parent=None)
+        builder.add(entry, parent=None, depth=0)
     return builder.finish(name, description)
 
 
@@ -280,7 +316,8 @@ class _Builder:
     def fail(self, line: int, message: str) -> BadInput:
         return BadInput(f"line {line}: {message}", where=self.where)
 
-    def add(self, node: Any, parent: str | None) -> None:
+    def add(self, node: Any, parent: str | None, depth: int) -> None:
+        """Add the code a YAML node describes (at ``depth`` below its theme) and its children."""
         import yaml
 
         line = node.start_mark.line + 1
@@ -288,13 +325,20 @@ class _Builder:
             raise self.fail(line, "each code must be a mapping with at least a 'name'")
         if id(node) in self.open_nodes:
             raise self.fail(line, "this code contains itself through a YAML alias (a cycle)")
+        if depth > MAX_CODE_DEPTH:
+            raise self.fail(line, f"codes lie more than {MAX_CODE_DEPTH} levels deep; flatten the tree")
+        if len(self.codes) >= MAX_CODES:
+            # YAML aliases can repeat a subtree many times over ("billion laughs").
+            raise self.fail(
+                line, f"more than {MAX_CODES} codes (counting what YAML aliases repeat); split the codebook"
+            )
         self.open_nodes.add(id(node))
         try:
-            self._add(node, fields=_mapping(node, self.where), line=line, parent=parent)
+            self._add(node, fields=_mapping(node, self.where), line=line, parent=parent, depth=depth)
         finally:
             self.open_nodes.discard(id(node))
 
-    def _add(self, node: Any, *, fields: dict[str, tuple[Any, Any]], line: int, parent: str | None) -> None:
+    def _add(self, node: Any, *, fields: dict[str, tuple[Any, Any]], line: int, parent: str | None, depth: int) -> None:
         import yaml
 
         unknown = sorted(set(fields) - KNOWN_KEYS)
@@ -352,32 +396,85 @@ class _Builder:
             if not isinstance(children, yaml.SequenceNode):
                 raise self.fail(children.start_mark.line + 1, "'children' must be a list of codes")
             for child in children.value:
-                self.add(child, parent=code_id)
+                self.add(child, parent=code_id, depth=depth + 1)
 
     def finish(self, name: str, description: str) -> Codebook:
-        # Resolve parent references in file order; a path may go through a parent
-        # resolved just before it.
+        """Resolve 'parent' references, check the tree (cycles, depth, sibling names), order it."""
+        by_id = {code.id: i for i, code in enumerate(self.codes)}
+        by_name: dict[str, list[int]] = {}
+        by_folded: dict[str, list[int]] = {}
+        for i, code in enumerate(self.codes):
+            by_name.setdefault(code.name, []).append(i)
+            by_folded.setdefault(code.name.casefold(), []).append(i)
+        # Resolve in file order; a path may go through a parent resolved just before it.
+        current = {code.id: code for code in self.codes}
         for index, ref, line in self.parent_refs:
-            provisional = Codebook(tuple(self.codes))
-            target = provisional.find(_normalise_id(ref)) or provisional.find(ref)
+            target = self._resolve(ref, current, by_id, by_name, by_folded)
             if target is None:
                 raise self.fail(line, f"parent '{ref}' is not a code in this codebook")
-            self.codes[index] = replace(self.codes[index], parent_id=target.id)
-        book = Codebook(tuple(self.codes), name, description)
-        for code in book.codes:
+            self.codes[index] = replace(self.codes[index], parent_id=self.codes[target].id)
+            current[self.codes[index].id] = self.codes[index]
+        for code in self.codes:
             seen = {code.id}
             current = code
             while current.parent_id is not None:
                 if current.parent_id in seen:
                     raise self.fail(self.lines[code.id], f"code '{code.name}' is its own ancestor (a cycle)")
+                if len(seen) > MAX_CODE_DEPTH:
+                    raise self.fail(
+                        self.lines[code.id],
+                        f"code '{code.name}' lies more than {MAX_CODE_DEPTH} levels below its theme; flatten the tree",
+                    )
                 seen.add(current.parent_id)
-                current = book.get(current.parent_id)  # type: ignore[assignment]
+                current = self.codes[by_id[current.parent_id]]
+        book = Codebook(tuple(self.codes), name, description)
         _check_sibling_names(
             book, lambda c: self.fail(self.lines[c.id], f"two codes named '{c.name}' under the same parent")
         )
-        # parents before children, keeping file order among siblings
-        ordered = [replace(c, position=i) for i, (c, _) in enumerate(book.walk())]
+        # Parents before children, keeping file order among siblings (Codebook.walk's
+        # order, built here in linear time for large codebooks).
+        kids: dict[str | None, list[Code]] = {}
+        for code in self.codes:
+            kids.setdefault(code.parent_id, []).append(code)
+        ordered: list[Code] = []
+        stack = list(reversed(kids.get(None, [])))
+        while stack:
+            code = stack.pop()
+            ordered.append(replace(code, position=len(ordered)))
+            stack.extend(reversed(kids.get(code.id, [])))
         return Codebook(tuple(ordered), name, description)
+
+    def _has_path(self, index: int, parts: list[str], current: dict[str, Code]) -> bool:
+        """Whether the code's path is ``parts`` now, compared from the code upwards and stopping at the first miss."""
+        code: Code | None = self.codes[index]
+        for part in reversed(parts):
+            if code is None or code.name != part:
+                return False
+            code = current.get(code.parent_id) if code.parent_id is not None else None
+        return code is None
+
+    def _resolve(
+        self,
+        ref: str,
+        current: dict[str, Code],
+        by_id: dict[str, int],
+        by_name: dict[str, list[int]],
+        by_folded: dict[str, list[int]],
+    ) -> int | None:
+        """The index of the code a 'parent' names: by id, by path, or by unique name (as `Codebook.find`)."""
+        for reference in dict.fromkeys((_normalise_id(ref), ref.strip())):
+            if reference in by_id:
+                return by_id[reference]
+            parts = reference.split("/")
+            if len(parts) <= MAX_CODE_DEPTH + 1:
+                for i in by_name.get(parts[-1], []):
+                    if self._has_path(i, parts, current):
+                        return i
+            if len(by_name.get(reference, [])) == 1:
+                return by_name[reference][0]
+            if len(by_folded.get(reference.casefold(), [])) == 1:
+                return by_folded[reference.casefold()][0]
+        return None
 
 
 def _check_sibling_names(book: Codebook, error: Any) -> None:
