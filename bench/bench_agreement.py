@@ -61,13 +61,13 @@ def build_project(folder: Path, segments: int, codes: int, density: float = 0.1)
     with store.transaction():
         code_ids = [str(uuid.uuid4()) for _ in range(codes)]
         for j, code_id in enumerate(code_ids):
-            store.insert_code(Code(code_id, f"Code {j}", position=j))
+            store.codebook.insert(Code(code_id, f"Code {j}", position=j))
         bounds, pos = [], 0
         for i in range(segments):
             line = f"P1: segment number {i}.\n"
             bounds.append((pos, pos + len(line) - 1))
             pos += len(line)
-        store.add_transcript(
+        store.transcripts.add(
             name="big",
             text=text,
             sha256=hashlib.sha256(text.encode()).hexdigest(),
@@ -77,14 +77,14 @@ def build_project(folder: Path, segments: int, codes: int, density: float = 0.1)
             participant=None,
             segments=[(start, end, "P1", None, None) for start, end in bounds],
         )
-    ids = store.segment_ids()
+    ids = store.transcripts.segment_ids()
     rng = np.random.default_rng(2)
     a = rng.random((segments, codes)) < density
     b = a ^ (rng.random((segments, codes)) < density / 4)
     for coder, matrix in (("alice", a), ("bob", b)):
         rows, cols = np.nonzero(matrix)
-        store.add_codings(((ids[r], code_ids[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)), coder)
-    total = store.coding_count("alice") + store.coding_count("bob")
+        store.codings.add_many(((ids[r], code_ids[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)), coder)
+    total = store.codings.count("alice") + store.codings.count("bob")
     store.close()
     return path, total
 
@@ -126,14 +126,14 @@ def merge_speed(folder: Path, segments: int, codes: int) -> None:
     for coder in ("carol", "dave"):
         out = handout(lead, coder, folder / f"{coder}.qc")
         with Store(out) as store:
-            ids = store.segment_ids()
-            code_ids = [c.id for c in store.codes()]
+            ids = store.transcripts.segment_ids()
+            code_ids = [c.id for c in store.codebook.codes()]
             rng = np.random.default_rng(len(coder))
             picks = np.nonzero(rng.random((len(ids), len(code_ids))) < 100_000 / (len(ids) * len(code_ids)))
-            store.add_codings(
+            store.codings.add_many(
                 ((ids[r], code_ids[c]) for r, c in zip(picks[0].tolist(), picks[1].tolist(), strict=True)), coder
             )
-            print(f"coder file {out.name}: {store.coding_count(coder):,} codings")
+            print(f"coder file {out.name}: {store.codings.count(coder):,} codings")
         files.append(str(out))
     t = time.perf_counter()
     subprocess.run(

@@ -76,15 +76,15 @@ def end_to_end(folder: Path) -> None:
 
     project = build(folder, 300_000)
     store = project.store
-    texts = {t.id: t.text for t in store.transcripts()}
-    codes = [c for c in store.codes() if c.keywords]
+    texts = {t.id: t.text for t in store.transcripts.all()}
+    codes = [c for c in store.codebook.codes() if c.keywords]
     rows = [
         (segment.id, code.id)
-        for segment in store.all_segments()
+        for segment in store.transcripts.all_segments()
         for code in codes
         if any(k.lower() in texts[segment.transcript_id][segment.start : segment.end].lower() for k in code.keywords)
     ]
-    store.add_codings(rows, "consensus")
+    store.codings.add_many(rows, "consensus")
     t = time.perf_counter()
     exporter = Exporter(store, ExportOptions(tables=("theme", "matrix", "quotes", "codebook")))
     quotes = len(exporter.frames()["quotes"])

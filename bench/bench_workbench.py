@@ -48,7 +48,7 @@ def build(folder: Path, segments: int, transcripts: int) -> Path:
         (folder / f"P{i + 1}_interview.txt").write_text(transcript(segments if i == 0 else 60, i), encoding="utf-8")
     project = Project.create(folder / "bench.qc", codebook=REPO / "codebooks" / "back2school.yaml")
     project.import_files(sorted(folder.glob("*.txt"), key=lambda p: int(p.stem[1:].split("_")[0])))
-    words = project.transcripts()[0]["words"]
+    words = project.transcripts()[0].words
     print(f"project: {transcripts} transcripts, the first with {segments} segments and {words:,} words")
     project.close()
     return folder / "bench.qc"

@@ -72,7 +72,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import_qdpx(args: argparse.Namespace) -> int:
-    from qualcode.core.export.refi_read import import_qdpx
+    from qualcode.core.exchange.refi_read import import_qdpx
 
     if len(args.files) != 1 or not args.output:
         raise BadInput("give one file and the project to create: qualcode import qdpx FILE.qdpx -o STUDY.qc")
@@ -279,7 +279,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _export_refi(args: argparse.Namespace) -> int:
-    from qualcode.core.export.refi import write_qdc, write_qdpx
+    from qualcode.core.exchange.refi_write import write_qdc, write_qdpx
     from qualcode.core.store import Store
 
     with Store(args.project) as store:
@@ -342,7 +342,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         if args.accept_all and found:
             added = accept(project, args.coder, found)
             _out(f"accepted: {added} codings recorded with origin 'suggestion'")
-        counts = project.store.origin_counts(args.coder) if args.coder in project.store.coders() else {}
+        counts = project.store.codings.origin_counts(args.coder) if args.coder in project.store.codings.coders() else {}
         if counts.get("suggestion"):
             _out(f"{args.coder} has {counts['suggestion']} codings from accepted suggestions")
     return 0
@@ -356,32 +356,32 @@ def cmd_pseudonyms(args: argparse.Namespace) -> int:
         if args.action == "add":
             if len(args.values) != 2 or not args.values[0].strip():
                 raise BadInput("give the name and its replacement: pseudonyms add STUDY.qc NAME REPLACEMENT")
-            store.set_pseudonym(args.values[0].strip(), args.values[1], confirmed=True)
-            store.log(args.actor, "pseudonym.add", args.values[0].strip(), replacement=args.values[1])
+            store.pseudonyms.set(args.values[0].strip(), args.values[1], confirmed=True)
+            store.audit.log(args.actor, "pseudonym.add", args.values[0].strip(), replacement=args.values[1])
             _out(f"{args.values[0].strip()} → {args.values[1]}")
         elif args.action in ("confirm", "remove"):
             if len(args.values) != 1:
                 raise BadInput(f"give the name: pseudonyms {args.action} STUDY.qc NAME")
             name = args.values[0]
-            rows = {o: (r, c) for o, r, c in store.pseudonyms()}
+            rows = {o: (r, c) for o, r, c in store.pseudonyms.all()}
             if name not in rows:
                 raise BadInput("is not in the pseudonym list; see 'pseudonyms list'", where=name)
             if args.action == "confirm":
-                store.set_pseudonym(name, rows[name][0], confirmed=True)
+                store.pseudonyms.set(name, rows[name][0], confirmed=True)
             else:
-                store.delete_pseudonym(name)
-            store.log(args.actor, f"pseudonym.{args.action}", name)
+                store.pseudonyms.delete(name)
+            store.audit.log(args.actor, f"pseudonym.{args.action}", name)
             _out(f"{'confirmed' if args.action == 'confirm' else 'removed'} {name}")
         elif args.action == "suggest":
             found = pseudonyms.suggest(project, limit=args.limit)
             for c in found:
                 if args.add:
-                    store.set_pseudonym(c.text, args.replacement, confirmed=False)
+                    store.pseudonyms.set(c.text, args.replacement, confirmed=False)
                 _out(f"{c.text:<24} {c.count:>5}  {c.source}")
             if args.add:
                 _out(f"added {len(found)} candidates unconfirmed; confirm each with 'pseudonyms confirm'")
         elif args.action == "list":
-            for original, replacement, confirmed in store.pseudonyms():
+            for original, replacement, confirmed in store.pseudonyms.all():
                 _out(f"{original:<24} → {replacement:<16} {'confirmed' if confirmed else 'suggested'}")
         else:
             rows = pseudonyms.report(project)
@@ -399,7 +399,7 @@ def cmd_freq(args: argparse.Namespace) -> int:
             project, by=args.by, coder=args.coder, top=args.top, include_interviewer=args.include_interviewer
         )
     if args.output:
-        from qualcode.core.export.tables import atomic_file
+        from qualcode.core.files import atomic_file
 
         suffix = Path(args.output).suffix.lower()
         if suffix not in (".csv", ".xlsx"):

@@ -179,25 +179,25 @@ def report(
         raise BadInput(f"unknown level '{unknown_levels[0]}'; choose from {', '.join(LEVELS)}", where="--by")
     if coder_a == coder_b:
         raise BadInput("compare two different coders", where=coder_a)
-    known = store.coders()
+    known = store.codings.coders()
     for coder in (coder_a, coder_b):
         if coder not in known:
             listed = ", ".join(known) if known else "none yet"
             raise BadInput(f"no such coder in this project (coders: {listed})", where=coder)
-        if store.coding_count(coder) == 0:
+        if store.codings.count(coder) == 0:
             raise BadInput("has no codings in this project yet", where=coder)
     if bootstrap < 0:
         raise BadInput("the number of bootstrap resamples cannot be negative", where="--bootstrap")
 
-    book = codebook_from_codes(store.codes())
-    segment_ids, transcript_of = store.segment_index()
+    book = codebook_from_codes(store.codebook.codes())
+    segment_ids, transcript_of = store.transcripts.segment_index()
     if not segment_ids:
         raise BadInput("the project has no segments; import transcripts first", where=str(store.path))
     position = np.full(max(segment_ids) + 1, -1, dtype=np.int64)
     position[np.asarray(segment_ids)] = np.arange(len(segment_ids))
 
-    used_a = store.coded_segments_by_code(coder_a)
-    used_b = store.coded_segments_by_code(coder_b)
+    used_a = store.codings.segments_by_code(coder_a)
+    used_b = store.codings.segments_by_code(coder_b)
     codes = _compared_codes(book, set(used_a) | set(used_b))
     a = _matrix(used_a, codes, position, len(segment_ids))
     b = _matrix(used_b, codes, position, len(segment_ids))
@@ -243,7 +243,7 @@ def report(
         themes=theme_rows,
         transcripts=transcript_rows,
         from_suggestions={
-            c: (store.origin_counts(c).get("suggestion", 0), store.coding_count(c)) for c in (coder_a, coder_b)
+            c: (store.codings.origin_counts(c).get("suggestion", 0), store.codings.count(c)) for c in (coder_a, coder_b)
         },
     )
 
@@ -299,13 +299,13 @@ def _transcript_rows(
 ) -> list[Row]:
     """Each transcript's decisions over all compared codes, in one 2×2 table per transcript."""
     rows = []
-    for summary in store.transcript_summaries():
-        mask = transcript_of == summary["id"]
+    for summary in store.transcripts.summaries():
+        mask = transcript_of == summary.id
         if not mask.any():
             continue
         ta, tb = a[mask], b[mask]
         counts = agreement.tables(ta, tb).sum(axis=0)
-        row = _rows([summary["name"]], counts[None, :])[0]
+        row = _rows([summary.name], counts[None, :])[0]
         if resamples:
             cells = agreement.cells_of(ta, tb).sum(axis=1)[:, None, :]
             _add_intervals([row], cells, np.full((ta.shape[0], 1), n_codes, np.float32), resamples, seed)

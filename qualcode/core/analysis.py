@@ -15,7 +15,8 @@ from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.errors import BadInput
 from qualcode.core.model import CONSENSUS
 from qualcode.core.pseudonyms import Pseudonymiser
-from qualcode.core.store import Store, _natural_key
+from qualcode.core.model import natural_key as _natural_key
+from qualcode.core.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,19 +61,19 @@ class Analysis:
     """A project's codings by one coder, ready to be shaped into tables."""
 
     def __init__(self, store: Store, coder: str = CONSENSUS) -> None:
-        known = store.coders()
+        known = store.codings.coders()
         if coder not in known:
             raise BadInput(f"no such coder in this project (coders: {', '.join(known) or 'none yet'})", where=coder)
-        rows = store.coded_segments(coder)
+        rows = store.codings.located(coder)
         if not rows:
             hint = "; resolve the coders' disagreements first (qualcode resolve)" if coder == CONSENSUS else ""
             raise BadInput(f"has no codings in this project{hint}", where=coder)
         self.store = store
         self.coder = coder
-        self.book: Codebook = codebook_from_codes(store.codes())
+        self.book: Codebook = codebook_from_codes(store.codebook.codes())
         self.pseudonymiser = Pseudonymiser.from_store(store)
-        self.transcripts = {t.id: t for t in store.transcripts()}
-        self.participants = {p.id: p.attributes for p in store.participants()}
+        self.transcripts = {t.id: t for t in store.transcripts.all()}
+        self.participants = {p.id: p.attributes for p in store.participants.all()}
         self.rows = rows
         """(segment id, transcript id, ordinal, speaker, start, end, code id, starred) in reading order."""
 

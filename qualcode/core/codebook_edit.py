@@ -15,7 +15,7 @@ from qualcode.core.store import Store
 
 
 def _book(store: Store) -> Codebook:
-    return codebook_from_codes(store.codes())
+    return codebook_from_codes(store.codebook.codes())
 
 
 def _check_name_free(book: Codebook, parent_id: str | None, name: str, except_id: str | None = None) -> None:
@@ -47,8 +47,8 @@ def add(store: Store, name: str, parent_id: str | None = None, *, actor: str, ke
     position = max((c.position for c in book.codes), default=-1) + 1
     code = Code(id=str(uuid.uuid4()), name=name.strip(), parent_id=parent_id, key=key, position=position, **fields)
     with store.transaction():
-        store.insert_code(code)
-        store.log(actor, "code.add", code.id, name=code.name, parent=parent_id)
+        store.codebook.insert(code)
+        store.audit.log(actor, "code.add", code.id, name=code.name, parent=parent_id)
     return code
 
 
@@ -66,9 +66,9 @@ def update(store: Store, code_id: str, *, actor: str, **changes: object) -> Code
         raise BadInput("use move to give a code another parent", where=code.name)
     new = replace(code, **changes)  # type: ignore[arg-type]
     with store.transaction():
-        store.update_code(new)
+        store.codebook.update(new)
         before = {k: getattr(code, k) for k in changes}
-        store.log(actor, "code.edit", code_id, before=_jsonable(before), after=_jsonable(changes))
+        store.audit.log(actor, "code.edit", code_id, before=_jsonable(before), after=_jsonable(changes))
     return new
 
 
@@ -87,8 +87,8 @@ def move(store: Store, code_id: str, new_parent: str | None, *, actor: str) -> C
     _check_name_free(book, new_parent, code.name, code_id)
     new = replace(code, parent_id=new_parent)
     with store.transaction():
-        store.update_code(new)
-        store.log(actor, "code.move", code_id, before=code.parent_id, after=new_parent)
+        store.codebook.update(new)
+        store.audit.log(actor, "code.move", code_id, before=code.parent_id, after=new_parent)
     return new
 
 
@@ -105,10 +105,10 @@ def merge(store: Store, source_id: str, target_id: str, *, actor: str) -> int:
     with store.transaction():
         for child in book.children(source_id):
             _check_name_free(_book(store), target_id, child.name, child.id)
-            store.update_code(replace(child, parent_id=target_id))
-        moved = store.move_codings(source_id, target_id)
-        store.delete_code(source_id)
-        store.log(actor, "code.merge", source_id, into=target_id, name=source.name, codings=moved)
+            store.codebook.update(replace(child, parent_id=target_id))
+        moved = store.codebook.move_codings(source_id, target_id)
+        store.codebook.delete(source_id)
+        store.audit.log(actor, "code.merge", source_id, into=target_id, name=source.name, codings=moved)
     return moved
 
 
@@ -120,16 +120,16 @@ def delete(store: Store, code_id: str, *, force: bool = False, actor: str) -> in
         raise BadInput("no such code", where=code_id)
     if book.children(code_id):
         raise BadInput("has codes under it; move, merge or delete those first", where=book.path(code_id))
-    used = store.code_usage().get(code_id, 0)
+    used = store.codebook.usage().get(code_id, 0)
     if used and not force:
         raise BadInput(
             f"is applied {used} times; merge it into another code, or delete with --force to drop those codings",
             where=book.path(code_id),
         )
     with store.transaction():
-        removed = store.delete_codings_of_code(code_id)
-        store.delete_code(code_id)
-        store.log(actor, "code.delete", code_id, name=code.name, path=book.path(code_id), codings=removed)
+        removed = store.codebook.delete_codings_of(code_id)
+        store.codebook.delete(code_id)
+        store.audit.log(actor, "code.delete", code_id, name=code.name, path=book.path(code_id), codings=removed)
     return removed
 
 
@@ -142,7 +142,7 @@ def load_into(store: Store, incoming: Codebook, *, actor: str) -> dict[str, int]
     """
     current = _book(store)
     incoming_ids = {c.id for c in incoming.codes}
-    usage = store.code_usage()
+    usage = store.codebook.usage()
     missing_used = [c for c in current.codes if c.id not in incoming_ids and usage.get(c.id)]
     if missing_used:
         c = missing_used[0]
@@ -154,24 +154,24 @@ def load_into(store: Store, incoming: Codebook, *, actor: str) -> dict[str, int]
     counts = {"added": 0, "updated": 0, "removed": 0}
     with store.transaction():
         # Clear keys first so that swapping two codes' keys does not collide.
-        store.clear_shortcut_keys()
+        store.codebook.clear_shortcut_keys()
         for code in incoming.codes:
             if current.get(code.id) is None:
-                store.insert_code(code)
+                store.codebook.insert(code)
                 counts["added"] += 1
             else:
-                store.update_code(code)
+                store.codebook.update(code)
                 counts["updated"] += 1
         for code in reversed([c for c, _ in current.walk()]):
             if code.id not in incoming_ids:
-                store.delete_codings_of_code(code.id)
-                store.delete_code(code.id)
+                store.codebook.delete_codings_of(code.id)
+                store.codebook.delete(code.id)
                 counts["removed"] += 1
         if incoming.name:
-            store.set_setting("codebook_name", incoming.name)
+            store.settings.set("codebook_name", incoming.name)
         if incoming.description:
-            store.set_setting("codebook_description", incoming.description)
-        store.log(actor, "codebook.load", incoming.name or "codebook", **counts)
+            store.settings.set("codebook_description", incoming.description)
+        store.audit.log(actor, "codebook.load", incoming.name or "codebook", **counts)
     return counts
 
 

@@ -57,23 +57,23 @@ class CodingSession:
     def __init__(self, store: Store, coder: str, transcript: Transcript | int | str) -> None:
         if not coder.strip():
             raise BadInput("a coder needs a name; give --coder NAME")
-        found = transcript if isinstance(transcript, Transcript) else store.transcript(transcript)
+        found = transcript if isinstance(transcript, Transcript) else store.transcripts.get(transcript)
         if found is None:
             raise BadInput("no such transcript in the project", where=str(transcript))
         self.store = store
         self.coder = coder
         self.transcript: Transcript = found
-        self.codebook = codebook_from_codes(store.codes())
-        self.segments: list[Segment] = store.segments(found.id)
+        self.codebook = codebook_from_codes(store.codebook.codes())
+        self.segments: list[Segment] = store.transcripts.segments(found.id)
         self.index_of: dict[int, int] = {s.id: i for i, s in enumerate(self.segments)}
         self.codes: list[set[str]] = [set() for _ in self.segments]
         """Per segment position, the code ids this coder applied."""
-        for segment_id, code_id in store.codings(coder, found.id):
+        for segment_id, code_id in store.codings.pairs(coder, found.id):
             self.codes[self.index_of[segment_id]].add(code_id)
         self.memos: dict[int, str] = {
-            sid: text for sid, text in store.segment_memos(coder).items() if sid in self.index_of
+            sid: text for sid, text in store.memos.of_coder(coder).items() if sid in self.index_of
         }
-        self.starred: set[tuple[int, str]] = store.starred_codings(coder, found.id)
+        self.starred: set[tuple[int, str]] = store.codings.starred(coder, found.id)
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
 
@@ -173,9 +173,9 @@ class CodingSession:
 
     def refresh_codebook(self) -> None:
         """Read the codebook and this coder's codings again after the codebook was edited."""
-        self.codebook = codebook_from_codes(self.store.codes())
+        self.codebook = codebook_from_codes(self.store.codebook.codes())
         self.codes = [set() for _ in self.segments]
-        for segment_id, code_id in self.store.codings(self.coder, self.transcript.id):
+        for segment_id, code_id in self.store.codings.pairs(self.coder, self.transcript.id):
             self.codes[self.index_of[segment_id]].add(code_id)
 
     def _apply(self, edit: Edit) -> None:
@@ -183,9 +183,9 @@ class CodingSession:
         if edit.kind == "code":
             rows = [(sid, edit.code_id) for sid in edit.segment_ids]
             if edit.added:
-                self.store.add_codings(rows, self.coder)
+                self.store.codings.add_many(rows, self.coder)
             else:
-                self.store.remove_codings(rows, self.coder)
+                self.store.codings.remove_many(rows, self.coder)
             for sid in edit.segment_ids:
                 codes = self.codes[self.index_of[sid]]
                 (codes.add if edit.added else codes.discard)(edit.code_id)
@@ -193,7 +193,7 @@ class CodingSession:
                     self.starred.discard((sid, edit.code_id))
         elif edit.kind == "memo":
             sid = edit.segment_ids[0]
-            self.store.set_segment_memo(sid, self.coder, edit.after)
+            self.store.memos.set_on_segment(sid, self.coder, edit.after)
             if edit.after:
                 self.memos[sid] = edit.after
             else:
@@ -204,7 +204,7 @@ class CodingSession:
             codes = self.codes[self.index_of[sid]]
             with self.store.transaction():
                 for code_id in codes:
-                    self.store.set_starred(sid, code_id, self.coder, star)
+                    self.store.codings.set_starred(sid, code_id, self.coder, star)
             for code_id in codes:
                 (self.starred.add if star else self.starred.discard)((sid, code_id))
 

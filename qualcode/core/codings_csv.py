@@ -33,7 +33,7 @@ def import_codings(store: Store, book: Codebook, path: Path, coder: str, *, repl
     if missing:
         raise BadInput(f"line 1: missing column '{missing[0]}'; expected transcript,segment,code[,memo]", where=where)
     col = {h: header.index(h) for h in HEADER if h in header}
-    transcripts = {t.name: t.id for t in store.transcripts()}
+    transcripts = {t.name: t.id for t in store.transcripts.all()}
     codings: list[tuple[int, str]] = []
     memos: dict[int, str] = {}
     for line_no, row in enumerate(rows[1:], start=2):
@@ -47,7 +47,7 @@ def import_codings(store: Store, book: Codebook, path: Path, coder: str, *, repl
         ordinal_text = row[col["segment"]].strip()
         if not ordinal_text.isdigit():
             raise BadInput(f"line {line_no}: segment must be a number, not '{ordinal_text}'", where=where)
-        segment_id = store.segment_id(transcripts[name], int(ordinal_text))
+        segment_id = store.transcripts.segment_id(transcripts[name], int(ordinal_text))
         if segment_id is None:
             raise BadInput(f"line {line_no}: transcript '{name}' has no segment {ordinal_text}", where=where)
         reference = row[col["code"]].strip()
@@ -60,25 +60,25 @@ def import_codings(store: Store, book: Codebook, path: Path, coder: str, *, repl
             memos[segment_id] = row[col["memo"]].strip()
     with store.transaction():
         if replace:
-            store.clear_codings(coder)
-        added = store.add_codings(codings, coder, origin="import")
+            store.codings.clear(coder)
+        added = store.codings.add_many(codings, coder, origin="import")
         for segment_id, memo in memos.items():
-            store.set_segment_memo(segment_id, coder, memo)
-        store.log(coder, "codings.import", path.name, rows=len(codings), added=added, memos=len(memos))
+            store.memos.set_on_segment(segment_id, coder, memo)
+        store.audit.log(coder, "codings.import", path.name, rows=len(codings), added=added, memos=len(memos))
     return added
 
 
 def export_codings(store: Store, book: Codebook, path: Path, coder: str) -> int:
     """Write a coder's codings (and segment memos) as CSV; returns the number of rows."""
-    if coder not in store.coders():
-        known = ", ".join(store.coders()) or "none"
+    if coder not in store.codings.coders():
+        known = ", ".join(store.codings.coders()) or "none"
         raise BadInput(f"no coder named '{coder}' in this project; coders: {known}", where="--coder")
-    names = {t.id: t.name for t in store.transcripts()}
-    segments = {s.id: s for s in store.all_segments()}
-    memos = store.segment_memos(coder)
+    names = {t.id: t.name for t in store.transcripts.all()}
+    segments = {s.id: s for s in store.transcripts.all_segments()}
+    memos = store.memos.of_coder(coder)
     rows: list[list[str]] = []
     coded: set[int] = set()
-    for segment_id, code_id in store.codings(coder):
+    for segment_id, code_id in store.codings.pairs(coder):
         seg = segments[segment_id]
         coded.add(segment_id)
         rows.append([names[seg.transcript_id], str(seg.ordinal), book.path(code_id), memos.get(segment_id, "")])

@@ -34,7 +34,7 @@ def frequencies(
         raise BadInput("--top must be at least 1", where="--top")
     store = project.store
     stop = _stop_words(project.lang)
-    participants = {p.id: p.attributes for p in store.participants()}
+    participants = {p.id: p.attributes for p in store.participants.all()}
     if by not in ("transcript", "theme"):
         known = {k for attrs in participants.values() for k in attrs}
         if by not in known:
@@ -44,16 +44,16 @@ def frequencies(
             )
     groups_of_segment: dict[int, list[str]] = defaultdict(list)
     if by == "theme":
-        if coder not in store.coders():
-            raise BadInput(f"no such coder in this project (coders: {', '.join(store.coders())})", where=coder)
+        if coder not in store.codings.coders():
+            raise BadInput(f"no such coder in this project (coders: {', '.join(store.codings.coders())})", where=coder)
         book = project.codebook()
-        for segment_id, code_id in store.codings(coder):
+        for segment_id, code_id in store.codings.pairs(coder):
             theme = book.theme_of(code_id).name
             if theme not in groups_of_segment[segment_id]:
                 groups_of_segment[segment_id].append(theme)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for tid, (transcript, index) in all_indexes(project).items():
-        segments = store.segments(tid)
+        segments = store.transcripts.segments(tid)
         if by == "transcript":
             fixed = [transcript.name]
         elif by != "theme":

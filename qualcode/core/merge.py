@@ -68,10 +68,10 @@ def handout(project: str | Path, coder: str, out: str | Path) -> Path:
         try:
             with copy.transaction():
                 copy.keep_only_coder(coder)
-                copy.coder_id(coder, create=True)
-                copy.set_setting("handout_coder", coder)
-                copy.log("qualcode", "handout", coder, source=str(Path(project).name))
-            copy.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                copy.codings.coder_id(coder, create=True)
+                copy.settings.set("handout_coder", coder)
+                copy.audit.log("qualcode", "handout", coder, source=str(Path(project).name))
+            copy.checkpoint()
         finally:
             copy.close()
         os.replace(partial, target)
@@ -83,16 +83,16 @@ def handout(project: str | Path, coder: str, out: str | Path) -> Path:
 
 def merge(lead: Store, files: list[str | Path], *, replace: bool = False) -> list[MergeResult]:
     """Bring each coder file's codings and memos into the lead's project, all or nothing."""
-    lead_segments = {(sha, ordinal): (sid, start, end) for sha, ordinal, sid, start, end in lead.segment_keys()}
+    lead_segments = {(sha, ordinal): (sid, start, end) for sha, ordinal, sid, start, end in lead.transcripts.segment_keys()}
     lead_transcripts = {t["sha256"]: t["name"] for t in _transcripts(lead)}
-    lead_codes = {c.id for c in lead.codes()}
+    lead_codes = {c.id for c in lead.codebook.codes()}
     results: list[MergeResult] = []
     with lead.transaction():
         for file in files:
             results.extend(_merge_one(lead, Path(file), lead_segments, lead_transcripts, lead_codes, replace))
         for result in results:
             if not result.unchanged:
-                lead.log(
+                lead.audit.log(
                     "qualcode",
                     "merge",
                     result.coder,
@@ -105,7 +105,7 @@ def merge(lead: Store, files: list[str | Path], *, replace: bool = False) -> lis
 
 
 def _transcripts(store: Store) -> list[dict[str, str]]:
-    return [{"sha256": t.sha256, "name": t.name} for t in store.transcripts()]
+    return [{"sha256": t.sha256, "name": t.name} for t in store.transcripts.all()]
 
 
 def _merge_one(
@@ -128,19 +128,19 @@ def _merge_one(
             )
         segment_of: dict[int, int] = {}
         name_of_segment: dict[int, str] = {}
-        for transcript in other.transcripts():
-            for segment in other.segments(transcript.id):
+        for transcript in other.transcripts.all():
+            for segment in other.transcripts.segments(transcript.id):
                 found = lead_segments.get((transcript.sha256, segment.ordinal))
                 if found is None or (found[1], found[2]) != (segment.start, segment.end):
                     break
                 segment_of[segment.id] = found[0]
                 name_of_segment[found[0]] = transcript.name
-        coders = [c for c in other.coders() if other.coding_count(c) or other.segment_memos(c)]
+        coders = [c for c in other.codings.coders() if other.codings.count(c) or other.memos.of_coder(c)]
         results = []
         for coder in coders:
-            rows = other.coding_rows(coder)
+            rows = other.codings.rows(coder)
             _check_lines_up(path, other, rows, segment_of, lead_transcripts, lead_codes)
-            memos = other.segment_memos(coder)
+            memos = other.memos.of_coder(coder)
             incoming = [(segment_of[s], c, at, origin, starred) for s, c, at, origin, starred in rows]
             incoming_memos = {segment_of[s]: text for s, text in memos.items() if s in segment_of}
             results.append(_apply(lead, path, coder, incoming, incoming_memos, name_of_segment, replace))
@@ -160,8 +160,8 @@ def _check_lines_up(
     """Refuse codings on a transcript the lead does not have as-is, or with a code the lead lacks."""
     unmatched = {s for s, *_ in rows if s not in segment_of}
     if unmatched:
-        for transcript in other.transcripts():
-            ids = {seg.id for seg in other.segments(transcript.id)}
+        for transcript in other.transcripts.all():
+            ids = {seg.id for seg in other.transcripts.segments(transcript.id)}
             if ids & unmatched:
                 if transcript.sha256 not in lead_transcripts:
                     reason = "its text differs from the lead's copy (or the lead does not have it)"
@@ -171,7 +171,7 @@ def _check_lines_up(
     missing = {c for _s, c, *_ in rows} - lead_codes
     if missing:
         code_id = sorted(missing)[0]
-        code = other.code(code_id)
+        code = other.codebook.get(code_id)
         name = code.name if code else code_id
         raise BadInput(
             f"code '{name}' ({code_id}) is not in the lead's codebook; load the same codebook first; "
@@ -190,9 +190,9 @@ def _apply(
     replace: bool,
 ) -> MergeResult:
     result = MergeResult(path.name, coder)
-    existing = {(s, c) for s, c, *_ in lead.coding_rows(coder)} if lead.coder_id(coder) else set()
+    existing = {(s, c) for s, c, *_ in lead.codings.rows(coder)} if lead.codings.coder_id(coder) else set()
     new = {(s, c) for s, c, *_ in incoming}
-    existing_memos = lead.segment_memos(coder) if lead.coder_id(coder) else {}
+    existing_memos = lead.memos.of_coder(coder) if lead.codings.coder_id(coder) else {}
     added, removed = new - existing, existing - new
     changed_memos = {s for s in incoming_memos if existing_memos.get(s) != incoming_memos[s]}
     dropped_memos = set(existing_memos) - set(incoming_memos)
@@ -209,12 +209,12 @@ def _apply(
             "merge with --replace to take this file's codings instead; nothing was merged",
             where=str(path),
         )
-    lead.remove_codings(removed, coder)
-    lead.put_coding_rows(coder, [row for row in incoming if (row[0], row[1]) in added])
+    lead.codings.remove_many(removed, coder)
+    lead.codings.put_rows(coder, [row for row in incoming if (row[0], row[1]) in added])
     for s in dropped_memos:
-        lead.set_segment_memo(s, coder, "")
+        lead.memos.set_on_segment(s, coder, "")
     for s in changed_memos:
-        lead.set_segment_memo(s, coder, incoming_memos[s])
+        lead.memos.set_on_segment(s, coder, incoming_memos[s])
     result.added, result.removed = len(added), len(removed)
     result.memos = len(changed_memos) + len(dropped_memos)
     return result

@@ -6,8 +6,9 @@ the user interfaces; the store is the only place that knows how they are kept.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 CONSENSUS = "consensus"
 """The name of the coder-like set the lead writes when resolving disagreements."""
@@ -73,16 +74,95 @@ class Code:
     position: int = 0
 
 
-@dataclass(frozen=True)
-class Coding:
-    """A coder's decision that a segment carries a code."""
+class CodingRow(NamedTuple):
+    """A coder's coding in full, as a hand-out carries it from one project file to another."""
 
     segment_id: int
     code_id: str
-    coder: str
-    created_at: str = ""
-    origin: str = "manual"
-    starred: bool = False
+    created_at: str
+    origin: str
+    starred: int
+
+
+class LocatedCoding(NamedTuple):
+    """A coding with where its segment stands, in reading order."""
+
+    segment_id: int
+    transcript_id: int
+    ordinal: int
+    speaker: str | None
+    start: int
+    end: int
+    code_id: str
+    starred: int
+
+
+class TranscriptSummary(NamedTuple):
+    """A transcript without its text: what lists and overviews show."""
+
+    id: int
+    name: str
+    participant: str | None
+    unit: str
+    lang: str
+    segments: int
+    words: int
+
+
+class SegmentKey(NamedTuple):
+    """How a segment is recognised in another copy of the project: its text's hash and its place."""
+
+    sha256: str
+    ordinal: int
+    segment_id: int
+    start: int
+    end: int
+
+
+class Selection(NamedTuple):
+    """An exact span coded in another tool (REFI-QDA), kept as it came."""
+
+    id: str
+    transcript_id: int
+    code_id: str | None
+    coder: str | None
+    start: int
+    end: int
+    description: str
+
+
+class Decision(NamedTuple):
+    """One of the lead's decisions on a disagreement; the newest per segment counts."""
+
+    segment_id: int
+    lead: str
+    choice: str
+    codes: list[str]
+    note: str
+    decided_at: str
+
+
+class Pseudonym(NamedTuple):
+    """A name or place to hide in everything that leaves the team, and what stands in its place.
+
+    ``prefix`` marks an entry that also hides words it begins (``Nordby`` in
+    ``Nordbyskolen``), for languages that write compounds as one word.
+    """
+
+    original: str
+    replacement: str
+    confirmed: bool
+    prefix: bool = False
+
+
+class AuditEntry(NamedTuple):
+    """Who changed what, when, and the details."""
+
+    at: str
+    actor: str
+    action: str
+    item: str
+    detail: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -97,3 +177,8 @@ class ImportReport:
     speakers: tuple[str, ...]
     status: str  # "imported", "unchanged", "replaced"
     notes: tuple[str, ...] = ()
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """A sort key that puts P2 before P10."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))

@@ -51,13 +51,13 @@ class Project:
         store = Store(path, create=True)
         try:
             with store.transaction():
-                store.set_setting("lang", lang)
-                store.set_setting("unit", unit)
+                store.settings.set("lang", lang)
+                store.settings.set("unit", unit)
                 if book is not None:
-                    store.set_setting("codebook_name", book.name)
-                    store.set_setting("codebook_description", book.description)
-                    store.replace_codebook(book.codes)
-                store.log("qualcode", "init", str(Path(path).name), lang=lang)
+                    store.settings.set("codebook_name", book.name)
+                    store.settings.set("codebook_description", book.description)
+                    store.codebook.insert_all(book.codes)
+                store.audit.log("qualcode", "init", str(Path(path).name), lang=lang)
         except BaseException:
             store.close()
             Path(path).unlink(missing_ok=True)
@@ -83,12 +83,12 @@ class Project:
 
     @property
     def lang(self) -> str:
-        return str(self.store.setting("lang", "en"))
+        return str(self.store.settings.get("lang", "en"))
 
     @property
     def spacy_model(self) -> str | None:
         """A trained spaCy pipeline named in the project's settings, used when installed."""
-        value = self.store.setting("spacy_model")
+        value = self.store.settings.get("spacy_model")
         return str(value) if value else None
 
     # -- transcripts -----------------------------------------------------
@@ -112,10 +112,10 @@ class Project:
         from qualcode.core.ingest.readers import SKIPPED_SUFFIXES
         from qualcode.core.ingest.turns import compile_speaker_pattern
 
-        unit = unit or str(self.store.setting("unit", "turn"))
+        unit = unit or str(self.store.settings.get("unit", "turn"))
         if unit not in UNITS:
             raise BadInput(f"unknown unit '{unit}'; choose one of {', '.join(UNITS)}", where="--unit")
-        pattern = compile_speaker_pattern(speaker_pattern or self.store.setting("speaker_pattern"))
+        pattern = compile_speaker_pattern(speaker_pattern or self.store.settings.get("speaker_pattern"))
         skipped: list[str] = []
         paths: list[Path] = []
         for f in files:
@@ -151,7 +151,7 @@ class Project:
         name = path.stem
         digest = hashlib.sha256(raw.text.encode("utf-8")).hexdigest()
         pid = participant or _infer_participant(name, raw.speakers)
-        existing = self.store.transcript(name)
+        existing = self.store.transcripts.get(name)
         notes = list(raw.notes)
         status = "imported"
         if existing is not None:
@@ -160,7 +160,7 @@ class Project:
                     str(path),
                     name,
                     existing.participant,
-                    len(self.store.segments(existing.id)),
+                    len(self.store.transcripts.segments(existing.id)),
                     raw.words,
                     raw.speakers,
                     "unchanged",
@@ -178,7 +178,7 @@ class Project:
             notes.append(f"replaced: kept {kept} codings on unchanged segments, dropped {dropped}")
             status = "replaced"
         else:
-            self.store.add_transcript(
+            self.store.transcripts.add(
                 name=name,
                 text=raw.text,
                 sha256=digest,
@@ -188,7 +188,7 @@ class Project:
                 participant=pid,
                 segments=segments,
             )
-        self.store.log("qualcode", "import", name, source=path.name, sha256=digest, unit=unit)
+        self.store.audit.log("qualcode", "import", name, source=path.name, sha256=digest, unit=unit)
         return ImportReport(str(path), name, pid, len(segments), raw.words, raw.speakers, status, tuple(notes))
 
     def _replace_transcript(
@@ -203,11 +203,11 @@ class Project:
         segments: list[Any],
     ) -> tuple[int, int]:
         """Swap in a new text, carrying codings and memos over to segments whose text is unchanged."""
-        old = self.store.transcript(old_id)
+        old = self.store.transcripts.get(old_id)
         assert old is not None
-        old_texts = {s.id: old.text[s.start : s.end] for s in self.store.segments(old_id)}
-        self.store.rename_transcript(old_id, f"{name} (replaced)")
-        new_id = self.store.add_transcript(
+        old_texts = {s.id: old.text[s.start : s.end] for s in self.store.transcripts.segments(old_id)}
+        self.store.transcripts.rename(old_id, f"{name} (replaced)")
+        new_id = self.store.transcripts.add(
             name=name,
             text=text,
             sha256=digest,
@@ -218,16 +218,16 @@ class Project:
             segments=segments,
         )
         by_text: dict[str, int] = {}
-        for seg in self.store.segments(new_id):
+        for seg in self.store.transcripts.segments(new_id):
             by_text.setdefault(text[seg.start : seg.end], seg.id)
         mapping = {old_seg: by_text[t] for old_seg, t in old_texts.items() if t in by_text}
-        kept, dropped = self.store.carry_segment_work(mapping, old_id)
-        self.store.delete_transcript(old_id)
+        kept, dropped = self.store.transcripts.carry_segment_work(mapping, old_id)
+        self.store.transcripts.delete(old_id)
         return kept, dropped
 
     def transcripts(self) -> list[dict[str, Any]]:
         """Every transcript's name, participant, unit, segment and word counts."""
-        return self.store.transcript_summaries()
+        return self.store.transcripts.summaries()
 
     # -- participants ----------------------------------------------------
 
@@ -235,24 +235,24 @@ class Project:
         """Read the informant table (a CSV with an ``id`` column) and attach typed attributes."""
         from qualcode.core.participants import read_participants
 
-        known = {t.participant for t in self.store.transcripts() if t.participant}
+        known = {t.participant for t in self.store.transcripts.all() if t.participant}
         people = read_participants(Path(csv_path), known)
         with self.store.transaction():
             for person in people:
-                self.store.upsert_participant(person)
-            self.store.log("qualcode", "participants", Path(csv_path).name, ids=[p.id for p in people])
+                self.store.participants.upsert(person)
+            self.store.audit.log("qualcode", "participants", Path(csv_path).name, ids=[p.id for p in people])
         return [p.id for p in people]
 
     def participants(self) -> list[Any]:
-        return self.store.participants()
+        return self.store.participants.all()
 
     # -- codebook ----------------------------------------------------------
 
     def codebook(self) -> Codebook:
         return codebook_from_codes(
-            self.store.codes(),
-            str(self.store.setting("codebook_name", "") or ""),
-            str(self.store.setting("codebook_description", "") or ""),
+            self.store.codebook.codes(),
+            str(self.store.settings.get("codebook_name", "") or ""),
+            str(self.store.settings.get("codebook_description", "") or ""),
         )
 
     def load_codebook(self, path: str | Path, *, actor: str = "qualcode") -> dict[str, int]:

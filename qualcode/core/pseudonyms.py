@@ -2,78 +2,285 @@
 
 The project keeps the original text, so segment offsets stay valid; the
 replacement happens on the way out, in every export and quote, through one
-`Pseudonymiser`. Matching is whole-word and case-sensitive ("Emil" but not
-"Emily"), longest name first, so "Nordby skole" wins over "Nordby".
+`Pseudonymiser`.
+
+Its matching is built to let no recognisable spelling of a name through:
+
+* case-insensitive by default, by full Unicode case folding ("MARIT" and
+  "marit" for "Marit", "STRAUSS" for "Strauß");
+* entries and texts compared in NFC, so a name typed in decomposed Unicode is
+  found all the same;
+* a name counts as a word when non-letters flank it: digits, ``_`` and
+  punctuation are boundaries ("Marit_Hansen", "(Marit)", "Marit's", "Marit2"
+  all hide Marit), letters and combining marks are not ("Maritime", and
+  "Emily" for "Emil", are left alone);
+* between the words of a multi-word entry any run of white space (line breaks
+  included), underscores or hyphens matches ("Marit\\nHansen", "Marit_Hansen"
+  for "Marit Hansen");
+* an entry marked ``prefix`` also hides the words it begins, and hides them
+  whole: "Nordbyskolen" becomes the replacement alone, not the replacement
+  followed by "skolen", because the rest of a compound can point to the place
+  as surely as the name;
+* where several entries match at the same place the longest wins, so
+  "Nordby skole" wins over "Nordby".
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from qualcode.core.store import Store
+from qualcode.core.model import Pseudonym
+
+if TYPE_CHECKING:
+    from qualcode.core.store import Store
+
+_SEPARATORS = r"[\s_\-\u2010\u2011]"
+"""What may stand between the words of an entry: white space, underscores, hyphens."""
+
+_SEPARATOR_RUN = re.compile(_SEPARATORS + "+")
+
+
+@cache
+def _letters() -> str:
+    """The inside of a character class of what continues a word: letters and combining marks.
+
+    Python's ``\\w`` will not do: it counts ``_`` and digits as word characters,
+    so "Marit_Hansen" and "Marit2" would hide nothing, and "²" too, while it
+    leaves out combining marks, which belong to the letter before them. Built
+    once per process from the Unicode database, in about a tenth of a second.
+    """
+    ranges: list[list[int]] = []
+    for code in range(0x110000):
+        if unicodedata.category(chr(code))[0] in "LM":
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
+
+
+@cache
+def _expanding() -> re.Pattern[str]:
+    """The characters whose case folding is longer than one character ("ß" → "ss", "ﬁ" → "fi")."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x110000) if len(chr(c).casefold()) > 1) + "]")
+
+
+class _Folded:
+    """A text as it is matched (case-folded unless matching is case-sensitive), and the way back to its offsets.
+
+    Folding goes character by character and never makes one shorter, so the
+    folded offsets drift from the text's only after a character that folds to
+    several ("ß" → "ss"). Those are rare, and only they are recorded.
+    """
+
+    def __init__(self, text: str, *, fold: bool) -> None:
+        self.text = text.casefold() if fold else text
+        """The text to match the pattern in."""
+        self._at: list[int] = []
+        """Where each expanding character's folding starts in the folded text."""
+        self._original: list[int] = []
+        """Where each expanding character stands in the text."""
+        self._width: list[int] = []
+        """How many characters each expanding character folds to."""
+        if len(self.text) != len(text):
+            drift = 0
+            for m in _expanding().finditer(text):
+                width = len(m.group(0).casefold())
+                self._original.append(m.start())
+                self._at.append(m.start() + drift)
+                self._width.append(width)
+                drift += width - 1
+
+    def start(self, position: int) -> int:
+        """The text offset of the character a folded offset falls in: where a match starts."""
+        k = bisect_right(self._at, position) - 1
+        if k < 0:
+            return position
+        if position < self._at[k] + self._width[k]:
+            return self._original[k]
+        return self._original[k] + 1 + position - self._at[k] - self._width[k]
+
+    def end(self, position: int) -> int:
+        """The text offset just after the character a folded end offset closes: where a match ends."""
+        k = bisect_right(self._at, position - 1) - 1
+        if k < 0:
+            return position
+        if position <= self._at[k] + self._width[k]:
+            return self._original[k] + 1
+        return self._original[k] + 1 + position - self._at[k] - self._width[k]
 
 
 class Pseudonymiser:
-    """Replace each confirmed original by its replacement in a text."""
+    """Replace every name of a pseudonym list by its replacement, in whatever spelling the text has it.
 
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = sorted(((o, r) for o, r in pairs if o.strip()), key=lambda p: (-len(p[0]), p[0]))
+    Give it the entries to hide, as `Pseudonym` rows or as (original,
+    replacement) pairs, with ``prefix`` naming the originals of pairs that also
+    hide the words they begin. It hides every entry it is given;
+    `from_entries` and `from_store` pass it the confirmed ones only. All entries
+    become one compiled regular expression (a trie of their folded spellings),
+    so the time a text takes hardly grows with the length of the list.
+    """
+
+    def __init__(
+        self,
+        entries: Iterable[Pseudonym | tuple[str, str]],
+        *,
+        case_sensitive: bool = False,
+        prefix: Iterable[str] = (),
+    ) -> None:
+        prefixed = {unicodedata.normalize("NFC", o) for o in prefix}
+        kept: dict[str, Pseudonym] = {}
+        for entry in entries:
+            original = unicodedata.normalize("NFC", entry[0])
+            is_prefix = isinstance(entry, Pseudonym) and entry.prefix or original in prefixed
+            if _SEPARATOR_RUN.sub("", original) and original not in kept:
+                kept[original] = Pseudonym(original, unicodedata.normalize("NFC", entry[1]), True, is_prefix)
+        self.case_sensitive = case_sensitive
+        """Whether "MARIT" is left alone for "Marit" (off by default: every case is hidden)."""
+        self.entries: list[Pseudonym] = sorted(kept.values(), key=lambda p: (-len(p.original), p.original))
+        """The entries hidden, in NFC, longest original first."""
+        self.pairs = [(p.original, p.replacement) for p in self.entries]
         """(original, replacement), longest original first."""
-        self._replacement = dict(self.pairs)
-        self._pattern = (
-            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(o) for o, _ in self.pairs) + r")(?!\w)")
-            if self.pairs
-            else None
-        )
+        self._entry_of_group: list[int] = []
+        """For each capturing group of the pattern (from group 1), the index of the entry it closes."""
+        self._pattern = self._compile() if self.entries else None
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[Pseudonym], *, case_sensitive: bool = False) -> Pseudonymiser:
+        """A pseudonymiser for the confirmed entries of a list: suggestions not yet confirmed are left alone."""
+        return cls([e for e in entries if e.confirmed], case_sensitive=case_sensitive)
 
     @classmethod
     def from_store(cls, store: Store) -> Pseudonymiser:
-        """The project's confirmed pseudonyms (suggestions not yet confirmed are left alone)."""
-        return cls([(o, r) for o, r, confirmed in store.pseudonyms() if confirmed])
+        """The project's confirmed pseudonyms."""
+        return cls.from_entries(store.pseudonyms.all())
 
     def __bool__(self) -> bool:
-        return bool(self.pairs)
+        return bool(self.entries)
+
+    # -- the pattern ----------------------------------------------------------------
+
+    def _spellings(self, original: str) -> set[str]:
+        """The forms of an entry the pattern looks for: folded, words joined by one space, in NFC and NFD.
+
+        NFD as well because `apply_with_offsets` matches the text as given, and a
+        decomposed name in it stays decomposed when folded.
+        """
+        folded = original if self.case_sensitive else original.casefold()
+        key = " ".join(w for w in _SEPARATOR_RUN.split(folded) if w)
+        return {key, unicodedata.normalize("NFC", key), unicodedata.normalize("NFD", key)}
+
+    def _compile(self) -> re.Pattern[str]:
+        """One regular expression for all entries, shaped as a trie of their spellings.
+
+        Each entry's path ends in an empty capturing group, so a match's
+        ``lastindex`` says which entry it is. At every node the longer
+        continuations come before an entry ending there, which makes the longest
+        entry win. Every top-level branch starts with a literal character, which
+        lets the regex engine skip in C each position where no entry can begin.
+        """
+        trie: dict[str, Any] = {}
+        for index, entry in enumerate(self.entries):
+            for spelling in self._spellings(entry.original):
+                node = trie
+                for char in spelling:
+                    node = node.setdefault(char, {})
+                # Two entries of one spelling ("Marit", "MARIT"): the first, longest then alphabetical, hides it.
+                node.setdefault("prefix end" if entry.prefix else "end", index)
+        return re.compile("|".join(self._branch(char, child, None) for char, child in trie.items()))
+
+    def _branch(self, char: str, node: dict[str, Any], previous: str | None) -> str:
+        """The pattern for one character of the trie and everything that may follow it."""
+        letter = _letter()
+        if char == " ":
+            head = _SEPARATORS + "++"
+        else:
+            head = re.escape(char)
+            if previous is None:
+                # Checked after the first character, so that every branch starts with a literal.
+                before = _edge(char, letter)
+                head += f"(?<!{before}.)" if before else ""
+        tails = [self._branch(c, child, char) for c, child in node.items() if len(c) == 1]
+        if "end" in node:
+            after = _edge(char, letter)
+            tails.append((f"(?!{after})" if after else "") + self._close(node["end"]))
+        if "prefix end" in node:
+            tails.append(f"{letter}*+" + self._close(node["prefix end"]))
+        if len(tails) == 1:
+            return head + tails[0]
+        return head + "(?:" + "|".join(tails) + ")"
+
+    def _close(self, index: int) -> str:
+        """The empty group that marks where entry ``index`` has matched."""
+        self._entry_of_group.append(index)
+        return "()"
+
+    # -- matching -------------------------------------------------------------------
+
+    def _matches(self, text: str) -> Iterator[tuple[int, int, Pseudonym]]:
+        """(start, end, entry) of each name in the text as given, left to right, not overlapping."""
+        if self._pattern is None:
+            return
+        folded = _Folded(text, fold=not self.case_sensitive)
+        position = 0
+        for m in self._pattern.finditer(folded.text):
+            start, end = max(position, folded.start(m.start())), folded.end(m.end())
+            if end > start:
+                yield start, end, self.entries[self._entry_of_group[m.lastindex - 1]]
+                position = end
 
     def apply(self, text: str) -> str:
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(lambda m: self._replacement[m.group(0)], text)
+        """The text with every name replaced; the text is brought to NFC first."""
+        return self.apply_with_offsets(unicodedata.normalize("NFC", text))[0]
 
     def apply_with_offsets(self, text: str) -> tuple[str, list[int]]:
-        """The replaced text and, for every offset 0..len(text) of the original, its offset in the new text.
+        """The replaced text and, for every offset 0..len(text) of the given text, its offset in the new one.
 
-        An offset inside a replaced name maps to the start of its replacement,
-        so spans that began or ended at the name still cover it.
+        The text is matched as given, not normalised, so that every offset
+        means what the caller thinks: give it NFC text, as transcripts are
+        stored (a name wholly in NFD is still found; one mixing the two forms is
+        not). An offset inside a replaced name maps to the start of its
+        replacement, so spans that began or ended at the name still cover it.
         """
-        if self._pattern is None:
-            return text, list(range(len(text) + 1))
         pieces: list[str] = []
         offsets: list[int] = []
         position = 0
         new_length = 0
-        for m in self._pattern.finditer(text):
-            before = text[position : m.start()]
-            offsets.extend(range(new_length, new_length + len(before)))
-            new_length += len(before)
-            pieces.append(before)
-            replacement = self._replacement[m.group(0)]
-            offsets.extend([new_length] * (m.end() - m.start()))
-            new_length += len(replacement)
-            pieces.append(replacement)
-            position = m.end()
-        rest = text[position:]
-        offsets.extend(range(new_length, new_length + len(rest) + 1))
-        pieces.append(rest)
+        for start, end, entry in self._matches(text):
+            offsets.extend(range(new_length, new_length + start - position))
+            new_length += start - position
+            pieces.append(text[position:start])
+            offsets.extend([new_length] * (end - start))
+            new_length += len(entry.replacement)
+            pieces.append(entry.replacement)
+            position = end
+        offsets.extend(range(new_length, new_length + len(text) - position + 1))
+        pieces.append(text[position:])
         return "".join(pieces), offsets
 
     def count(self, text: str) -> Counter[str]:
-        """How often each original occurs in ``text``."""
-        if self._pattern is None:
-            return Counter()
-        return Counter(m.group(0) for m in self._pattern.finditer(text))
+        """How often each entry occurs in the text (brought to NFC first), by the entry's own spelling."""
+        return Counter(entry.original for _s, _e, entry in self._matches(unicodedata.normalize("NFC", text)))
+
+
+def _edge(char: str, letter: str) -> str | None:
+    """What may not stand next to an entry that begins or ends with this character, for it to be a word.
+
+    A letter must not touch another letter; a digit neither a letter nor a
+    digit ("P3" is not in "P31"); an entry edged by punctuation has no boundary.
+    """
+    if re.fullmatch(letter, char):
+        return letter
+    if char.isdecimal():
+        return rf"(?:{letter}|\d)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -96,13 +303,13 @@ def suggest(project: Any, *, limit: int = 50) -> list[Candidate]:
     from qualcode.core.textindex import all_indexes, lemma_table
 
     store = project.store
-    known = {o for o, _r, _c in store.pseudonyms()}
+    known = {p.original for p in store.pseudonyms.all()}
     common = lemma_table(project.lang)
     stop = _stop_words(project.lang)
     codebook_words = {
-        w.casefold() for c in store.codes() for w in re.findall(r"\w+", f"{c.name} {' '.join(c.keywords)}")
+        w.casefold() for c in store.codebook.codes() for w in re.findall(r"\w+", f"{c.name} {' '.join(c.keywords)}")
     }
-    speakers = {s.speaker.casefold() for s in store.all_segments() if s.speaker}
+    speakers = {s.speaker.casefold() for s in store.transcripts.all_segments() if s.speaker}
     entity_counts: Counter[tuple[str, str]] = Counter()
     rule_counts: Counter[str] = Counter()
     indexes = all_indexes(project)
@@ -152,8 +359,8 @@ def report(project: Any) -> list[tuple[str, int, str, int]]:
     store = project.store
     pseudonymiser = Pseudonymiser.from_store(store)
     rows = []
-    for transcript in store.transcripts():
-        for segment in store.segments(transcript.id):
+    for transcript in store.transcripts.all():
+        for segment in store.transcripts.segments(transcript.id):
             for original, n in sorted(pseudonymiser.count(transcript.text[segment.start : segment.end]).items()):
                 rows.append((transcript.name, segment.ordinal, original, n))
     return rows

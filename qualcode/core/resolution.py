@@ -53,7 +53,7 @@ class Resolution:
     """Two coders' work on a project, compared segment by segment for the lead."""
 
     def __init__(self, store: Store, coder_a: str, coder_b: str, lead: str) -> None:
-        known = store.coders()
+        known = store.codings.coders()
         for coder in (coder_a, coder_b):
             if coder not in known:
                 raise BadInput(f"no such coder in this project (coders: {', '.join(known) or 'none yet'})", where=coder)
@@ -73,7 +73,7 @@ class Resolution:
 
     def _codes(self, coder: str) -> dict[int, frozenset[str]]:
         sets: dict[int, set[str]] = defaultdict(set)
-        for segment_id, code_id in self.store.codings(coder):
+        for segment_id, code_id in self.store.codings.pairs(coder):
             sets[segment_id].add(code_id)
         return {s: frozenset(c) for s, c in sets.items()}
 
@@ -81,12 +81,12 @@ class Resolution:
         """Read both coders' codings and the decisions again."""
         a, b = self._codes(self.coder_a), self._codes(self.coder_b)
         history: dict[int, list[Decision]] = defaultdict(list)
-        for segment_id, lead, choice, codes, note, at in self.store.decisions(self.coder_a, self.coder_b):
+        for segment_id, lead, choice, codes, note, at in self.store.decisions.between(self.coder_a, self.coder_b):
             history[segment_id].append(Decision(lead, choice, tuple(codes), note, at))
         self._agreed = {s: codes for s, codes in a.items() if b.get(s) == codes}
-        names = {t["id"]: t["name"] for t in self.store.transcript_summaries()}
+        names = {t.id: t.name for t in self.store.transcripts.summaries()}
         queue = []
-        for segment in self.store.all_segments():
+        for segment in self.store.transcripts.all_segments():
             codes_a = a.get(segment.id, frozenset())
             codes_b = b.get(segment.id, frozenset())
             if codes_a != codes_b:
@@ -110,18 +110,18 @@ class Resolution:
         holds those codes, is left alone, so this can run every time the
         resolution opens.
         """
-        decided = {s for s, *_ in self.store.decisions(self.coder_a, self.coder_b)}
+        decided = {s for s, *_ in self.store.decisions.between(self.coder_a, self.coder_b)}
         consensus = self._codes(CONSENSUS)
         added = 0
         with self.store.transaction():
             for segment_id, codes in self._agreed.items():
                 if segment_id in decided or consensus.get(segment_id) == codes:
                     continue
-                self.store.set_segment_codes(segment_id, CONSENSUS, codes, origin="merge")
-                self.store.add_decision(segment_id, self.lead, self.coder_a, self.coder_b, "agreed", sorted(codes), "")
+                self.store.codings.set_segment_codes(segment_id, CONSENSUS, codes, origin="merge")
+                self.store.decisions.add(segment_id, self.lead, self.coder_a, self.coder_b, "agreed", sorted(codes), "")
                 added += 1
             if added:
-                self.store.log(self.lead, "resolve.agreed", f"{self.coder_a}+{self.coder_b}", segments=added)
+                self.store.audit.log(self.lead, "resolve.agreed", f"{self.coder_a}+{self.coder_b}", segments=added)
         return added
 
     def decide(self, index: int, choice: str, *, codes: list[str] | None = None, note: str = "") -> Disagreement:
@@ -140,17 +140,17 @@ class Resolution:
         else:
             if codes is None:
                 raise BadInput("an edited decision needs its codes")
-            known = {c.id for c in self.store.codes()}
+            known = {c.id for c in self.store.codebook.codes()}
             unknown = [c for c in codes if c not in known]
             if unknown:
                 raise BadInput("no such code in the codebook", where=unknown[0])
             chosen = set(codes)
         with self.store.transaction():
-            self.store.set_segment_codes(item.segment_id, CONSENSUS, chosen, origin="resolution")
-            at = self.store.add_decision(
+            self.store.codings.set_segment_codes(item.segment_id, CONSENSUS, chosen, origin="resolution")
+            at = self.store.decisions.add(
                 item.segment_id, self.lead, self.coder_a, self.coder_b, choice, sorted(chosen), note.strip()
             )
-            self.store.log(
+            self.store.audit.log(
                 self.lead, "resolve.decide", str(item.segment_id), choice=choice, codes=sorted(chosen), note=note
             )
         decision = Decision(self.lead, choice, tuple(sorted(chosen)), note.strip(), at)

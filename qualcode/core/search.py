@@ -83,7 +83,7 @@ def search(
         candidates = [i for i, (w, m) in enumerate(zip(lowers, lemmas, strict=True)) if w in first or m in first]
         if not candidates:
             continue
-        segments = project.store.segments(tid)
+        segments = project.store.transcripts.segments(tid)
         seg_starts = [s.start for s in segments]
         for i in candidates:
             if i + n > len(lowers) or not all(
@@ -128,6 +128,6 @@ def code_hits(project: Any, hits: list[SearchHit], coder: str, code_reference: s
         raise BadInput("a coder needs a name", where="--coder")
     rows = sorted({(h.segment_id, code.id) for h in hits})
     with project.store.transaction():
-        added = project.store.add_codings(rows, coder.strip())
-        project.store.log(coder.strip(), "search.code", code.id, segments=len(rows), added=added)
+        added = project.store.codings.add_many(rows, coder.strip())
+        project.store.audit.log(coder.strip(), "search.code", code.id, segments=len(rows), added=added)
     return added

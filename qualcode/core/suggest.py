@@ -44,7 +44,7 @@ def _patterns(project: Any, nlp: Any) -> tuple[Any, Any, dict[str, str]]:
     lower_matcher = PhraseMatcher(nlp.vocab)
     lemma_matcher = PhraseMatcher(nlp.vocab)
     names = {}
-    for code in project.store.codes():
+    for code in project.store.codebook.codes():
         if not code.keywords:
             continue
         names[code.id] = code.name
@@ -79,8 +79,8 @@ def suggestions(
         raise BadInput("no code in the codebook lists keywords; add 'keywords:' to codes in the codebook YAML")
     skip_speaker = re.compile(leave_out_speakers) if leave_out_speakers else None
     store = project.store
-    have = set(store.codings(coder)) if coder in store.coders() else set()
-    rejected = store.rejected_suggestions(coder)
+    have = set(store.codings.pairs(coder)) if coder in store.codings.coders() else set()
+    rejected = store.codings.rejected_suggestions(coder)
     out: list[Suggestion] = []
     seen: set[tuple[int, str]] = set()
     for tid, (t, index) in all_indexes(project).items():
@@ -89,7 +89,7 @@ def suggestions(
         kept = [k for k, w in enumerate(index.lower) if w not in JOINERS]
         if not kept:
             continue
-        segments = store.segments(tid)
+        segments = store.transcripts.segments(tid)
         seg_starts = [s.start for s in segments]
         lower_doc = Doc(nlp.vocab, words=[index.lower[k] for k in kept])
         lemma_doc = Doc(nlp.vocab, words=[index.lemma[k] for k in kept])
@@ -119,15 +119,15 @@ def accept(project: Any, coder: str, chosen: Iterable[Suggestion]) -> int:
     """Record accepted suggestions as codings with origin 'suggestion'; returns how many are new."""
     rows = sorted({(s.segment_id, s.code_id) for s in chosen})
     with project.store.transaction():
-        added = project.store.add_codings(rows, coder, origin="suggestion")
-        project.store.log(coder, "suggest.accept", "", codings=added)
+        added = project.store.codings.add_many(rows, coder, origin="suggestion")
+        project.store.audit.log(coder, "suggest.accept", "", codings=added)
     return added
 
 
 def reject(project: Any, coder: str, chosen: Iterable[Suggestion]) -> None:
     with project.store.transaction():
         for s in chosen:
-            project.store.reject_suggestion(s.segment_id, s.code_id, coder)
+            project.store.codings.reject_suggestion(s.segment_id, s.code_id, coder)
 
 
 def code_by_speaker(project: Any, coder: str, speaker_pattern: str, code_reference: str) -> int:
@@ -139,8 +139,8 @@ def code_by_speaker(project: Any, coder: str, speaker_pattern: str, code_referen
         pattern = re.compile(speaker_pattern)
     except re.error as e:
         raise BadInput(f"not a regular expression ({e})", where=speaker_pattern) from None
-    rows = [(s.id, code.id) for s in project.store.all_segments() if s.speaker and pattern.fullmatch(s.speaker)]
+    rows = [(s.id, code.id) for s in project.store.transcripts.all_segments() if s.speaker and pattern.fullmatch(s.speaker)]
     with project.store.transaction():
-        added = project.store.add_codings(rows, coder, origin="suggestion")
-        project.store.log(coder, "code.by_speaker", code.id, pattern=speaker_pattern, added=added)
+        added = project.store.codings.add_many(rows, coder, origin="suggestion")
+        project.store.audit.log(coder, "code.by_speaker", code.id, pattern=speaker_pattern, added=added)
     return added

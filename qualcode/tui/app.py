@@ -91,7 +91,7 @@ class Workbench(QualcodeApp):
 
     def open_transcript_at(self, name: str, ordinal: int) -> None:
         """Open a transcript in the coding view with the cursor on a segment (from a search hit)."""
-        transcript = self.store.transcript(name)
+        transcript = self.store.transcripts.get(name)
         if transcript is None:
             return
         while isinstance(self.screen, CodingScreen | SearchScreen) and len(self.screen_stack) > 2:
@@ -102,7 +102,7 @@ class Workbench(QualcodeApp):
 
     def action_search_all(self) -> None:
         if not isinstance(self.screen, SearchScreen):
-            self.push_screen(SearchScreen(self.store.path, self.coder, codebook_from_codes(self.store.codes())))
+            self.push_screen(SearchScreen(self.store.path, self.coder, codebook_from_codes(self.store.codebook.codes())))
 
     def action_pseudonyms(self) -> None:
         if not isinstance(self.screen, PseudonymsScreen):
@@ -134,7 +134,7 @@ def make_app(path: str | Path, coder: str) -> Workbench:
     if not coder or not coder.strip():
         raise BadInput("a coder needs a name; give --coder NAME")
     store = Store(path)
-    store.coder_id(coder.strip(), create=True)
+    store.codings.coder_id(coder.strip(), create=True)
     return Workbench(store, coder.strip())
 
 

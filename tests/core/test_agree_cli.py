@@ -23,10 +23,10 @@ PICKS = {
 @pytest.fixture
 def coded(project):
     store = project.store
-    ids = store.segment_ids()
-    codes = {c.name: c.id for c in store.codes()}
+    ids = store.transcripts.segment_ids()
+    codes = {c.name: c.id for c in store.codebook.codes()}
     for coder, picks in PICKS.items():
-        store.add_codings([(ids[i], codes[name]) for i, name in picks], coder)
+        store.codings.add_many([(ids[i], codes[name]) for i, name in picks], coder)
     project.close()
     return project.path
 
@@ -123,7 +123,7 @@ def test_csv_has_a_row_per_item(coded):
 
 def test_a_coder_against_the_consensus(coded):
     with Store(coded) as store:
-        store.put_coding_rows("consensus", [(s, c, "", "resolution", 0) for s, c, *_ in store.coding_rows("alice")])
+        store.codings.put_rows("consensus", [(s, c, "", "resolution", 0) for s, c, *_ in store.codings.rows("alice")])
         result = report(store, "alice", "consensus")
     assert result.pooled.values["cohen_kappa"] == pytest.approx(1.0)
 
@@ -147,7 +147,7 @@ def test_refusals(coded, args, message):
 
 def test_a_coder_without_codings(coded):
     with Store(coded) as store:
-        store.coder_id("dora", create=True)
+        store.codings.coder_id("dora", create=True)
     result = run("agree", str(coded), "--coders", "alice", "dora")
     assert result.returncode == 2
     assert result.stderr.strip() == "qualcode: dora: has no codings in this project yet"
@@ -155,9 +155,9 @@ def test_a_coder_without_codings(coded):
 
 def test_the_report_says_how_many_codings_came_from_suggestions(coded):
     with Store(coded) as store:
-        ids = store.segment_ids()
-        barriers = next(c.id for c in store.codes() if c.name == "Barriers")
-        store.add_codings([(ids[0], barriers), (ids[2], barriers)], "alice", origin="suggestion")
+        ids = store.transcripts.segment_ids()
+        barriers = next(c.id for c in store.codebook.codes() if c.name == "Barriers")
+        store.codings.add_many([(ids[0], barriers), (ids[2], barriers)], "alice", origin="suggestion")
     table = run("agree", str(coded), "--coders", "alice", "bob", "--bootstrap", "0")
     assert "alice: 2 of 7 codings came from accepted keyword suggestions." in table.stdout
     data = json.loads(

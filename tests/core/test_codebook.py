@@ -151,12 +151,12 @@ def test_the_study_codebook_is_valid_and_complete() -> None:
 
 def _code_some(project) -> tuple[int, int]:
     store = project.store
-    segs = store.all_segments()
+    segs = store.transcripts.all_segments()
     book = project.codebook()
-    store.add_coding(segs[1].id, book.find("Workload").id, "alice")
-    store.add_coding(segs[3].id, book.find("Time pressure").id, "alice")
-    store.add_coding(segs[3].id, book.find("Workload").id, "alice")
-    store.add_coding(segs[5].id, book.find("Lack of resources").id, "bob")
+    store.codings.add(segs[1].id, book.find("Workload").id, "alice")
+    store.codings.add(segs[3].id, book.find("Time pressure").id, "alice")
+    store.codings.add(segs[3].id, book.find("Workload").id, "alice")
+    store.codings.add(segs[5].id, book.find("Lack of resources").id, "bob")
     return segs[1].id, segs[3].id
 
 
@@ -166,9 +166,9 @@ def test_rename_keeps_id_and_codings(project) -> None:
     project.rename_code("Workload", "Work load", actor="carol")
     after = project.codebook().find("School role and involvement/Work load")
     assert after.id == before.id
-    assert len([c for c in project.store.codings("alice") if c[1] == after.id]) == 2
-    log = project.store.audit_log()[-1]
-    assert (log["actor"], log["action"], log["detail"]["after"]) == ("carol", "code.edit", {"name": "Work load"})
+    assert len([c for c in project.store.codings.pairs("alice") if c[1] == after.id]) == 2
+    log = project.store.audit.entries()[-1]
+    assert (log.actor, log.action, log.detail["after"]) == ("carol", "code.edit", {"name": "Work load"})
 
 
 def test_move_under_another_parent_and_refuse_a_cycle(project) -> None:
@@ -187,9 +187,9 @@ def test_merge_moves_codings_without_duplicates(project) -> None:
     project.merge_codes("Time pressure", "Workload")
     book = project.codebook()
     assert book.find("Time pressure") is None
-    alice = project.store.codings("alice")
+    alice = project.store.codings.pairs("alice")
     assert sorted(alice) == sorted([(s1, workload), (s3, workload)])
-    assert project.store.audit_log()[-1]["action"] == "code.merge"
+    assert project.store.audit.entries()[-1].action == "code.merge"
 
 
 def test_delete_refuses_used_codes_unless_forced(project) -> None:
@@ -199,7 +199,7 @@ def test_delete_refuses_used_codes_unless_forced(project) -> None:
     with pytest.raises(BadInput, match="has codes under it"):
         project.delete_code("Feedback/Barriers")
     assert project.delete_code("Lack of resources", force=True) == 1
-    assert project.store.codings("bob") == []
+    assert project.store.codings.pairs("bob") == []
     assert project.delete_code("Success factors") == 0
 
 

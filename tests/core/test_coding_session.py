@@ -26,7 +26,7 @@ def _names(path, coder: str) -> set[tuple[int, str]]:
 @pytest.fixture
 def session(project):
     store = project.store
-    transcript = store.transcripts()[0]
+    transcript = store.transcripts.all()[0]
     return CodingSession(store, "alice", transcript.id)
 
 
@@ -61,26 +61,26 @@ def test_undo_and_redo_cover_codes_memos_and_stars(session, project):
     session.set_memo(3, "  no time for it  ")
     session.toggle_star(3)
     segment_id = session.segments[3].id
-    assert project.store.segment_memo(segment_id, "alice") == "no time for it"
-    assert project.store.starred_codings("alice", session.transcript.id) == {(segment_id, barriers)}
+    assert project.store.memos.on_segment(segment_id, "alice") == "no time for it"
+    assert project.store.codings.starred("alice", session.transcript.id) == {(segment_id, barriers)}
     session.undo()
-    assert project.store.starred_codings("alice", session.transcript.id) == set()
+    assert project.store.codings.starred("alice", session.transcript.id) == set()
     session.undo()
-    assert project.store.segment_memo(segment_id, "alice") == ""
+    assert project.store.memos.on_segment(segment_id, "alice") == ""
     session.undo()
     assert _names(project.path, "alice") == set()
     assert session.undo() is None
     session.redo()
     session.redo()
     assert _names(project.path, "alice") == {(4, "Barriers")}
-    assert project.store.segment_memo(segment_id, "alice") == "no time for it"
+    assert project.store.memos.on_segment(segment_id, "alice") == "no time for it"
     session.toggle([0], barriers)
     assert session.redo() is None, "a new change clears what could be redone"
 
 
 def test_coders_are_blind_to_each_other(project):
     store = project.store
-    tid = store.transcripts()[0].id
+    tid = store.transcripts.all()[0].id
     alice = CodingSession(store, "alice", tid)
     alice.toggle([0], _code(alice, "Feedback"))
     bob = CodingSession(store, "bob", tid)
@@ -114,7 +114,7 @@ def test_refusals(session, project):
 
 def test_two_writers_on_one_file(project):
     """Two workbenches (two connections) code the same file in turns without locking each other out."""
-    tid = project.store.transcripts()[0].id
+    tid = project.store.transcripts.all()[0].id
     other = Store(project.path)
     try:
         a = CodingSession(project.store, "alice", tid)

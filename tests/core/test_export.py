@@ -28,16 +28,16 @@ def study_file(tmp_path_factory):
     project.import_files([SAMPLES / "nb" / "P8_intervju.txt"])
     project.attach_participants(SAMPLES / "participants.csv")
     store = project.store
-    texts = {t.id: t.text for t in store.transcripts()}
+    texts = {t.id: t.text for t in store.transcripts.all()}
     rows = []
-    for segment in store.all_segments():
+    for segment in store.transcripts.all_segments():
         text = texts[segment.transcript_id][segment.start : segment.end].lower()
-        for code in store.codes():
+        for code in store.codebook.codes():
             if code.keywords and any(k.lower() in text for k in code.keywords):
                 rows.append((segment.id, code.id))
-    store.add_codings(rows, "consensus")
-    store.add_codings(rows[::2], "alice")
-    store.add_codings(rows[1::2] + rows[::4], "bob")
+    store.codings.add_many(rows, "consensus")
+    store.codings.add_many(rows[::2], "alice")
+    store.codings.add_many(rows[1::2] + rows[::4], "bob")
     project.close()
     return folder / "study.qc"
 
@@ -55,10 +55,10 @@ def study(study_file, tmp_path):
 
 def _expected_counts(store, coder="consensus"):
     """(participant, code id) → segments, straight from the store."""
-    participant = {t.id: t.participant or t.name for t in store.transcripts()}
-    seg_transcript = {s.id: s.transcript_id for s in store.all_segments()}
+    participant = {t.id: t.participant or t.name for t in store.transcripts.all()}
+    seg_transcript = {s.id: s.transcript_id for s in store.transcripts.all_segments()}
     out: dict[tuple[str, str], int] = {}
-    for sid, code_id in store.codings(coder):
+    for sid, code_id in store.codings.pairs(coder):
         key = (participant[seg_transcript[sid]], code_id)
         out[key] = out.get(key, 0) + 1
     return out
@@ -89,9 +89,9 @@ def test_theme_rows_count_segments_with_any_code_under_them(study):
     feedback = themes[themes["Code"] == "Feedback"].iloc[0]
     book = analysis.book
     under = analysis.members(book.find("Feedback").id)
-    participant = {t.id: t.participant for t in study.store.transcripts()}
-    segs = {s.id: s.transcript_id for s in study.store.all_segments()}
-    p2 = {sid for sid, c in study.store.codings("consensus") if c in under and participant[segs[sid]] == "P2"}
+    participant = {t.id: t.participant for t in study.store.transcripts.all()}
+    segs = {s.id: s.transcript_id for s in study.store.transcripts.all_segments()}
+    p2 = {sid for sid, c in study.store.codings.pairs("consensus") if c in under and participant[segs[sid]] == "P2"}
     assert feedback["P2"] == len(p2) > 0
     assert len(themes) == 3
 
@@ -99,7 +99,7 @@ def test_theme_rows_count_segments_with_any_code_under_them(study):
 def test_matrix_presence_grouped_and_filtered(study):
     analysis = Analysis(study.store)
     roles = analysis.matrix(level="subtheme", cells="presence", group_by="role")
-    attributes = {p.id: p.attributes for p in study.store.participants()}
+    attributes = {p.id: p.attributes for p in study.store.participants.all()}
     groups = {str(a.get("role", "—")) for a in attributes.values()}
     assert set(roles.columns[2:]) == groups and "—" in groups, "P8 has no attributes"
     groups = list(roles.columns[2:])
@@ -115,9 +115,9 @@ def test_matrix_presence_grouped_and_filtered(study):
 
 def test_quotes_join_runs_leave_out_the_interviewer_and_are_attributed(project):
     store = project.store
-    ids = store.segment_ids()  # turns: I, P1, I, P1, I, P1
-    code = {c.name: c.id for c in store.codes()}
-    store.add_codings(
+    ids = store.transcripts.segment_ids()  # turns: I, P1, I, P1, I, P1
+    code = {c.name: c.id for c in store.codebook.codes()}
+    store.codings.add_many(
         [
             (ids[0], code["Workload"]),
             (ids[1], code["Workload"]),
@@ -144,9 +144,9 @@ def test_consecutive_segments_of_one_speaker_make_one_quote(project, tmp_path, c
     path.write_text("P4: First sentence here. Second one follows.\nP4: A new turn.\n", encoding="utf-8")
     p = Project.create(tmp_path / "s.qc", codebook=codebook_file)
     p.import_files([path], unit="sentence")
-    ids = p.store.segment_ids()
-    workload = next(c.id for c in p.store.codes() if c.name == "Workload")
-    p.store.add_codings([(i, workload) for i in ids], "consensus")
+    ids = p.store.transcripts.segment_ids()
+    workload = next(c.id for c in p.store.codebook.codes() if c.name == "Workload")
+    p.store.codings.add_many([(i, workload) for i in ids], "consensus")
     quotes = Analysis(p.store).quotes()
     assert list(quotes["Quote"]) == ["First sentence here. Second one follows. A new turn."]
     p.close()
@@ -165,15 +165,15 @@ def test_one_quote_per_participant(study):
         row = longest.set_index(key).loc[_k]
         assert len(row["Quote"].split()) == top
     assert len(analysis.quotes(per_participant="starred")) == 0
-    sid = study.store.coded_segments("consensus")[0]
-    study.store.set_starred(sid[0], sid[6], "consensus", True)
+    sid = study.store.codings.located("consensus")[0]
+    study.store.codings.set_starred(sid[0], sid[6], "consensus", True)
     starred = Analysis(study.store).quotes(per_participant="starred")
     assert len(starred) >= 1 and starred["Starred"].all()
 
 
 def test_pseudonyms_are_applied_to_quotes(study):
-    study.store.set_pseudonym("Emil", "[student]", confirmed=True)
-    study.store.set_pseudonym("Nordby", "[school]", confirmed=False)
+    study.store.pseudonyms.set("Emil", "[student]", confirmed=True)
+    study.store.pseudonyms.set("Nordby", "[school]", confirmed=False)
     quotes = " ".join(Analysis(study.store).quotes()["Quote"])
     assert "[student]" in quotes and not re.search(r"\bEmil\b", quotes)
     assert "Nordby" in quotes, "unconfirmed suggestions are not applied"
@@ -227,7 +227,7 @@ def test_word_report_structure(study, tmp_path):
     header = [c.text for c in matrix.rows[0].cells]
     assert header == ["Theme / subtheme / code", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"]
     counts = _expected_counts(study.store)
-    step = next(c.id for c in study.store.codes() if c.name == "Step-ladder")
+    step = next(c.id for c in study.store.codebook.codes() if c.name == "Step-ladder")
     row = next(r for r in matrix.rows if r.cells[0].text == "Step-ladder")
     assert [int(c.text) for c in row.cells[1:]] == [counts.get((f"P{i}", step), 0) for i in range(1, 9)]
     quote_texts = [r.cells[1].text for r in quotes.rows[1:]]
@@ -299,7 +299,7 @@ def test_graphml_of_cooccurrence(study, tmp_path):
     ],
 )
 def test_export_refusals_leave_nothing(study, tmp_path, args, message):
-    study.store.add_coding(study.store.segment_ids()[0], study.store.codes()[0].id, "dora")
+    study.store.codings.add(study.store.transcripts.segment_ids()[0], study.store.codebook.codes()[0].id, "dora")
     out = tmp_path / "report.docx"
     before = content(study.path)
     result = run("export", "docx", str(study.path), "-o", str(out), *args)
@@ -310,7 +310,7 @@ def test_export_refusals_leave_nothing(study, tmp_path, args, message):
 
 
 def test_export_without_consensus_codings(project, tmp_path):
-    project.store.coder_id("consensus", create=True)
+    project.store.codings.coder_id("consensus", create=True)
     result = run("export", "docx", str(project.path), "-o", str(tmp_path / "r.docx"))
     assert result.returncode == 2
     assert "consensus: has no codings in this project; resolve the coders' disagreements first" in result.stderr
@@ -320,7 +320,7 @@ def test_export_to_a_folder_that_does_not_exist(study, tmp_path):
     target = tmp_path / "missing" / "report.docx"
     result = run("export", "docx", str(study.path), "-o", str(target))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"qualcode: {target}: the folder does not exist"
+    assert result.stderr.strip() == f"qualcode: {target}: the folder does not exist; create it or write elsewhere"
 
 
 def test_exports_get_the_usual_file_permissions(study, tmp_path):

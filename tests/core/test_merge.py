@@ -15,15 +15,15 @@ from tests.core.test_cli import content, run
 
 
 def _code(store: Store, name: str) -> str:
-    return next(c.id for c in store.codes() if c.name == name)
+    return next(c.id for c in store.codebook.codes() if c.name == name)
 
 
 @pytest.fixture
 def study(project, tmp_path):
     """The lead's project (with a consensus coding of its own) and two coders' files with codings and memos."""
     lead = project.store
-    segs = lead.segment_ids()
-    lead.add_coding(segs[0], _code(lead, "Feedback"), "consensus")
+    segs = lead.transcripts.segment_ids()
+    lead.codings.add(segs[0], _code(lead, "Feedback"), "consensus")
     files = {}
     for coder, picks in (
         ("alice", [(1, "Workload"), (3, "Barriers")]),
@@ -31,27 +31,27 @@ def study(project, tmp_path):
     ):
         path = handout(project.path, coder, tmp_path / f"{coder}.qc")
         with Store(path) as store:
-            ids = store.segment_ids()
-            store.add_codings([(ids[i], _code(store, name)) for i, name in picks], coder)
-            store.set_segment_memo(ids[1], coder, f"{coder} thinks this is about time")
+            ids = store.transcripts.segment_ids()
+            store.codings.add_many([(ids[i], _code(store, name)) for i, name in picks], coder)
+            store.memos.set_on_segment(ids[1], coder, f"{coder} thinks this is about time")
         files[coder] = path
     return project, files
 
 
 def _pairs(store: Store, coder: str) -> set[tuple[int, str]]:
-    names = {c.id: c.name for c in store.codes()}
-    ordinal = {s.id: s.ordinal for s in store.all_segments()}
-    return {(ordinal[s], names[c]) for s, c in store.codings(coder)}
+    names = {c.id: c.name for c in store.codebook.codes()}
+    ordinal = {s.id: s.ordinal for s in store.transcripts.all_segments()}
+    return {(ordinal[s], names[c]) for s, c in store.codings.pairs(coder)}
 
 
 def test_handout_carries_transcripts_and_codebook_but_no_one_elses_work(study):
     project, files = study
     with Store(files["alice"]) as store:
-        assert store.coders() == ["alice"]
+        assert store.codings.coders() == ["alice"]
         assert store.study_id == project.store.study_id
-        assert [t.sha256 for t in store.transcripts()] == [t.sha256 for t in project.store.transcripts()]
-        assert len(store.codes()) == len(project.store.codes())
-        assert store.setting("handout_coder") == "alice"
+        assert [t.sha256 for t in store.transcripts.all()] == [t.sha256 for t in project.store.transcripts.all()]
+        assert len(store.codebook.codes()) == len(project.store.codebook.codes())
+        assert store.settings.get("handout_coder") == "alice"
 
 
 def test_handout_refuses_an_existing_file_and_the_consensus(study, tmp_path):
@@ -72,7 +72,7 @@ def test_merge_brings_codings_and_memos_and_twice_changes_nothing(study):
     assert _pairs(project.store, "alice") == {(2, "Workload"), (4, "Barriers")}
     assert _pairs(project.store, "bob") == {(2, "Workload"), (6, "Success factors")}
     assert _pairs(project.store, "consensus") == {(1, "Feedback")}
-    assert project.store.segment_memos("bob") == {project.store.segment_ids()[1]: "bob thinks this is about time"}
+    assert project.store.memos.of_coder("bob") == {project.store.transcripts.segment_ids()[1]: "bob thinks this is about time"}
     before = content(project.path)
     again = merge(project.store, [files["alice"], files["bob"]])
     assert all(r.unchanged for r in again)
@@ -83,9 +83,9 @@ def test_a_newer_coder_file_replaces_only_with_replace(study):
     project, files = study
     merge(project.store, [files["alice"]])
     with Store(files["alice"]) as store:
-        ids = store.segment_ids()
-        store.remove_coding(ids[3], _code(store, "Barriers"), "alice")
-        store.add_coding(ids[4], _code(store, "Time pressure"), "alice")
+        ids = store.transcripts.segment_ids()
+        store.codings.remove(ids[3], _code(store, "Barriers"), "alice")
+        store.codings.add(ids[4], _code(store, "Time pressure"), "alice")
     before = content(project.path)
     with pytest.raises(BadInput, match=r"already has different codings .*P1_interview \+1/-1.*--replace"):
         merge(project.store, [files["alice"]])
@@ -99,7 +99,7 @@ def test_a_coder_who_only_added_work_needs_no_replace(study):
     project, files = study
     merge(project.store, [files["alice"]])
     with Store(files["alice"]) as store:
-        store.add_coding(store.segment_ids()[0], _code(store, "Workload"), "alice")
+        store.codings.add(store.transcripts.segment_ids()[0], _code(store, "Workload"), "alice")
     [result] = merge(project.store, [files["alice"]])
     assert (result.added, result.removed) == (1, 0)
 
@@ -157,7 +157,7 @@ def test_merging_a_project_of_another_study_with_the_same_transcripts(study, tmp
     project, _files = study
     other = Project.create(tmp_path / "other.qc", codebook=codebook_file)
     other.import_files([transcript_file])
-    other.store.add_coding(other.store.segment_ids()[0], _code(other.store, "Workload"), "alice")
+    other.store.codings.add(other.store.transcripts.segment_ids()[0], _code(other.store, "Workload"), "alice")
     other.close()
     before = content(project.path)
     result = run("merge", str(project.path), str(tmp_path / "other.qc"))

@@ -69,8 +69,8 @@ def test_codings_csv_round_trip(project, tmp_path: Path) -> None:
     assert lines[4] == "P1_interview,6,,only a memo"
     # another coder imports the export and gets the same work
     assert project.import_codings(out, "bob") == 3
-    assert sorted(project.store.codings("bob")) == sorted(project.store.codings("alice"))
-    assert project.store.segment_memos("bob") == project.store.segment_memos("alice")
+    assert sorted(project.store.codings.pairs("bob")) == sorted(project.store.codings.pairs("alice"))
+    assert project.store.memos.of_coder("bob") == project.store.memos.of_coder("alice")
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_codings_csv_round_trip(project, tmp_path: Path) -> None:
 def test_bad_codings_csv_changes_nothing(project, tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(BadInput, match=message):
         project.import_codings(write(tmp_path, "bad.csv", text), "alice")
-    assert project.store.codings("alice") == []
+    assert project.store.codings.pairs("alice") == []
 
 
 def test_export_for_an_unknown_coder(project, tmp_path: Path) -> None:

@@ -13,42 +13,42 @@ from tests.conftest import TRANSCRIPT
 
 
 def test_import_stores_normalised_text_hash_and_segments(project) -> None:
-    (t,) = project.store.transcripts()
+    (t,) = project.store.transcripts.all()
     assert t.name == "P1_interview"
     assert t.participant == "P1"
     assert t.sha256 == hashlib.sha256(TRANSCRIPT.encode()).hexdigest()
-    segments = project.store.segments(t.id)
+    segments = project.store.transcripts.segments(t.id)
     assert [s.ordinal for s in segments] == list(range(1, 7))
     assert t.text[segments[0].start : segments[0].end] == "How did you first hear about the programme?"
     assert segments[3].speaker == "P1"
-    assert project.transcripts()[0]["words"] == len(TRANSCRIPT.split())
+    assert project.transcripts()[0].words == len(TRANSCRIPT.split())
 
 
 def test_reimporting_the_same_text_is_a_no_op(project, transcript_file: Path) -> None:
     (report,), _ = project.import_files([transcript_file])
     assert report.status == "unchanged"
-    assert len(project.store.transcripts()) == 1
+    assert len(project.store.transcripts.all()) == 1
 
 
 def test_changed_text_is_refused_unless_replace_which_keeps_codings(project, transcript_file: Path) -> None:
     book = project.codebook()
-    segs = project.store.all_segments()
-    project.store.add_coding(segs[1].id, book.find("Entrance and recruitment").id, "alice")
-    project.store.add_coding(segs[3].id, book.find("Workload").id, "alice")
-    project.store.set_segment_memo(segs[1].id, "alice", "curious staff")
+    segs = project.store.transcripts.all_segments()
+    project.store.codings.add(segs[1].id, book.find("Entrance and recruitment").id, "alice")
+    project.store.codings.add(segs[3].id, book.find("Workload").id, "alice")
+    project.store.memos.set_on_segment(segs[1].id, "alice", "curious staff")
     transcript_file.write_text(TRANSCRIPT.replace("no time for it", "no time at all"), encoding="utf-8")
     with pytest.raises(BadInput, match="use --replace"):
         project.import_files([transcript_file])
     (report,), _ = project.import_files([transcript_file], replace=True)
     assert report.status == "replaced"
     assert "kept 1 codings on unchanged segments, dropped 1" in report.notes[0]
-    (t,) = project.store.transcripts()
+    (t,) = project.store.transcripts.all()
     assert "no time at all" in t.text
-    codings = project.store.codings("alice")
+    codings = project.store.codings.pairs("alice")
     assert len(codings) == 1
-    (memo_segment,) = project.store.segment_memos("alice")
+    (memo_segment,) = project.store.memos.of_coder("alice")
     assert codings[0][0] == memo_segment
-    assert project.store.segment_memos("alice")[memo_segment] == "curious staff"
+    assert project.store.memos.of_coder("alice")[memo_segment] == "curious staff"
     assert t.text.startswith("Interviewer:")
 
 
@@ -59,7 +59,7 @@ def test_one_bad_file_leaves_the_project_unchanged(project, tmp_path: Path) -> N
     bad.write_text("not a docx")
     with pytest.raises(BadInput, match="P3_interview.docx"):
         project.import_files([good, bad])
-    assert [t.name for t in project.store.transcripts()] == ["P1_interview"]
+    assert [t.name for t in project.store.transcripts.all()] == ["P1_interview"]
 
 
 def test_participant_from_name_speaker_or_option(tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_participant_from_name_speaker_or_option(tmp_path: Path) -> None:
     with Project.create(tmp_path / "s.qc") as p:
         p.import_files([a, b, c])
         p.import_files([tmp_path / "third.txt"], participant="P7", replace=True)
-        got = {t.name: t.participant for t in p.store.transcripts()}
+        got = {t.name: t.participant for t in p.store.transcripts.all()}
     assert got == {"teacher_p12": "P12", "second": "P4", "third": None}
 
 
@@ -125,8 +125,8 @@ def test_sentence_import_of_the_samples(tmp_path: Path) -> None:
             assert r.segments > 50
             assert len(r.speakers) == 2
         assert any("Windows-1252" in n for n in by_name["P7_interview"].notes)
-        p3 = p.store.transcript("P3_interview")
-        assert all(s.media_start_ms is not None for s in p.store.segments(p3.id))
+        p3 = p.store.transcripts.get("P3_interview")
+        assert all(s.media_start_ms is not None for s in p.store.transcripts.segments(p3.id))
         people = {x.id: x.attributes for x in p.participants()}
         assert people["P3"]["years_experience"] == 21
         assert any("participants" in s for s in skipped)

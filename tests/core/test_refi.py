@@ -9,8 +9,8 @@ import pytest
 from lxml import etree
 
 from qualcode.core.errors import BadInput
-from qualcode.core.export.refi import qdc_bytes, qdpx_files, write_qdpx
-from qualcode.core.export.refi_read import import_qdpx, read_qdc
+from qualcode.core.exchange.refi_write import qdc_bytes, qdpx_files, write_qdpx
+from qualcode.core.exchange.refi_read import import_qdpx, read_qdc
 from qualcode.core.project import Project
 from qualcode.core.store import Store
 from tests.conftest import REPO
@@ -29,14 +29,14 @@ def _schema(name: str) -> etree.XMLSchema:
 def coded(project):
     """The small project with two coders, memos and participant attributes."""
     store = project.store
-    ids = store.segment_ids()
-    code = {c.name: c.id for c in store.codes()}
-    store.add_codings(
+    ids = store.transcripts.segment_ids()
+    code = {c.name: c.id for c in store.codebook.codes()}
+    store.codings.add_many(
         [(ids[1], code["Workload"]), (ids[3], code["Time pressure"]), (ids[3], code["Barriers"])], "alice"
     )
-    store.add_codings([(ids[1], code["Workload"]), (ids[5], code["Success factors"])], "bob")
-    store.set_segment_memo(ids[3], "alice", "Tuesdays: skipping lunch — æøå")
-    store.set_segment_memo(ids[4], "bob", "a memo on an uncoded segment")
+    store.codings.add_many([(ids[1], code["Workload"]), (ids[5], code["Success factors"])], "bob")
+    store.memos.set_on_segment(ids[3], "alice", "Tuesdays: skipping lunch — æøå")
+    store.memos.set_on_segment(ids[4], "bob", "a memo on an uncoded segment")
     csv = project.path.parent / "people.csv"
     csv.write_text("id,role,years,full_time\nP1,teacher,12,true\n", encoding="utf-8")
     project.attach_participants(csv)
@@ -55,20 +55,20 @@ def test_exports_are_valid_against_the_schemas(coded):
 
 
 def _state(store: Store) -> dict:
-    names = {t.id: t.name for t in store.transcripts()}
-    segments = {s.id: (names[s.transcript_id], s.ordinal) for s in store.all_segments()}
+    names = {t.id: t.name for t in store.transcripts.all()}
+    segments = {s.id: (names[s.transcript_id], s.ordinal) for s in store.transcripts.all_segments()}
     return {
-        "texts": {(t.name, t.sha256, t.participant) for t in store.transcripts()},
+        "texts": {(t.name, t.sha256, t.participant) for t in store.transcripts.all()},
         "codes": {
-            (c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example) for c in store.codes()
+            (c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example) for c in store.codebook.codes()
         },
-        "codings": {c: {(segments[s], k) for s, k in store.codings(c)} for c in store.coders() if store.codings(c)},
+        "codings": {c: {(segments[s], k) for s, k in store.codings.pairs(c)} for c in store.codings.coders() if store.codings.pairs(c)},
         "memos": {
-            c: {segments[s]: m for s, m in store.segment_memos(c).items()}
-            for c in store.coders()
-            if store.segment_memos(c)
+            c: {segments[s]: m for s, m in store.memos.of_coder(c).items()}
+            for c in store.codings.coders()
+            if store.memos.of_coder(c)
         },
-        "participants": {p.id: p.attributes for p in store.participants()},
+        "participants": {p.id: p.attributes for p in store.participants.all()},
     }
 
 
@@ -79,7 +79,7 @@ def test_round_trip_gives_back_the_project(coded, tmp_path):
     back = Store(tmp_path / "back.qc")
     try:
         assert _state(back) == _state(coded.store)
-        assert back.setting("unit") == "turn"
+        assert back.settings.get("unit") == "turn"
     finally:
         back.close()
 
@@ -101,7 +101,7 @@ def test_atlas_project_sample(tmp_path):
     result = import_qdpx(SAMPLES / "atlasti-win-23.2.3_target-atlas-project.qdpx", tmp_path / "a.qc")
     assert result.codes == 3 and result.transcripts == 0
     with Store(tmp_path / "a.qc") as store:
-        codes = {c.name: c for c in store.codes()}
+        codes = {c.name: c for c in store.codebook.codes()}
         parent = codes["Commits"]
         assert parent.id == "a182cd3a-d83c-4d8c-bc80-26d9103ec6d6", "GUIDs are stored lower-case"
         assert codes["2022-05-10T02:05:59Z 19e4dce"].parent_id == parent.id
@@ -111,8 +111,8 @@ def test_nvivo_mac_sample_with_empty_texts(tmp_path):
     result = import_qdpx(SAMPLES / "nvivo-mac-15.0.0_nvivo_project.qdpx", tmp_path / "n.qc")
     assert result.codes == 262 and result.transcripts == 2
     with Store(tmp_path / "n.qc") as store:
-        assert len(store.codes()) == 262
-        programming = next(c for c in store.codes() if c.name == "programming")
+        assert len(store.codebook.codes()) == 262
+        programming = next(c for c in store.codebook.codes() if c.name == "programming")
         book = Project.open(tmp_path / "n.qc").codebook()
         assert book.path(programming.id) == "rq1_definition/competencies/programming"
 
@@ -143,9 +143,9 @@ def _qdpx(path: Path, qde: str, files: dict[str, bytes], qde_name: str = "projec
 
 def _codings(path: Path) -> set[tuple[str, int, str]]:
     with Store(path) as store:
-        names = {c.id: c.name for c in store.codes()}
-        segments = {s.id: s.ordinal for s in store.all_segments()}
-        return {(coder, segments[s], names[c]) for coder in store.coders() for s, c in store.codings(coder)}
+        names = {c.id: c.name for c in store.codebook.codes()}
+        segments = {s.id: s.ordinal for s in store.transcripts.all_segments()}
+        return {(coder, segments[s], names[c]) for coder in store.codings.coders() for s, c in store.codings.pairs(coder)}
 
 
 TEXT = "Første avsnitt om skolen 😀 og æøå.\r\nAndre avsnitt: trappetrinn og møter.\r\nTredje avsnitt.\r\n"
@@ -189,8 +189,8 @@ def test_positions_follow_the_tool_and_do_not_drift(tmp_path, origin, counting):
     result = import_qdpx(path, tmp_path / "x.qc")
     assert result.counting == {"utf16": "utf16", "crlf1": "crlf_as_one", "codepoints": "codepoints"}[counting]
     with Store(tmp_path / "x.qc") as store:
-        text = store.transcripts()[0].text
-        spans = sorted((s, e) for _i, _t, _c, _k, s, e, _d in store.selections())
+        text = store.transcripts.all()[0].text
+        spans = sorted((s, e) for _i, _t, _c, _k, s, e, _d in store.codings.selections())
         assert [text[s:e] for s, e in spans] == ["trappetrinn", "møter.\nTredje"]
     # Paragraph segments: "trappetrinn" lies wholly inside paragraph 2 and counts for it; the span
     # across the break covers less than half of paragraph 2 and of paragraph 3, so it is dropped
@@ -239,7 +239,7 @@ P2: Another one there.</PlainTextContent>
         assert book.path(time.id) == "School role/Workload/Time pressure"
         assert (time.description, time.inclusion) == ("Not enough hours.", "Stress about time.")
         assert book.path(book.find("Barriers").id) == "Feedback/Barriers"
-        memos = project.store.segment_memos("Ola")
+        memos = project.store.memos.of_coder("Ola")
         assert sorted(memos.values()) == ["Only a memo here", "Why I coded this"]
     finally:
         project.close()

@@ -12,10 +12,10 @@ from qualcode.core.resolution import Resolution
 @pytest.fixture
 def two_coders(project):
     store = project.store
-    ids = store.segment_ids()
-    code = {c.name: c.id for c in store.codes()}
+    ids = store.transcripts.segment_ids()
+    code = {c.name: c.id for c in store.codebook.codes()}
     # Segment 1 agreed; 2 only alice; 3 differ; 4 agreed on two codes; 6 only bob.
-    store.add_codings(
+    store.codings.add_many(
         [
             (ids[0], code["Workload"]),
             (ids[1], code["Barriers"]),
@@ -25,7 +25,7 @@ def two_coders(project):
         ],
         "alice",
     )
-    store.add_codings(
+    store.codings.add_many(
         [
             (ids[0], code["Workload"]),
             (ids[2], code["Lack of resources"]),
@@ -39,9 +39,9 @@ def two_coders(project):
 
 
 def _consensus(store, ids):
-    names = {c.id: c.name for c in store.codes()}
+    names = {c.id: c.name for c in store.codebook.codes()}
     ordinal = {sid: i + 1 for i, sid in enumerate(ids)}
-    return {(ordinal[s], names[c]) for s, c in store.codings(CONSENSUS)}
+    return {(ordinal[s], names[c]) for s, c in store.codings.pairs(CONSENSUS)}
 
 
 def test_queue_holds_only_disagreements_and_agreements_go_in_by_themselves(two_coders):
@@ -69,7 +69,7 @@ def test_each_choice_writes_the_consensus_and_keeps_history(two_coders):
     assert [d.choice for d in history] == ["both", "edit"]
     assert history[-1].note == "on reflection: workload" and history[-1].lead == "carol"
     assert again.queue[0].decision.note == "clearly a barrier"
-    actions = [e["action"] for e in store.audit_log() if e["actor"] == "carol"]
+    actions = [e.action for e in store.audit.entries() if e.actor == "carol"]
     assert actions.count("resolve.decide") == 4
 
 
@@ -105,4 +105,4 @@ def test_bad_decisions_change_nothing(two_coders):
     with pytest.raises(BadInput, match="needs its codes"):
         r.decide(0, "edit")
     assert _consensus(store, ids) == set()
-    assert store.decisions("alice", "bob") == []
+    assert store.decisions.between("alice", "bob") == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.core import store as store_module
+from qualcode.core.store import database as store_module
 from qualcode.core.errors import BadInput
 from qualcode.core.model import Code
 from qualcode.core.store import Store
@@ -17,8 +17,8 @@ def test_new_project_has_schema_version_wal_and_foreign_keys(tmp_path: Path) -> 
     path = tmp_path / "s.qc"
     with Store(path, create=True) as store:
         assert store.schema_version() == store_module.SCHEMA_VERSION
-        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert store.database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.database.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert len(store.study_id) == 36
 
 
@@ -68,50 +68,50 @@ def test_migrations_run_forward(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(store_module.MIGRATIONS, store_module.SCHEMA_VERSION - 1, "CREATE TABLE extra (x INTEGER);")
     with Store(path) as store:
         assert store.schema_version() == store_module.SCHEMA_VERSION
-        store.db.execute("INSERT INTO extra VALUES (1)")
+        store.database.execute("INSERT INTO extra VALUES (1)")
 
 
 def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
     with Store(tmp_path / "s.qc", create=True) as store:
         with pytest.raises(RuntimeError):
             with store.transaction():
-                store.insert_code(Code(id="a", name="A"))
+                store.codebook.insert(Code(id="a", name="A"))
                 raise RuntimeError("boom")
-        assert store.codes() == []
+        assert store.codebook.codes() == []
 
 
 def test_codings_are_a_set_per_segment_and_coder(project) -> None:
     store = project.store
-    tid = store.transcripts()[0].id
-    seg = store.segments(tid)[1]
+    tid = store.transcripts.all()[0].id
+    seg = store.transcripts.segments(tid)[1]
     code = project.codebook().find("Workload")
-    assert store.add_coding(seg.id, code.id, "alice") is True
-    assert store.add_coding(seg.id, code.id, "alice") is False
-    assert store.add_coding(seg.id, code.id, "bob") is True
-    assert store.codings("alice") == [(seg.id, code.id)]
-    assert store.remove_coding(seg.id, code.id, "alice") is True
-    assert store.codings("alice") == []
-    assert store.codings("bob") == [(seg.id, code.id)]
+    assert store.codings.add(seg.id, code.id, "alice") is True
+    assert store.codings.add(seg.id, code.id, "alice") is False
+    assert store.codings.add(seg.id, code.id, "bob") is True
+    assert store.codings.pairs("alice") == [(seg.id, code.id)]
+    assert store.codings.remove(seg.id, code.id, "alice") is True
+    assert store.codings.pairs("alice") == []
+    assert store.codings.pairs("bob") == [(seg.id, code.id)]
 
 
 def test_segment_memos_are_per_coder_and_removable(project) -> None:
     store = project.store
-    seg = store.all_segments()[0]
-    store.set_segment_memo(seg.id, "alice", "first")
-    store.set_segment_memo(seg.id, "alice", "second")
-    store.set_segment_memo(seg.id, "bob", "bob's")
-    assert store.segment_memo(seg.id, "alice") == "second"
-    assert store.segment_memos("bob") == {seg.id: "bob's"}
-    store.set_segment_memo(seg.id, "alice", "  ")
-    assert store.segment_memo(seg.id, "alice") == ""
+    seg = store.transcripts.all_segments()[0]
+    store.memos.set_on_segment(seg.id, "alice", "first")
+    store.memos.set_on_segment(seg.id, "alice", "second")
+    store.memos.set_on_segment(seg.id, "bob", "bob's")
+    assert store.memos.on_segment(seg.id, "alice") == "second"
+    assert store.memos.of_coder("bob") == {seg.id: "bob's"}
+    store.memos.set_on_segment(seg.id, "alice", "  ")
+    assert store.memos.on_segment(seg.id, "alice") == ""
 
 
 def test_changes_are_on_disk_without_closing(project) -> None:
     """Every call commits: another connection sees it at once (what a crash would leave)."""
     store = project.store
-    seg = store.all_segments()[0]
+    seg = store.transcripts.all_segments()[0]
     code = project.codebook().find("Workload")
-    store.add_coding(seg.id, code.id, "alice")
+    store.codings.add(seg.id, code.id, "alice")
     other = sqlite3.connect(store.path)
     assert other.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 1
     other.close()

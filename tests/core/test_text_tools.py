@@ -66,7 +66,7 @@ def test_word_phrase_and_lemma_search_with_context(sample):
     phrase = search(sample, "step ladder")
     assert phrase and all(h.match.lower() in ("step-ladder", "step ladder") for h in phrase)
     hit = phrase[0]
-    text = sample.store.transcript(hit.transcript).text
+    text = sample.store.transcripts.get(hit.transcript).text
     assert text[hit.start : hit.end] == hit.match
     assert hit.participant in ("P1", "P2", "P4")
     sentence = f"{hit.left} {hit.match} {hit.right}"
@@ -91,7 +91,7 @@ def test_coding_every_hit(sample):
     added = code_hits(sample, hits, "alice", "Step-ladder")
     assert added == len({h.segment_id for h in hits})
     step = sample.codebook().find("Step-ladder").id
-    assert {s for s, c in sample.store.codings("alice") if c == step} == {h.segment_id for h in hits}
+    assert {s for s, c in sample.store.codings.pairs("alice") if c == step} == {h.segment_id for h in hits}
     with pytest.raises(BadInput, match="no such code"):
         code_hits(sample, hits, "alice", "Nonsense")
 
@@ -120,10 +120,10 @@ def test_search_command_json(sample):
 def test_suggestions_are_proposals_until_accepted(sample):
     found = suggestions(sample, "alice")
     assert found
-    assert sample.store.codings("alice") == [], "suggesting writes nothing"
+    assert sample.store.codings.pairs("alice") == [], "suggesting writes nothing"
     by_code = {s.code for s in found}
     assert "Step-ladder" in by_code
-    segments = {s.id: s for s in sample.store.all_segments()}
+    segments = {s.id: s for s in sample.store.transcripts.all_segments()}
     assert not any(segments[s.segment_id].speaker == "Interviewer" for s in found), "interviewer turns left out"
     first, second = found[0], found[1]
     assert accept(sample, "alice", [first]) == 1
@@ -131,7 +131,7 @@ def test_suggestions_are_proposals_until_accepted(sample):
     again = suggestions(sample, "alice")
     keys = {(s.segment_id, s.code_id) for s in again}
     assert (first.segment_id, first.code_id) not in keys and (second.segment_id, second.code_id) not in keys
-    assert sample.store.origin_counts("alice") == {"suggestion": 1}
+    assert sample.store.codings.origin_counts("alice") == {"suggestion": 1}
 
 
 def test_lemma_suggestions_find_inflected_forms(sample):
@@ -144,7 +144,7 @@ def test_lemma_suggestions_find_inflected_forms(sample):
 
 def test_code_by_speaker(sample):
     added = code_by_speaker(sample, "alice", "Interviewer", "Feedback")
-    interviewer = [s for s in sample.store.all_segments() if s.speaker == "Interviewer"]
+    interviewer = [s for s in sample.store.transcripts.all_segments() if s.speaker == "Interviewer"]
     assert added == len(interviewer) > 0
     with pytest.raises(BadInput, match="not a regular expression"):
         code_by_speaker(sample, "alice", "(", "Feedback")
@@ -152,7 +152,7 @@ def test_code_by_speaker(sample):
 
 def test_suggest_without_keywords_is_refused(project):
     with pytest.raises(BadInput, match="no code in the codebook lists keywords"):
-        suggestions(project, "alice") if not any(c.keywords for c in project.store.codes()) else (_ for _ in ()).throw(
+        suggestions(project, "alice") if not any(c.keywords for c in project.store.codebook.codes()) else (_ for _ in ()).throw(
             BadInput("no code in the codebook lists keywords")
         )
 
@@ -177,20 +177,20 @@ def test_rule_based_candidates(sample):
 
 def test_no_export_contains_a_confirmed_name(sample, tmp_path):
     store = sample.store
-    code = {c.name: c.id for c in store.codes()}
-    emil = [s for s in store.all_segments() if "Emil" in store.transcript(s.transcript_id).text[s.start : s.end]]
+    code = {c.name: c.id for c in store.codebook.codes()}
+    emil = [s for s in store.transcripts.all_segments() if "Emil" in store.transcripts.get(s.transcript_id).text[s.start : s.end]]
     assert emil
-    store.add_codings([(s.id, code["Step-ladder"]) for s in emil], "consensus")
-    store.set_segment_memo(emil[0].id, "consensus", "Emil again")
+    store.codings.add_many([(s.id, code["Step-ladder"]) for s in emil], "consensus")
+    store.memos.set_on_segment(emil[0].id, "consensus", "Emil again")
     for name, replacement in (("Emil", "[student]"), ("Nordby", "[school]"), ("Kari", "[psychologist]")):
-        store.set_pseudonym(name, replacement, confirmed=True)
+        store.pseudonyms.set(name, replacement, confirmed=True)
     names = re.compile(r"\b(Emil|Nordby|Kari)\b")
     options = ExportOptions(tables=("theme", "matrix", "quotes", "codebook"), cells="quote")
     exporter = Exporter(store, options)
     exporter.write_docx(tmp_path / "r.docx")
     exporter.write_xlsx(tmp_path / "r.xlsx")
     exporter.write_csv(tmp_path / "csv")
-    from qualcode.core.export.refi import write_qdc, write_qdpx
+    from qualcode.core.exchange.refi_write import write_qdc, write_qdpx
 
     write_qdpx(store, tmp_path / "r.qdpx")
     write_qdc(store, tmp_path / "r.qdc")
@@ -216,7 +216,7 @@ def test_no_export_contains_a_confirmed_name(sample, tmp_path):
                 checked += 1
         assert checked >= len(emil)
     assert not names.search((tmp_path / "r.qdc").read_text(encoding="utf-8"))
-    assert "Emil" in store.transcripts()[0].text, "the project keeps the original text"
+    assert "Emil" in store.transcripts.all()[0].text, "the project keeps the original text"
 
 
 def test_pseudonym_commands(sample):
@@ -251,8 +251,8 @@ def test_frequencies_by_transcript_group_and_theme(sample):
     assert list(p1["count"]) == sorted(p1["count"], reverse=True)
     roles = frequencies(sample, by="role", top=5)
     assert set(roles["group"]) <= {"Contact teacher", "Subject teacher", "Special education teacher"}
-    sample.store.add_codings(
-        [(s.id, sample.codebook().find("Workload").id) for s in sample.store.all_segments()[:10]], "consensus"
+    sample.store.codings.add_many(
+        [(s.id, sample.codebook().find("Workload").id) for s in sample.store.transcripts.all_segments()[:10]], "consensus"
     )
     themes = frequencies(sample, by="theme", top=5)
     assert set(themes["group"]) == {"School role and involvement"}
@@ -291,7 +291,7 @@ def test_a_trained_pipeline_named_in_the_project_is_used(sample, tmp_path):
     nlp.add_pipe("sentencizer")
     nlp.meta["name"] = "tiny_test"
     nlp.to_disk(tmp_path / "tiny")
-    sample.store.set_setting("spacy_model", str(tmp_path / "tiny"))
+    sample.store.settings.set("spacy_model", str(tmp_path / "tiny"))
     found = suggest(sample, limit=10)
     assert {(c.text, c.source) for c in found} >= {("Janne", "entity:PERSON")}
     assert all(c.source.startswith("entity:") for c in found), "entities replace the rules"
@@ -308,4 +308,4 @@ def test_old_projects_get_the_new_tables(tmp_path, codebook_file):
     db.close()
     with Store(tmp_path / "old.qc") as store:
         assert store.schema_version() == SCHEMA_VERSION == 2
-        assert store.rejected_suggestions("alice") == set()
+        assert store.codings.rejected_suggestions("alice") == set()

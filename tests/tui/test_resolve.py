@@ -19,14 +19,14 @@ SIZE = (150, 45)
 def coded_demo(demo):
     """The demo project with two coders who agree on some segments of P1 and not on others."""
     with Store(demo) as store:
-        segments = [s for s in store.all_segments() if s.transcript_id == store.transcripts()[0].id]
-        code = {c.name: c.id for c in store.codes()}
+        segments = [s for s in store.transcripts.all_segments() if s.transcript_id == store.transcripts.all()[0].id]
+        code = {c.name: c.id for c in store.codebook.codes()}
         rng = random.Random(3)
         for s in segments[:12]:
             pick = rng.choice(["Workload", "Time pressure", "Step-ladder", "Referral route"])
-            store.add_coding(s.id, code[pick], "alice")
+            store.codings.add(s.id, code[pick], "alice")
             other = pick if s.ordinal % 3 else rng.choice(["Barriers", "Success factors"])
-            store.add_coding(s.id, code[other], "bob")
+            store.codings.add(s.id, code[other], "bob")
     return demo
 
 

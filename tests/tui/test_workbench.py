@@ -248,9 +248,9 @@ async def test_export_dialog_writes_a_report_in_a_worker(demo, tmp_path):
     from qualcode.tui.screens.export import ExportDialog
 
     with Store(demo) as store:
-        ids = store.segment_ids()
-        code = {c.name: c.id for c in store.codes()}
-        store.add_codings([(ids[1], code["Workload"]), (ids[3], code["Step-ladder"])], "consensus")
+        ids = store.transcripts.segment_ids()
+        code = {c.name: c.id for c in store.codebook.codes()}
+        store.codings.add_many([(ids[1], code["Workload"]), (ids[3], code["Step-ladder"])], "consensus")
     target = tmp_path / "out.docx"
     app = make_app(demo, "alice")
     async with app.run_test(size=SIZE) as pilot:

@@ -7,16 +7,14 @@ moved into place only when complete, so a failed export leaves nothing behind.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.analysis import Analysis
 from qualcode.core.errors import BadInput
+from qualcode.core.files import atomic_file, atomic_files
 from qualcode.core.model import CONSENSUS
 from qualcode.core.store import Store
 
@@ -113,7 +111,7 @@ class Exporter:
 
         coders = self.options.agreement_coders
         if coders is None:
-            candidates = [c for c in self.store.coders() if c != CONSENSUS and self.store.coding_count(c)]
+            candidates = [c for c in self.store.codings.coders() if c != CONSENSUS and self.store.codings.count(c)]
             if len(candidates) != 2:
                 raise BadInput(
                     f"name the two coders to compare (coders with codings: {', '.join(candidates) or 'none'})",
@@ -131,7 +129,7 @@ class Exporter:
         from qualcode.core.export.network import network_png
 
         o = self.options
-        title = self.store.setting("codebook_name", "") or Path(self.store.path).stem
+        title = self.store.settings.get("codebook_name", "") or Path(self.store.path).stem
         subtitle = word.default_subtitle(o.coder, len(self.analysis.transcripts))
         report = word.WordReport(f"{title}: thematic analysis", subtitle)
         frames = self.frames()
@@ -184,7 +182,7 @@ class Exporter:
         if not target.parent.is_dir():
             raise BadInput("the folder above it does not exist", where=str(target))
         target.mkdir(exist_ok=True)
-        with _many_atomic([target / f"{name}.csv" for name in frames]) as temporaries:
+        with atomic_files([target / f"{name}.csv" for name in frames]) as temporaries:
             for done, ((name, frame), temporary) in enumerate(zip(frames.items(), temporaries, strict=True)):
                 self._step(done, name)
                 frame.to_csv(temporary, index=False, encoding="utf-8")
@@ -205,41 +203,3 @@ class Exporter:
                 "the network is a picture or a graph: use 'export docx' or 'export graphml'", where="--tables"
             )
         return self.frames()
-
-
-@contextmanager
-def atomic_file(path: str | Path, suffix: str) -> Iterator[Path]:
-    """A temporary file beside ``path``, moved onto it when the block succeeds and removed when it fails."""
-    with _many_atomic([Path(path)], suffix) as [temporary]:
-        yield temporary
-
-
-@contextmanager
-def _many_atomic(paths: list[Path], suffix: str = "") -> Iterator[list[Path]]:
-    temporaries: list[Path] = []
-    try:
-        for path in paths:
-            folder = path.parent if str(path.parent) else Path(".")
-            if path.is_dir():
-                raise BadInput("is a folder; give a file name", where=str(path))
-            if not folder.is_dir():
-                raise BadInput("the folder does not exist", where=str(path))
-            try:
-                handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=folder)
-            except OSError as e:
-                raise BadInput(f"cannot be written ({e.strerror})", where=str(path)) from e
-            os.close(handle)
-            # mkstemp makes the file private (0600); an export gets the user's usual permissions.
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(name, 0o666 & ~mask)
-            temporaries.append(Path(name))
-        yield temporaries
-        for temporary, path in zip(temporaries, paths, strict=True):
-            try:
-                os.replace(temporary, path)
-            except OSError as e:
-                raise BadInput(f"cannot be written ({e.strerror})", where=str(path)) from e
-    finally:
-        for temporary in temporaries:
-            temporary.unlink(missing_ok=True)

@@ -46,7 +46,7 @@ class CodebookEditor(Screen[bool]):
         """Who edits, for the audit log."""
         self.changed = False
         """Whether anything was changed since the editor opened."""
-        self.book: Codebook = codebook_from_codes(store.codes())
+        self.book: Codebook = codebook_from_codes(store.codebook.codes())
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
@@ -73,8 +73,8 @@ class CodebookEditor(Screen[bool]):
 
     def _reload(self, select: str | None = None) -> None:
         current = select or self.selected_id
-        self.book = codebook_from_codes(self.store.codes())
-        usage = self.store.code_usage()
+        self.book = codebook_from_codes(self.store.codebook.codes())
+        usage = self.store.codebook.usage()
         fill_tree(self.code_tree, self.book, usage)
         line = 0
         if current:
@@ -207,7 +207,7 @@ class CodebookEditor(Screen[bool]):
                 f"{code.name} has {below} codes under it; move, merge or delete those first", severity="warning"
             )
             return
-        used = self.store.code_usage().get(code.id, 0)
+        used = self.store.codebook.usage().get(code.id, 0)
         question = f"Delete {code.name}?"
         if used:
             question += f" Its {used} codings are removed too."

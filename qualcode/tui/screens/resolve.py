@@ -101,7 +101,7 @@ class ResolveScreen(Screen[None]):
         super().__init__()
         self.resolution = resolution
         """The two coders' work and the lead's decisions."""
-        self.book = codebook_from_codes(resolution.store.codes())
+        self.book = codebook_from_codes(resolution.store.codebook.codes())
         self.index = 0
         """Position in the queue of the disagreement shown."""
         self.note = ""
@@ -179,12 +179,12 @@ class ResolveScreen(Screen[None]):
 
     def _context_text(self, item: Disagreement) -> Text:
         store = self.resolution.store
-        transcript = store.transcript(item.transcript)
+        transcript = store.transcripts.get(item.transcript)
         text = Text()
         text.append(f"{item.transcript} · segment {item.ordinal}", style="bold")
         if transcript is None:
             return text
-        segments = store.segments(transcript.id)
+        segments = store.transcripts.segments(transcript.id)
         here = next(i for i, s in enumerate(segments) if s.id == item.segment_id)
         for i in range(max(0, here - 1), min(len(segments), here + 2)):
             s = segments[i]

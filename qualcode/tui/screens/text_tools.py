@@ -273,7 +273,7 @@ class PseudonymsScreen(Screen[None]):
         from qualcode.core.store import Store
 
         with Store(self.path) as store:
-            self.rows = store.pseudonyms()
+            self.rows = store.pseudonyms.all()
         table = self.query_one("#pseudonym-table", DataTable)
         table.clear()
         for original, replacement, confirmed in self.rows:
@@ -290,8 +290,8 @@ class PseudonymsScreen(Screen[None]):
         from qualcode.core.store import Store
 
         with Store(self.path) as store:
-            store.set_pseudonym(original, replacement, confirmed=confirmed)
-            store.log(self.actor, "pseudonym.set", original, replacement=replacement, confirmed=confirmed)
+            store.pseudonyms.set(original, replacement, confirmed=confirmed)
+            store.audit.log(self.actor, "pseudonym.set", original, replacement=replacement, confirmed=confirmed)
         self._reload()
 
     def action_add(self) -> None:
@@ -332,8 +332,8 @@ class PseudonymsScreen(Screen[None]):
                 from qualcode.core.store import Store
 
                 with Store(self.path) as store:
-                    store.delete_pseudonym(row[0])
-                    store.log(self.actor, "pseudonym.remove", row[0])
+                    store.pseudonyms.delete(row[0])
+                    store.audit.log(self.actor, "pseudonym.remove", row[0])
                 self._reload()
 
         self.app.push_screen(Confirm(f"Remove {row[0]} from the list?"), answered)
@@ -349,7 +349,7 @@ class PseudonymsScreen(Screen[None]):
         with _project(self.path) as project:
             found = suggest(project)
             for candidate in found:
-                project.store.set_pseudonym(candidate.text, "[name]", confirmed=False)
+                project.store.pseudonyms.set(candidate.text, "[name]", confirmed=False)
         self.post_message(WorkDone("pseudonyms", len(found)))
 
     @on(WorkDone)

@@ -56,25 +56,25 @@ class TranscriptsScreen(Screen[None]):
         table = self.table
         keep = table.cursor_row
         table.clear()
-        coded = self.store.coded_segment_counts(self.coder)
-        summaries = self.store.transcript_summaries()
+        coded = self.store.codings.coded_segment_counts(self.coder)
+        summaries = self.store.transcripts.summaries()
         total_done = total_segments = 0
         for t in summaries:
-            done = coded.get(t["id"], 0)
+            done = coded.get(t.id, 0)
             total_done += done
-            total_segments += t["segments"]
+            total_segments += t.segments
             table.add_row(
-                t["name"],
-                t["participant"] or "—",
-                f"{t['segments']:>6}",
-                f"{t['words']:>7,}",
+                t.name,
+                t.participant or "—",
+                f"{t.segments:>6}",
+                f"{t.words:>7,}",
                 f"{done:>6}",
-                progress_bar(done, t["segments"]),
-                key=str(t["id"]),
+                progress_bar(done, t.segments),
+                key=str(t.id),
             )
         if summaries:
             table.move_cursor(row=min(keep, len(summaries) - 1))
-        name = self.store.setting("codebook_name", "") or self.store.path.stem
+        name = self.store.settings.get("codebook_name", "") or self.store.path.stem
         self.query_one("#title-bar", StatusLine).update(
             f"[b]{escape(str(name))}[/b] · coder [b]{escape(self.coder)}[/b]"
         )

@@ -36,10 +36,10 @@ from typing import Any
 
 from lxml import etree
 
-from qualcode.core.codebook import Codebook, codebook_from_codes
+from qualcode.core.codebook import MAX_CODE_DEPTH, MAX_CODES, Codebook, codebook_from_codes
 from qualcode.core.errors import BadInput
-from qualcode.core.export.refi import LABELS
-from qualcode.core.export.safe_archive import SafeZip, parse_xml
+from qualcode.core.exchange.refi_write import LABELS
+from qualcode.core.exchange.safe_archive import SafeZip, parse_xml
 from qualcode.core.model import Code, Participant
 
 ID_NAMESPACE = uuid.UUID("6f6a2f0e-2b7c-4f55-9a53-3d1c8a2f1b10")
@@ -95,8 +95,16 @@ def codes_from(container: Any, where: str) -> list[Code]:
     """Codes under a <Codes> element (any namespace), with their tree; flat '::' or '/' paths become the tree."""
     codes: list[Code] = []
 
-    def visit(element: Any, parent: str | None) -> None:
+    def visit(element: Any, parent: str | None, depth: int) -> None:
         for node in children(element, "Code"):
+            if depth > MAX_CODE_DEPTH:
+                raise BadInput(
+                    f"code '{(node.get('name') or '')[:60]}' lies more than {MAX_CODE_DEPTH} levels deep; "
+                    "flatten the codebook in the program that wrote it",
+                    where=where,
+                )
+            if len(codes) >= MAX_CODES:
+                raise BadInput(f"holds more than {MAX_CODES} codes; refusing it", where=where)
             guid = normalise_guid(node.get("guid"), where)
             name = (node.get("name") or "").strip() or "(unnamed)"
             description = child(node, "Description")
@@ -105,18 +113,30 @@ def codes_from(container: Any, where: str) -> list[Code]:
             codes.append(
                 Code(guid, name, parent, colour=colour if re.fullmatch(r"#[0-9A-Fa-f]{3,6}", colour) else "", **fields)
             )
-            visit(node, guid)
+            visit(node, guid, depth + 1)
 
-    visit(container, None)
-    return _split_paths(codes)
+    visit(container, None, 0)
+    return _split_paths(codes, where)
 
 
-def _split_paths(codes: list[Code]) -> list[Code]:
-    """'A::B::C' or 'A/B/C' names become codes under codes; missing levels are created."""
+def _split_paths(codes: list[Code], where: str) -> list[Code]:
+    """'A::B::C' or 'A/B/C' names become codes under codes; missing levels are created.
+
+    A path deeper than `MAX_CODE_DEPTH` levels, counted from its theme, is refused.
+    """
     out: list[Code] = []
     made: dict[tuple[str | None, str], str] = {}
+    depth: dict[str | None, int] = {None: -1}
     for code in codes:
         parts = [p.strip() for p in re.split(r"::|/", code.name) if p.strip()]
+        base = depth.get(code.parent_id, 0)
+        if base + len(parts) > MAX_CODE_DEPTH:
+            raise BadInput(
+                f"code '{code.name[:60]}…' lies more than {MAX_CODE_DEPTH} levels deep; "
+                "flatten the codebook in the program that wrote it",
+                where=where,
+            )
+        depth[code.id] = base + max(len(parts), 1)
         if len(parts) <= 1:
             out.append(replace(code, name=parts[0] if parts else code.name))
             made[(code.parent_id, out[-1].name.casefold())] = code.id
@@ -134,6 +154,7 @@ def _split_paths(codes: list[Code]) -> list[Code]:
                     new_id = str(uuid.uuid5(ID_NAMESPACE, f"{parent}/{level}"))
                     out.append(Code(new_id, level, parent))
                     made[key] = new_id
+                    depth[new_id] = depth.get(parent, -1) + 1
             parent = made[key]
         out.append(replace(code, name=parts[-1], parent_id=parent))
         made[(parent, parts[-1].casefold())] = code.id
@@ -141,10 +162,23 @@ def _split_paths(codes: list[Code]) -> list[Code]:
     return out
 
 
+MAX_XML_FILE = 256 * 1024**2
+"""Largest .qdc, or .qde inside a .qdpx, parsed (256 MiB); real ones are a few MiB."""
+MAX_SOURCE_TEXT = 100 * 1024**2
+"""Largest text source read from a .qdpx (100 MiB), as for transcripts."""
+
+
 def read_qdc(path: str | Path) -> Codebook:
+    """A REFI-QDA codebook file as a validated `Codebook`; anything malformed is a `BadInput`."""
     path = Path(path)
     where = str(path)
-    root = parse_xml(path.read_bytes(), where)
+    try:
+        if path.stat().st_size > MAX_XML_FILE:
+            raise BadInput(f"is larger than {MAX_XML_FILE // 1024**2} MiB; is it really a codebook?", where=where)
+        data = path.read_bytes()
+    except OSError as e:
+        raise BadInput(f"cannot be read ({e.strerror or e})", where=where) from None
+    root = parse_xml(data, where)
     if local(root) != "CodeBook":
         raise BadInput(f"the root element is <{local(root)}>, not <CodeBook>; is this a .qdc?", where=where)
     container = child(root, "Codes")
@@ -174,6 +208,9 @@ def _check_unique(codes: list[Code], where: str) -> None:
 # -- character positions --------------------------------------------------------------
 
 
+_CONTROLS = frozenset(chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)] if c != 0x0D)
+
+
 class Positions:
     """Turns positions counted some way in a source's raw text into code points of the stored text."""
 
@@ -181,19 +218,30 @@ class Positions:
 
     def __init__(self, raw: str) -> None:
         self.raw = raw.lstrip("\ufeff")
-        self.text = self.raw.replace("\r\n", "\n").replace("\r", "\n")
-        # stored index of each raw code point (a CRLF's \n maps where its \r does)
+        # The stored text has \n line ends and, as every imported text, no control
+        # characters but tab and line feed (see ingest.decoding.normalise).
+        kept: list[str] = []
+        # stored index of each raw code point (a CRLF's \n, and a dropped control
+        # character, map where the next kept character goes)
         self._stored: list[int] = []
         j = 0
         previous = ""
         for ch in self.raw:
             if ch == "\n" and previous == "\r":
                 self._stored.append(j - 1)
+            elif ch == "\r":
+                self._stored.append(j)
+                kept.append("\n")
+                j += 1
+            elif ch in _CONTROLS:
+                self._stored.append(j)
             else:
                 self._stored.append(j)
+                kept.append(ch)
                 j += 1
             previous = ch
         self._stored.append(j)
+        self.text = "".join(kept)
         # raw code point index at each UTF-16 unit
         self._utf16: list[int] = []
         for i, ch in enumerate(self.raw):
@@ -277,17 +325,7 @@ def import_qdpx(path: str | Path, out: str | Path, *, lang: str = "en", unit: st
     from qualcode.core.project import Project
 
     path = Path(path)
-    archive = SafeZip(path)
-    try:
-        qde = [n for n in archive.names() if n.lower().endswith(".qde") and "/" not in n.replace("\\", "/")]
-        if not qde:
-            raise BadInput("has no .qde project file inside; is this a REFI-QDA .qdpx?", where=str(path))
-        root = parse_xml(archive.read(qde[0]), f"{path}: {qde[0]}")
-        if local(root) != "Project":
-            raise BadInput(f"{qde[0]}: the root element is <{local(root)}>, not <Project>", where=str(path))
-        content = _read_project(root, archive, str(path))
-    finally:
-        archive.close()
+    root, content = read_qdpx(path)
     description = child(root, "Description")
     chosen_unit = unit
     if chosen_unit is None:
@@ -304,6 +342,24 @@ def import_qdpx(path: str | Path, out: str | Path, *, lang: str = "en", unit: st
         raise
     project.close()
     return result
+
+
+def read_qdpx(path: str | Path) -> tuple[Any, _Content]:
+    """The reading half of `import_qdpx`: the .qde's root element and what it holds, nothing written.
+
+    Anything damaged or hostile in the archive is a `BadInput` naming the file.
+    """
+    path = Path(path)
+    with SafeZip(path) as archive:
+        qde = [n for n in archive.names() if n.lower().endswith(".qde") and "/" not in n.replace("\\", "/")]
+        if not qde:
+            raise BadInput("has no .qde project file inside; is this a REFI-QDA .qdpx?", where=str(path))
+        if archive.size(qde[0]) > MAX_XML_FILE:
+            raise BadInput(f"{qde[0]} is larger than {MAX_XML_FILE // 1024**2} MiB; refusing it", where=str(path))
+        root = parse_xml(archive.read(qde[0]), f"{path}: {qde[0]}")
+        if local(root) != "Project":
+            raise BadInput(f"{qde[0]}: the root element is <{local(root)}>, not <Project>", where=str(path))
+        return root, _read_project(root, archive, str(path))
 
 
 @dataclass
@@ -426,14 +482,18 @@ def _source_text(source: Any, archive: SafeZip, where: str) -> str | None:
     name = target.removeprefix("internal://")
     for candidate in (f"sources/{name}", name):
         if archive.find(candidate):
+            if archive.size(candidate) > MAX_SOURCE_TEXT:
+                raise BadInput(
+                    f"{candidate} is larger than {MAX_SOURCE_TEXT // 1024**2} MiB; split the text", where=where
+                )
             return _decode(archive.read(candidate), f"{where}: {candidate}")
     return None
 
 
 def _decode(data: bytes, where: str) -> str:
-    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        return data.decode("utf-16")
     try:
+        if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+            return data.decode("utf-16")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadInput("a source text is not UTF-8 or UTF-16 with a byte-order mark", where=where) from None
@@ -454,8 +514,8 @@ def _fill(project: Any, content: _Content, unit: str) -> ImportResult:
     known_codes = {c.id for c in content.codes}
     with store.transaction():
         if content.codes:
-            store.replace_codebook(codebook_from_codes(content.codes).codes)
-            store.set_setting("codebook_name", content.name)
+            store.codebook.insert_all(codebook_from_codes(content.codes).codes)
+            store.settings.set("codebook_name", content.name)
         pattern = compile_speaker_pattern(None)
         names = Counter()
         memo_count = 0
@@ -467,7 +527,7 @@ def _fill(project: Any, content: _Content, unit: str) -> ImportResult:
             [rows] = segment_many([raw], unit, lang=project.lang)
             if not rows and text.strip():
                 rows = [(0, len(text), None, None, None)]
-            tid = store.add_transcript(
+            tid = store.transcripts.add(
                 name=tname,
                 text=text,
                 sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -478,7 +538,7 @@ def _fill(project: Any, content: _Content, unit: str) -> ImportResult:
                 segments=rows,
             )
             result.transcripts += 1
-            segments = store.segments(tid)
+            segments = store.transcripts.segments(tid)
             starts = [s.start for s in segments]
             for sel in by_source[guid]:
                 start = positions.to_stored(sel.start, result.counting)
@@ -491,7 +551,7 @@ def _fill(project: Any, content: _Content, unit: str) -> ImportResult:
                         where=str(project.path),
                     )
                 for code_id in sel.codes or [None]:
-                    store.add_selection(
+                    store.codings.add_selection(
                         f"{sel.guid}:{code_id}" if code_id else sel.guid,
                         tid,
                         code_id,
@@ -507,21 +567,21 @@ def _fill(project: Any, content: _Content, unit: str) -> ImportResult:
                     result.exact += 1
                 else:
                     result.split += 1
-                store.add_codings([(s.id, c) for s in hits for c in sel.codes], sel.coder, origin="import")
+                store.codings.add_many([(s.id, c) for s in hits for c in sel.codes], sel.coder, origin="import")
                 if sel.memo:
                     for s in hits:
-                        old = store.segment_memo(s.id, sel.coder)
+                        old = store.memos.on_segment(s.id, sel.coder)
                         if sel.memo not in old:
-                            store.set_segment_memo(s.id, sel.coder, f"{old}\n\n{sel.memo}".strip())
+                            store.memos.set_on_segment(s.id, sel.coder, f"{old}\n\n{sel.memo}".strip())
                             memo_count += 1
             for case_name, _values, refs in content.cases:
                 if guid in refs and case_name:
-                    store.set_transcript_participant(tid, case_name)
+                    store.transcripts.set_participant(tid, case_name)
         for case_name, values, _refs in content.cases:
             if case_name:
-                store.upsert_participant(Participant(case_name, values))
+                store.participants.upsert(Participant(case_name, values))
                 result.participants += 1
-        store.log("qualcode", "import.qdpx", content.name, origin=content.origin, counting=result.counting)
+        store.audit.log("qualcode", "import.qdpx", content.name, origin=content.origin, counting=result.counting)
     result.memos = memo_count
     result.coders = sorted({s.coder for s in content.selections})
     return result

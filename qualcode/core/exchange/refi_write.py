@@ -19,7 +19,7 @@ from lxml import etree
 
 from qualcode import __version__
 from qualcode.core.codebook import Codebook, codebook_from_codes
-from qualcode.core.export.tables import atomic_file
+from qualcode.core.files import atomic_file
 from qualcode.core.pseudonyms import Pseudonymiser
 from qualcode.core.store import Store, now
 
@@ -56,7 +56,7 @@ def _codes(
 
 
 def qdc_bytes(store: Store) -> bytes:
-    book = codebook_from_codes(store.codes())
+    book = codebook_from_codes(store.codebook.codes())
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin=ORIGIN)
     _codes(etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes"), CODEBOOK_NS, book, None, Pseudonymiser.from_store(store))
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
@@ -99,11 +99,11 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     # Confirmed pseudonyms replace names in everything written; positions follow the replaced text.
     hide = Pseudonymiser.from_store(store)
     study = store.study_id
-    book = codebook_from_codes(store.codes())
-    coders = store.coders()
+    book = codebook_from_codes(store.codebook.codes())
+    coders = store.codings.coders()
     user_guid = {c: _guid(study, "coder", c) for c in coders}
     stamp = now().replace("+00:00", "Z")
-    name = store.setting("codebook_name", "") or store.path.stem
+    name = store.settings.get("codebook_name", "") or store.path.stem
     root = etree.Element(
         q("Project"),
         nsmap={None: ns},
@@ -119,8 +119,8 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     if len(book):
         _codes(etree.SubElement(etree.SubElement(root, q("CodeBook")), q("Codes")), ns, book, None, hide)
 
-    participants = store.participants()
-    transcripts = store.transcripts()
+    participants = store.participants.all()
+    transcripts = store.transcripts.all()
     source_guid = {t.id: _guid(study, "transcript", t.name) for t in transcripts}
     attribute_values: dict[str, list[object]] = defaultdict(list)
     for p in participants:
@@ -156,9 +156,9 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
         codings: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         memos: dict[int, dict[str, str]] = defaultdict(dict)
         for coder in coders:
-            for segment_id, code_id in store.codings(coder):
+            for segment_id, code_id in store.codings.pairs(coder):
                 codings[segment_id][coder].append(code_id)
-            for segment_id, text in store.segment_memos(coder).items():
+            for segment_id, text in store.memos.of_coder(coder).items():
                 memos[segment_id][coder] = text
         for t in transcripts:
             guid = source_guid[t.id]
@@ -172,7 +172,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
             )
             text, offset = hide.apply_with_offsets(t.text)
             files[f"sources/{guid}.txt"] = text.encode("utf-8")
-            for segment in store.segments(t.id):
+            for segment in store.transcripts.segments(t.id):
                 for coder in coders:
                     codes = codings.get(segment.id, {}).get(coder, [])
                     memo = memos.get(segment.id, {}).get(coder)
@@ -213,7 +213,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                 creationDateTime=stamp,
             )
             etree.SubElement(note, q("PlainTextContent")).text = text
-    unit = store.setting("unit", "turn")
+    unit = store.settings.get("unit", "turn")
     etree.SubElement(root, q("Description")).text = f"Exported by qualcode; unit of coding: {unit}."
     files["project.qde"] = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
     return files

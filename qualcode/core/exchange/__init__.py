@@ -1,0 +1,1 @@
+"""Exchange with other QDA tools: REFI-QDA codebooks (.qdc) and projects (.qdpx), both directions."""

@@ -1,0 +1,100 @@
+"""The codebook's codes, and what keeps codings consistent when codes are merged or deleted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from qualcode.core.model import Code
+from qualcode.core.store.database import Database, read_json
+
+_CODE_COLUMNS = "id, name, parent_id, description, inclusion, exclusion, example, colour, shortcut, keywords, position"
+
+
+class Codebook:
+    """The codes of the project's codebook, a tree through ``parent_id``."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _code(self, row: Sequence[Any]) -> Code:
+        cid, name, parent, desc, inc, exc, ex, colour, key, keywords, pos = row
+        words = read_json(keywords, f"{self.db.path}: keywords of code '{name}'")
+        if not isinstance(words, list):
+            words = []
+        return Code(cid, name, parent, desc, inc, exc, ex, colour, key or "", tuple(str(w) for w in words), pos)
+
+    def codes(self) -> list[Code]:
+        rows = self.db.execute(f"SELECT {_CODE_COLUMNS} FROM codes ORDER BY position, name").fetchall()
+        return [self._code(r) for r in rows]
+
+    def get(self, code_id: str) -> Code | None:
+        row = self.db.execute(f"SELECT {_CODE_COLUMNS} FROM codes WHERE id = ?", (code_id,)).fetchone()
+        return None if row is None else self._code(row)
+
+    def insert(self, code: Code) -> None:
+        self.db.execute(
+            f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _values(code),
+        )
+
+    def insert_all(self, codes: Iterable[Code]) -> None:
+        """Put a whole codebook in place of an empty one (parents before children)."""
+        for code in codes:
+            self.insert(code)
+
+    def update(self, code: Code) -> None:
+        values = _values(code)
+        self.db.execute(
+            "UPDATE codes SET name = ?, parent_id = ?, description = ?, inclusion = ?, exclusion = ?, "
+            "example = ?, colour = ?, shortcut = ?, keywords = ?, position = ? WHERE id = ?",
+            (*values[1:], values[0]),
+        )
+
+    def clear_shortcut_keys(self) -> None:
+        self.db.execute("UPDATE codes SET shortcut = NULL")
+
+    def delete(self, code_id: str) -> None:
+        self.db.execute("DELETE FROM codes WHERE id = ?", (code_id,))
+
+    def usage(self) -> dict[str, int]:
+        """How many codings each code has, over all coders."""
+        return dict(self.db.execute("SELECT code_id, COUNT(*) FROM codings GROUP BY code_id").fetchall())
+
+    def move_codings(self, from_code: str, to_code: str) -> int:
+        """Give every coding, memo and span of one code to another, keeping one coding per segment and coder."""
+        cur = self.db.execute(
+            "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin, starred) "
+            "SELECT segment_id, ?, coder_id, created_at, origin, starred FROM codings WHERE code_id = ? "
+            "ON CONFLICT (segment_id, code_id, coder_id) DO NOTHING",
+            (to_code, from_code),
+        )
+        moved = cur.rowcount
+        self.db.execute("DELETE FROM codings WHERE code_id = ?", (from_code,))
+        self.db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", (to_code, from_code))
+        self.db.execute("UPDATE selections SET code_id = ? WHERE code_id = ?", (to_code, from_code))
+        return moved
+
+    def delete_codings_of(self, code_id: str) -> int:
+        """Remove a code's codings, memos and spans; returns how many codings went."""
+        cur = self.db.execute("DELETE FROM codings WHERE code_id = ?", (code_id,))
+        self.db.execute("DELETE FROM memos WHERE code_id = ?", (code_id,))
+        self.db.execute("DELETE FROM selections WHERE code_id = ?", (code_id,))
+        return cur.rowcount
+
+
+def _values(code: Code) -> tuple[Any, ...]:
+    return (
+        code.id,
+        code.name,
+        code.parent_id,
+        code.description,
+        code.inclusion,
+        code.exclusion,
+        code.example,
+        code.colour,
+        code.key or None,
+        json.dumps(list(code.keywords), ensure_ascii=False),
+        code.position,
+    )

@@ -1,0 +1,192 @@
+"""The connection to a project file: opening, the schema and its migrations, and the transaction scope.
+
+Every repository of a `Store` shares one `Database`, so changes to several
+aggregates join one transaction. The SQL is kept portable (no SQLite-only
+functions in queries) so that a second engine can stand under the same
+repositories.
+
+A connection belongs to the thread that opened it: a worker thread opens its
+own `Store` on the same path.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from qualcode.core.errors import BadInput
+
+SCHEMA_VERSION = 2
+APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
+
+BUSY_TIMEOUT_S = 10.0
+"""How long a command waits for another process's write to finish before it gives up."""
+
+# Forward migrations: MIGRATIONS[v] takes a project from version v to v + 1.
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE text_index (
+        sha256   TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        data     TEXT NOT NULL,
+        PRIMARY KEY (sha256, pipeline)
+    );
+    CREATE TABLE rejected_suggestions (
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        code_id    TEXT NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+        coder_id   INTEGER NOT NULL REFERENCES coders(id),
+        PRIMARY KEY (segment_id, code_id, coder_id)
+    );
+    """,
+}
+
+
+def now() -> str:
+    """The current time as an ISO 8601 string in UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _schema_sql() -> str:
+    return resources.files("qualcode.core.store").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+class Database:
+    """One open project file: the connection and the transaction every repository joins."""
+
+    def __init__(self, path: str | Path, *, create: bool = False, timeout: float = BUSY_TIMEOUT_S) -> None:
+        self.path = Path(path)
+        if create:
+            if self.path.exists() or self.path.is_symlink():
+                raise BadInput("already exists; choose another name or delete it first", where=str(path))
+            if not self.path.parent.is_dir():
+                raise BadInput("the folder does not exist", where=str(path))
+        else:
+            check_is_project(self.path)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._depth = 0
+
+    def create_schema(self, settings: dict[str, Any]) -> None:
+        """Lay out a new project's tables and first settings, or leave no file behind."""
+        try:
+            with self.transaction():
+                for statement in split_sql(_schema_sql()):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                for key, value in settings.items():
+                    self.db.execute(
+                        "INSERT INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value, ensure_ascii=False))
+                    )
+        except BaseException:
+            self.db.close()
+            self.path.unlink(missing_ok=True)
+            raise
+        self._journal()
+
+    def upgrade(self) -> None:
+        """Bring an older project file to this schema; refuse a newer or a damaged one."""
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            self.db.close()
+            raise BadInput(
+                f"was written by a newer qualcode (schema {version}, this one knows {SCHEMA_VERSION}); "
+                "upgrade qualcode to open it",
+                where=str(self.path),
+            )
+        if version < 1:
+            self.db.close()
+            raise BadInput(
+                f"has schema version {version}, which no qualcode wrote; the file is damaged — "
+                "restore it from a backup",
+                where=str(self.path),
+            )
+        if version < SCHEMA_VERSION:
+            with self.transaction():
+                for v in range(version, SCHEMA_VERSION):
+                    for statement in split_sql(MIGRATIONS[v]):
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._journal()
+
+    def _journal(self) -> None:
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group changes: all of them are written, or none (nested calls join the outer one)."""
+        if self._depth == 0:
+            self.db.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.db.execute("ROLLBACK")
+            raise
+        else:
+            self._depth -= 1
+            if self._depth == 0:
+                self.db.execute("COMMIT")
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.db.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        return self.db.executemany(sql, rows)
+
+    @property
+    def total_changes(self) -> int:
+        return self.db.total_changes
+
+
+def read_json(text: str, where: str) -> Any:
+    """JSON kept in a column; a damaged value is named, never a traceback."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        raise BadInput(
+            "holds damaged data (not valid JSON); restore the project from a backup or correct that row",
+            where=where,
+        ) from None
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a schema script into statements (it holds no semicolons inside strings)."""
+    lines = [line.split("--", 1)[0] for line in script.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def check_is_project(path: Path) -> None:
+    """Refuse, with a clear message, anything that is not a qualcode project file."""
+    if not path.exists():
+        raise BadInput("no such project file; create it with 'qualcode init'", where=str(path))
+    if path.is_dir():
+        raise BadInput("is a folder, not a project file", where=str(path))
+    try:
+        with path.open("rb") as f:
+            header = f.read(100)
+    except OSError as e:
+        raise BadInput(f"cannot be read ({e.strerror})", where=str(path)) from None
+    if not header.startswith(b"SQLite format 3\x00") or len(header) < 100:
+        raise BadInput("is not a qualcode project file", where=str(path))
+    if int.from_bytes(header[68:72], "big") != APPLICATION_ID:
+        raise BadInput("is an SQLite database but not a qualcode project", where=str(path))
