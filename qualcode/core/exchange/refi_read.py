@@ -158,6 +158,8 @@ def _split_paths(codes: list[Code], where: str) -> list[Code]:
             parent = made[key]
         out.append(replace(code, name=parts[-1], parent_id=parent))
         made[(parent, parts[-1].casefold())] = code.id
+        if len(out) > MAX_CODES:
+            raise BadInput(f"holds more than {MAX_CODES} codes (counting path levels); refusing it", where=where)
     # Two siblings of one name (e.g. a folder and a path prefix) are merged by keeping the first.
     return out
 
@@ -334,7 +336,7 @@ def import_qdpx(path: str | Path, out: str | Path, *, lang: str = "en", unit: st
     out = Path(out)
     project = Project.create(out, lang=lang, unit=chosen_unit)
     try:
-        result = _fill(project, content, chosen_unit)
+        result = _fill(store, content, chosen_unit)
     except BaseException:
         project.close()
         for leftover in (out, Path(f"{out}-wal"), Path(f"{out}-shm")):
@@ -499,11 +501,9 @@ def _decode(data: bytes, where: str) -> str:
         raise BadInput("a source text is not UTF-8 or UTF-16 with a byte-order mark", where=where) from None
 
 
-def _fill(project: Any, content: _Content, unit: str) -> ImportResult:
+def _fill(store: Store, content: _Content, unit: str) -> ImportResult:
     from qualcode.core.ingest.segmenting import segment_many
     from qualcode.core.ingest.turns import RawTranscript, compile_speaker_pattern, split_turns
-
-    store = project.store
     result = ImportResult(codes=len(content.codes))
     by_source: dict[str, list[Selection]] = defaultdict(list)
     for selection in content.selections:
@@ -524,7 +524,7 @@ def _fill(project: Any, content: _Content, unit: str) -> ImportResult:
             tname = name if names[name] == 1 else f"{name} ({names[name]})"
             text = positions.text
             raw = RawTranscript(text, split_turns(text, pattern))
-            [rows] = segment_many([raw], unit, lang=project.lang)
+            [rows] = segment_many([raw], unit, lang=store.settings.lang)
             if not rows and text.strip():
                 rows = [(0, len(text), None, None, None)]
             tid = store.transcripts.add(
@@ -532,7 +532,7 @@ def _fill(project: Any, content: _Content, unit: str) -> ImportResult:
                 text=text,
                 sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
                 source=guid,
-                lang=project.lang,
+                lang=store.settings.lang,
                 unit=unit,
                 participant=None,
                 segments=rows,
@@ -548,7 +548,7 @@ def _fill(project: Any, content: _Content, unit: str) -> ImportResult:
                 if unknown:
                     raise BadInput(
                         f"selection {sel.guid} uses code {unknown[0]}, which is not in the codebook",
-                        where=str(project.path),
+                        where=str(store.path),
                     )
                 for code_id in sel.codes or [None]:
                     store.codings.add_selection(
