@@ -7,57 +7,95 @@ path with ``/`` between levels, or its unique name.
 from __future__ import annotations
 
 import csv
-import io
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import BadInput
-from qualcode.core.ingest.decoding import decode, normalise
-from qualcode.core.store import Store
+from qualcode.core.ingest.decoding import clip, csv_rows, decode, normalise, read_bytes
+
+if TYPE_CHECKING:
+    from qualcode.core.store import Store
 
 HEADER = ["transcript", "segment", "code", "memo"]
+MAX_SEGMENT_DIGITS = 9
+"""A segment number has at most 9 digits: no transcript has a billion segments, and SQLite's integers stay safe."""
+_ORDINAL = re.compile(rf"[0-9]{{1,{MAX_SEGMENT_DIGITS}}}")
 
 
-def import_codings(store: Store, book: Codebook, path: Path, coder: str, *, replace: bool = False) -> int:
-    """Add the codings in a CSV to a coder's work (all rows, or none when one is bad)."""
+@dataclass(frozen=True)
+class CodingRow:
+    """One row of a codings CSV, checked for form but not yet against a project."""
+
+    line: int
+    transcript: str
+    segment: int
+    code: str
+    memo: str
+
+
+def read_codings_csv(path: Path) -> list[CodingRow]:
+    """The rows of a codings CSV; a malformed file or row is a `BadInput` naming the line.
+
+    Blank rows are skipped.  Segment numbers are ASCII digits only (``str.isdigit``
+    would take '²'), at most `MAX_SEGMENT_DIGITS` of them.
+    """
     where = str(path)
     if not path.is_file():
         raise BadInput("no such file", where=where)
-    data = path.read_bytes()
-    if not data.strip():
+    text = normalise(decode(read_bytes(path, where), where)[0])
+    if not text.strip():
         raise BadInput("is empty; expected a header 'transcript,segment,code[,memo]'", where=where)
-    text, _ = decode(data, where)
-    rows = list(csv.reader(io.StringIO(normalise(text))))
-    header = [h.strip().lower() for h in rows[0]]
+    rows = csv_rows(text, where)
+    header = [h.strip().lower() for h in rows[0]] if rows else []
     missing = [h for h in HEADER[:3] if h not in header]
     if missing:
         raise BadInput(f"line 1: missing column '{missing[0]}'; expected transcript,segment,code[,memo]", where=where)
     col = {h: header.index(h) for h in HEADER if h in header}
-    transcripts = {t.name: t.id for t in store.transcripts.all()}
-    codings: list[tuple[int, str]] = []
-    memos: dict[int, str] = {}
+    out: list[CodingRow] = []
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
         if len(row) < len(header):
             raise BadInput(f"line {line_no}: {len(row)} fields where the header has {len(header)}", where=where)
-        name = row[col["transcript"]].strip()
-        if name not in transcripts:
-            raise BadInput(f"line {line_no}: unknown transcript '{name}'", where=where)
         ordinal_text = row[col["segment"]].strip()
-        if not ordinal_text.isdigit():
-            raise BadInput(f"line {line_no}: segment must be a number, not '{ordinal_text}'", where=where)
-        segment_id = store.transcripts.segment_id(transcripts[name], int(ordinal_text))
+        if not _ORDINAL.fullmatch(ordinal_text):
+            raise BadInput(
+                f"line {line_no}: segment must be a number of at most {MAX_SEGMENT_DIGITS} digits "
+                f"(1, 2, 3 … within the transcript), not '{clip(ordinal_text)}'",
+                where=where,
+            )
+        memo = row[col["memo"]].strip() if "memo" in col else ""
+        out.append(
+            CodingRow(line_no, row[col["transcript"]].strip(), int(ordinal_text), row[col["code"]].strip(), memo)
+        )
+    return out
+
+
+def import_codings(store: Store, book: Codebook, path: Path, coder: str, *, replace: bool = False) -> int:
+    """Add the codings in a CSV to a coder's work (all rows, or none when one is bad)."""
+    where = str(path)
+    rows = read_codings_csv(path)
+    transcripts = {t.name: t.id for t in store.transcripts.all()}
+    codings: list[tuple[int, str]] = []
+    memos: dict[int, str] = {}
+    for row in rows:
+        line_no, name = row.line, row.transcript
+        if name not in transcripts:
+            raise BadInput(f"line {line_no}: unknown transcript '{clip(name)}'", where=where)
+        segment_id = store.transcripts.segment_id(transcripts[name], row.segment)
         if segment_id is None:
-            raise BadInput(f"line {line_no}: transcript '{name}' has no segment {ordinal_text}", where=where)
-        reference = row[col["code"]].strip()
+            raise BadInput(f"line {line_no}: transcript '{name}' has no segment {row.segment}", where=where)
+        reference = row.code
         if reference:
             code = book.find(reference)
             if code is None:
-                raise BadInput(f"line {line_no}: unknown code '{reference}'", where=where)
+                raise BadInput(f"line {line_no}: unknown code '{clip(reference)}'", where=where)
             codings.append((segment_id, code.id))
-        if "memo" in col and row[col["memo"]].strip():
-            memos[segment_id] = row[col["memo"]].strip()
+        if row.memo:
+            memos[segment_id] = row.memo
     with store.transaction():
         if replace:
             store.codings.clear(coder)

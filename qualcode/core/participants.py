@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
-import io
+import math
+import re
 from pathlib import Path
 from typing import Any
 
 from qualcode.core.errors import BadInput
-from qualcode.core.ingest.decoding import decode, normalise
+from qualcode.core.ingest.decoding import csv_rows, decode, normalise, read_bytes
 from qualcode.core.model import Participant
 
 ID_COLUMNS = ("id", "participant", "participant_id")
+# Strict ASCII forms: int() and float() also take '٣', '1_000', 'inf' and 'nan'.
+_INT = re.compile(r"[+-]?[0-9]{1,18}")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 
 
 def read_participants(path: Path, known: set[str]) -> list[Participant]:
@@ -23,15 +27,18 @@ def read_participants(path: Path, known: set[str]) -> list[Participant]:
     where = str(path)
     if not path.is_file():
         raise BadInput("no such file", where=where)
-    data = path.read_bytes()
-    if not data.strip():
+    text = normalise(decode(read_bytes(path, where), where)[0])
+    if not text.strip():
         raise BadInput("is empty; a participants table needs a header row with an 'id' column", where=where)
-    text, _ = decode(data, where)
     try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+        # The first 4 KiB of the header are plenty to tell the delimiter, and the
+        # sniffer's regular expressions are slow on very long lines.
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0][:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
-    rows = list(csv.reader(io.StringIO(normalise(text)), dialect))
+    rows = csv_rows(text, where, dialect)
+    if not rows:
+        raise BadInput("is empty; a participants table needs a header row with an 'id' column", where=where)
     header = [h.strip() for h in rows[0]]
     id_col = next((i for i, h in enumerate(header) if h.lower() in ID_COLUMNS), None)
     if id_col is None:
@@ -69,14 +76,14 @@ def read_participants(path: Path, known: set[str]) -> list[Participant]:
 
 
 def _column_type(values: list[str]) -> type:
+    """int when every value is a whole number that fits 64 bits, float when every one is a finite decimal, else str."""
     present = [v.strip() for v in values if v.strip()]
-    for kind in (int, float):
-        try:
-            for v in present:
-                kind(v.replace(",", ".") if kind is float else v)
-        except ValueError:
-            continue
-        return kind if present else str
+    if not present:
+        return str
+    if all(_INT.fullmatch(v) for v in present):
+        return int
+    if all(_FLOAT.fullmatch(v) and math.isfinite(float(v.replace(",", "."))) for v in present):
+        return float
     return str
 
 
