@@ -27,8 +27,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qualcode.core import agreement  # noqa: E402
-from qualcode.core.merge import handout  # noqa: E402
 from qualcode.core.model import Code  # noqa: E402
+from qualcode.core.project import Project  # noqa: E402
 from qualcode.core.store import Store  # noqa: E402
 
 
@@ -83,7 +83,9 @@ def build_project(folder: Path, segments: int, codes: int, density: float = 0.1)
     b = a ^ (rng.random((segments, codes)) < density / 4)
     for coder, matrix in (("alice", a), ("bob", b)):
         rows, cols = np.nonzero(matrix)
-        store.codings.add_many(((ids[r], code_ids[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)), coder)
+        store.codings.add_many(
+            ((ids[r], code_ids[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)), coder
+        )
     total = store.codings.count("alice") + store.codings.count("bob")
     store.close()
     return path, total
@@ -124,7 +126,8 @@ def merge_speed(folder: Path, segments: int, codes: int) -> None:
     lead, _ = build_project(folder / "m", segments, codes, density=0.0)
     files = []
     for coder in ("carol", "dave"):
-        out = handout(lead, coder, folder / f"{coder}.qc")
+        with Project.open(lead) as study:
+            out = study.handout(coder, folder / f"{coder}.qc")
         with Store(out) as store:
             ids = store.transcripts.segment_ids()
             code_ids = [c.id for c in store.codebook.codes()]

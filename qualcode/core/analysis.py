@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.errors import BadInput
 from qualcode.core.model import CONSENSUS
-from qualcode.core.pseudonyms import Pseudonymiser
 from qualcode.core.model import natural_key as _natural_key
+from qualcode.core.pseudonyms import Pseudonymiser
 from qualcode.core.store import Store
 
 if TYPE_CHECKING:

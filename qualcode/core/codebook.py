@@ -14,11 +14,13 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import BadInput
 from qualcode.core.model import Code
+
+if TYPE_CHECKING:
+    from qualcode.core.store import Store
 
 ID_NAMESPACE = uuid.UUID("6f1d8a52-35c4-4c1e-9a57-8a6c2b0e6a11")
 FIELDS = ("description", "inclusion", "exclusion", "example")
@@ -194,30 +196,6 @@ class Codebook:
 
 
 # -- loading -----------------------------------------------------------------
-
-
-def load_codebook_file(path: str | Path) -> Codebook:
-    """Read and validate a codebook file (.yaml/.yml, .json, or REFI-QDA .qdc)."""
-    path = Path(path)
-    where = str(path)
-    if not path.is_file():
-        raise BadInput("no such codebook file", where=where)
-    suffix = path.suffix.lower()
-    if suffix == ".qdc":
-        from qualcode.core.exchange.refi_read import read_qdc
-
-        return read_qdc(path)
-    if suffix not in (".yaml", ".yml", ".json"):
-        raise BadInput("a codebook must be .yaml, .yml, .json or .qdc", where=where)
-    try:
-        if path.stat().st_size > MAX_CODEBOOK_FILE:
-            raise BadInput(f"is larger than {MAX_CODEBOOK_FILE // 1024**2} MiB; is it really a codebook?", where=where)
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadInput("is not UTF-8 text; save it as UTF-8", where=where) from None
-    except OSError as e:
-        raise BadInput(f"cannot be read ({e.strerror or e})", where=where) from None
-    return parse_codebook(text, where)
 
 
 def _check_nesting(text: str, where: str) -> None:
@@ -506,3 +484,12 @@ def codebook_from_codes(codes: Iterable[Code], name: str = "", description: str 
     """A codebook in tree order from codes in any order."""
     book = Codebook(tuple(codes), name, description)
     return Codebook(tuple(c for c, _ in book.walk()), name, description)
+
+
+def codebook_of(store: Store) -> Codebook:
+    """The project's codebook as it is stored, with its name and description."""
+    return codebook_from_codes(
+        store.codebook.codes(),
+        str(store.settings.get("codebook_name", "") or ""),
+        str(store.settings.get("codebook_description", "") or ""),
+    )

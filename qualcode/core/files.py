@@ -26,7 +26,6 @@ TEMP_PREFIX = ".qualcode-partial-"
 """The name every temporary output starts with, so stale ones can be found and removed."""
 
 
-
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
         st = path.stat()
@@ -37,7 +36,12 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 def _companions(path: Path) -> list[Path]:
     """A project file and the files SQLite keeps beside it while it is open."""
-    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"), path.with_name(path.name + "-journal")]
+    return [
+        path,
+        path.with_name(path.name + "-wal"),
+        path.with_name(path.name + "-shm"),
+        path.with_name(path.name + "-journal"),
+    ]
 
 
 def guard_output(target: str | Path, *, inputs: Iterable[str | Path] = (), projects: Iterable[str | Path] = ()) -> Path:

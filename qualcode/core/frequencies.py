@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qualcode.core.analysis import is_interviewer
+from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
 from qualcode.core.pseudonyms import _stop_words
+from qualcode.core.store import Store
 from qualcode.core.textindex import all_indexes
 
 if TYPE_CHECKING:
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def frequencies(
-    project: Any,
+    store: Store,
     *,
     by: str = "transcript",
     coder: str = "consensus",
@@ -32,8 +34,7 @@ def frequencies(
 
     if top < 1:
         raise BadInput("--top must be at least 1", where="--top")
-    store = project.store
-    stop = _stop_words(project.lang)
+    stop = _stop_words(store.settings.lang)
     participants = {p.id: p.attributes for p in store.participants.all()}
     if by not in ("transcript", "theme"):
         known = {k for attrs in participants.values() for k in attrs}
@@ -46,13 +47,13 @@ def frequencies(
     if by == "theme":
         if coder not in store.codings.coders():
             raise BadInput(f"no such coder in this project (coders: {', '.join(store.codings.coders())})", where=coder)
-        book = project.codebook()
+        book = codebook_of(store)
         for segment_id, code_id in store.codings.pairs(coder):
             theme = book.theme_of(code_id).name
             if theme not in groups_of_segment[segment_id]:
                 groups_of_segment[segment_id].append(theme)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for tid, (transcript, index) in all_indexes(project).items():
+    for tid, (transcript, index) in all_indexes(store).items():
         segments = store.transcripts.segments(tid)
         if by == "transcript":
             fixed = [transcript.name]

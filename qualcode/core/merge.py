@@ -45,7 +45,7 @@ class MergeResult:
         return text
 
 
-def handout(project: str | Path, coder: str, out: str | Path) -> Path:
+def handout(source: Store, coder: str, out: str | Path) -> Path:
     """Write a copy of the project for one coder: transcripts and codebook, no one else's work."""
     coder = coder.strip()
     if not coder:
@@ -57,12 +57,8 @@ def handout(project: str | Path, coder: str, out: str | Path) -> Path:
         raise BadInput("already exists; choose another name or delete it first", where=str(target))
     if not target.parent.is_dir():
         raise BadInput("the folder does not exist", where=str(target))
-    source = Store(project)
     partial = target.with_name(target.name + ".partial")
-    try:
-        source.copy_to(partial)
-    finally:
-        source.close()
+    source.copy_to(partial)
     try:
         copy = Store(partial)
         try:
@@ -70,7 +66,7 @@ def handout(project: str | Path, coder: str, out: str | Path) -> Path:
                 copy.keep_only_coder(coder)
                 copy.codings.coder_id(coder, create=True)
                 copy.settings.set("handout_coder", coder)
-                copy.audit.log("qualcode", "handout", coder, source=str(Path(project).name))
+                copy.audit.log("qualcode", "handout", coder, source=source.path.name)
             copy.checkpoint()
         finally:
             copy.close()
@@ -83,7 +79,9 @@ def handout(project: str | Path, coder: str, out: str | Path) -> Path:
 
 def merge(lead: Store, files: list[str | Path], *, replace: bool = False) -> list[MergeResult]:
     """Bring each coder file's codings and memos into the lead's project, all or nothing."""
-    lead_segments = {(sha, ordinal): (sid, start, end) for sha, ordinal, sid, start, end in lead.transcripts.segment_keys()}
+    lead_segments = {
+        (sha, ordinal): (sid, start, end) for sha, ordinal, sid, start, end in lead.transcripts.segment_keys()
+    }
     lead_transcripts = {t["sha256"]: t["name"] for t in _transcripts(lead)}
     lead_codes = {c.id for c in lead.codebook.codes()}
     results: list[MergeResult] = []

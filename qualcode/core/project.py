@@ -1,24 +1,49 @@
-"""A study's project file and what a researcher does with it: the Python API.
+"""A study's project file and everything a researcher does with it: the one entry point of the domain.
 
-The command line is a thin layer on `Project`; so is the terminal interface.
+The command line and the terminal interface are thin faces on `Project`;
+neither reaches the store. Python users get the same API: import, codebook,
+codings, hand-out and merge, agreement, resolution, analysis tables, export
+and import of every format, search, suggestions, pseudonyms, frequencies and
+the audit log. Heavy libraries are imported inside the methods that use them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core import codebook_edit
-from qualcode.core.codebook import Codebook, codebook_from_codes, load_codebook_file
+from qualcode.core.codebook import Codebook, codebook_of
 from qualcode.core.errors import BadInput
-from qualcode.core.model import UNITS, ImportReport
+from qualcode.core.files import guard_output
+from qualcode.core.formats import ExportOptions, Progress, format_named, load_codebook_file
+from qualcode.core.model import (
+    CONSENSUS,
+    UNITS,
+    AuditEntry,
+    Code,
+    ImportReport,
+    Participant,
+    Pseudonym,
+    Transcript,
+    TranscriptSummary,
+)
 from qualcode.core.store import Store
 
-Progress = Callable[[int, int, str], None]
-"""Called as ``progress(done, total, item)`` while a long job runs."""
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualcode.core.agreement_report import Report
+    from qualcode.core.coding_session import CodingSession
+    from qualcode.core.exchange.refi_read import ImportResult
+    from qualcode.core.merge import MergeResult
+    from qualcode.core.pseudonyms import Candidate
+    from qualcode.core.resolution import Resolution
+    from qualcode.core.search import SearchHit
+    from qualcode.core.suggest import Suggestion
 
 _PARTICIPANT_IN_NAME = re.compile(r"(?<![A-Za-z0-9])[Pp](\d+)(?![0-9])")
 _PARTICIPANT_SPEAKER = re.compile(r"^P\d+$")
@@ -66,7 +91,28 @@ class Project:
 
     @classmethod
     def open(cls, path: str | Path) -> Project:
+        """Open an existing project file; refuses anything else with a clear message."""
         return cls(Store(path))
+
+    @classmethod
+    def import_qdpx(
+        cls, source: str | Path, path: str | Path, *, lang: str = "en", unit: str | None = None
+    ) -> tuple[Project, ImportResult]:
+        """Create a project from a REFI-QDA .qdpx written by any tool; nothing is left behind when refused."""
+        from qualcode.core.exchange.refi_read import fill, read_qdpx, unit_of
+
+        guard_output(path, inputs=[source])
+        root, content = read_qdpx(source)
+        chosen = unit or unit_of(root)
+        project = cls.create(path, lang=lang, unit=chosen)
+        try:
+            result = fill(project.store, content, chosen)
+        except BaseException:
+            project.close()
+            for leftover in (Path(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+            raise
+        return project, result
 
     def close(self) -> None:
         self.store.close()
@@ -83,13 +129,21 @@ class Project:
 
     @property
     def lang(self) -> str:
-        return str(self.store.settings.get("lang", "en"))
+        return self.store.settings.lang
 
     @property
     def spacy_model(self) -> str | None:
         """A trained spaCy pipeline named in the project's settings, used when installed."""
-        value = self.store.settings.get("spacy_model")
-        return str(value) if value else None
+        return self.store.settings.spacy_model
+
+    @property
+    def name(self) -> str:
+        """The study's name: its codebook's name, else the file's."""
+        return str(self.store.settings.get("codebook_name", "") or "") or self.path.stem
+
+    def audit_log(self) -> list[AuditEntry]:
+        """Every change recorded in the project, oldest first."""
+        return self.store.audit.entries()
 
     # -- transcripts -----------------------------------------------------
 
@@ -225,9 +279,12 @@ class Project:
         self.store.transcripts.delete(old_id)
         return kept, dropped
 
-    def transcripts(self) -> list[dict[str, Any]]:
+    def transcripts(self) -> list[TranscriptSummary]:
         """Every transcript's name, participant, unit, segment and word counts."""
         return self.store.transcripts.summaries()
+
+    def transcript(self, name_or_id: str | int) -> Transcript | None:
+        return self.store.transcripts.get(name_or_id)
 
     # -- participants ----------------------------------------------------
 
@@ -243,17 +300,32 @@ class Project:
             self.store.audit.log("qualcode", "participants", Path(csv_path).name, ids=[p.id for p in people])
         return [p.id for p in people]
 
-    def participants(self) -> list[Any]:
+    def participants(self) -> list[Participant]:
         return self.store.participants.all()
 
     # -- codebook ----------------------------------------------------------
 
     def codebook(self) -> Codebook:
-        return codebook_from_codes(
-            self.store.codebook.codes(),
-            str(self.store.settings.get("codebook_name", "") or ""),
-            str(self.store.settings.get("codebook_description", "") or ""),
-        )
+        return codebook_of(self.store)
+
+    def code_usage(self) -> dict[str, int]:
+        """How many codings each code has, over all coders."""
+        return self.store.codebook.usage()
+
+    def add_code(self, name: str, parent_id: str | None = None, *, actor: str, **fields: str) -> Code:
+        return codebook_edit.add(self.store, name, parent_id, actor=actor, **fields)
+
+    def update_code(self, code_id: str, *, actor: str, **changes: object) -> Code:
+        return codebook_edit.update(self.store, code_id, actor=actor, **changes)
+
+    def export_codebook(self, path: str | Path, fmt: str = "yaml") -> Path:
+        """Write the codebook as YAML or JSON (internal exchange: the real names stay)."""
+        from qualcode.core.files import write_text
+
+        book = self.codebook()
+        text = {"tree": book.render_tree, "json": book.to_json, "yaml": book.to_yaml}[fmt]()
+        guard_output(path, projects=[self.path])
+        return write_text(path, text)
 
     def load_codebook(self, path: str | Path, *, actor: str = "qualcode") -> dict[str, int]:
         """Bring a codebook file into the project; see `codebook_edit.load_into`."""
@@ -272,7 +344,7 @@ class Project:
     def delete_code(self, reference: str, *, force: bool = False, actor: str = "qualcode") -> int:
         return codebook_edit.delete(self.store, self._code(reference).id, force=force, actor=actor)
 
-    def _code(self, reference: str) -> Any:
+    def _code(self, reference: str) -> Code:
         code = self.codebook().find(reference)
         if code is None:
             raise BadInput("no such code in the codebook (give its path, unique name or id)", where=reference)
@@ -288,7 +360,225 @@ class Project:
     def export_codings(self, csv_path: str | Path, coder: str) -> int:
         from qualcode.core.codings_csv import export_codings
 
+        guard_output(csv_path, projects=[self.path])
         return export_codings(self.store, self.codebook(), Path(csv_path), coder)
+
+    def coders(self) -> list[str]:
+        return self.store.codings.coders()
+
+    def add_coder(self, name: str) -> str:
+        """Register a coder (a workbench opened for a new name); returns the name as kept."""
+        name = name.strip()
+        if not name:
+            raise BadInput("a coder needs a name; give --coder NAME")
+        self.store.codings.coder_id(name, create=True)
+        return name
+
+    def coding_count(self, coder: str) -> int:
+        return self.store.codings.count(coder)
+
+    def origin_counts(self, coder: str) -> dict[str, int]:
+        """How many of a coder's codings came from each origin (manual, suggestion, import …)."""
+        return self.store.codings.origin_counts(coder) if coder in self.coders() else {}
+
+    def coded_segment_counts(self, coder: str) -> dict[int, int]:
+        """Per transcript id, how many of its segments this coder has coded."""
+        return self.store.codings.coded_segment_counts(coder)
+
+    def coding_session(self, coder: str, transcript: Transcript | int | str) -> CodingSession:
+        """A coder at work on one transcript: codes, memos, stars, undo."""
+        from qualcode.core.coding_session import CodingSession
+
+        return CodingSession(self.store, coder, transcript)
+
+    # -- two coders ----------------------------------------------------------------
+
+    def handout(self, coder: str, out: str | Path) -> Path:
+        """Write a copy of the project for one coder: transcripts and codebook, no one else's work."""
+        from qualcode.core.merge import handout
+
+        guard_output(out, projects=[self.path])
+        return handout(self.store, coder, out)
+
+    def merge(self, files: Sequence[str | Path], *, replace: bool = False) -> list[MergeResult]:
+        """Bring coders' codings and memos from their hand-out files, all or nothing."""
+        from qualcode.core.merge import merge
+
+        for file in files:
+            try:
+                guard_output(file, projects=[self.path])
+            except BadInput:
+                raise BadInput("is the lead's project itself; name the coders' files", where=str(file)) from None
+        return merge(self.store, list(files), replace=replace)
+
+    def agreement(
+        self,
+        coder_a: str,
+        coder_b: str,
+        *,
+        by: tuple[str, ...] = ("code",),
+        bootstrap: int = 0,
+        seed: int = 1,
+        threshold: float = 0.6,
+    ) -> Report:
+        """Agreement statistics of two coders per code, theme, transcript and pooled."""
+        from qualcode.core.agreement_report import report
+
+        return report(self.store, coder_a, coder_b, by=by, bootstrap=bootstrap, seed=seed, threshold=threshold)
+
+    def resolution(self, coder_a: str, coder_b: str, lead: str) -> Resolution:
+        """The lead's queue of the two coders' disagreements, and the decisions on it."""
+        from qualcode.core.resolution import Resolution
+
+        return Resolution(self.store, coder_a, coder_b, lead)
+
+    # -- analysis and export ---------------------------------------------------------
+
+    def tables(self, options: ExportOptions | None = None) -> dict[str, pd.DataFrame]:
+        """The analysis tables (theme table, matrix, quotes, codebook …) as DataFrames, by name."""
+        from qualcode.core.export.tables import Exporter
+
+        return Exporter(self.store, options or ExportOptions()).frames()
+
+    def export(
+        self,
+        fmt: str,
+        output: str | Path,
+        options: ExportOptions | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> list[Path]:
+        """Write the project (or its analysis tables) in a registered format; returns the files written."""
+        chosen = format_named(fmt)
+        guard_output(output, projects=[self.path])
+        return chosen.write(self.store, Path(output), options or ExportOptions(tables=chosen.default_tables), progress)
+
+    # -- text tools ------------------------------------------------------------------------
+
+    def search(
+        self, query: str, *, lemma: bool = False, transcript: str | None = None, limit: int | None = None
+    ) -> list[SearchHit]:
+        """Every place a word, phrase or lemma occurs, with its context."""
+        from qualcode.core.search import search
+
+        return search(self.store, query, lemma=lemma, transcript=transcript, limit=limit)
+
+    def code_hits(self, hits: list[SearchHit], coder: str, code: str) -> int:
+        """Apply a code to every hit's segment for a coder; returns how many codings were new."""
+        from qualcode.core.search import code_hits
+
+        return code_hits(self.store, hits, coder, code)
+
+    def suggestions(
+        self,
+        coder: str,
+        *,
+        transcript: str | None = None,
+        leave_out_speakers: str | None = None,
+        include_interviewer: bool = False,
+    ) -> list[Suggestion]:
+        """Codes the codebook's keywords propose for a coder's segments (never applied unless accepted)."""
+        from qualcode.core.suggest import suggestions
+
+        return suggestions(
+            self.store,
+            coder,
+            transcript=transcript,
+            leave_out_speakers=leave_out_speakers,
+            include_interviewer=include_interviewer,
+        )
+
+    def accept_suggestions(self, coder: str, chosen: Iterable[Suggestion]) -> int:
+        from qualcode.core.suggest import accept
+
+        return accept(self.store, coder, chosen)
+
+    def reject_suggestions(self, coder: str, chosen: Iterable[Suggestion]) -> None:
+        from qualcode.core.suggest import reject
+
+        reject(self.store, coder, chosen)
+
+    def code_by_speaker(self, coder: str, speaker_pattern: str, code: str) -> int:
+        """Code every turn whose speaker matches a pattern; returns how many codings were new."""
+        from qualcode.core.suggest import code_by_speaker
+
+        return code_by_speaker(self.store, coder, speaker_pattern, code)
+
+    def frequencies(
+        self, *, by: str = "transcript", coder: str = CONSENSUS, top: int = 20, include_interviewer: bool = False
+    ) -> pd.DataFrame:
+        """Word frequencies (lemmas, stop words out) per transcript, theme or participant group."""
+        from qualcode.core.frequencies import frequencies
+
+        return frequencies(self.store, by=by, coder=coder, top=top, include_interviewer=include_interviewer)
+
+    def write_frequencies(self, frame: pd.DataFrame, output: str | Path) -> Path:
+        """Write a frequency table to .csv or .xlsx, whole or not at all."""
+        from qualcode.core.files import atomic_file
+
+        suffix = Path(output).suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise BadInput("write frequencies to a .csv or .xlsx file", where=str(output))
+        guard_output(output, projects=[self.path])
+        with atomic_file(output, suffix) as temporary:
+            if suffix == ".csv":
+                frame.to_csv(temporary, index=False)
+            else:
+                frame.to_excel(temporary, index=False)
+        return Path(output)
+
+    # -- pseudonyms ------------------------------------------------------------------------
+
+    def pseudonyms(self) -> list[Pseudonym]:
+        """The pseudonym list, longest name first."""
+        return self.store.pseudonyms.all()
+
+    def set_pseudonym(self, original: str, replacement: str, *, confirmed: bool = True, actor: str = "lead") -> None:
+        """Add or change a name's replacement, with its audit entry."""
+        original = original.strip()
+        if not original:
+            raise BadInput("give the name to hide and its replacement")
+        with self.store.transaction():
+            self.store.pseudonyms.set(original, replacement, confirmed=confirmed)
+            self.store.audit.log(actor, "pseudonym.set", original, replacement=replacement, confirmed=confirmed)
+
+    def confirm_pseudonym(self, original: str, *, actor: str = "lead") -> None:
+        entry = self._pseudonym(original)
+        self.set_pseudonym(entry.original, entry.replacement, confirmed=True, actor=actor)
+
+    def remove_pseudonym(self, original: str, *, actor: str = "lead") -> None:
+        entry = self._pseudonym(original)
+        with self.store.transaction():
+            self.store.pseudonyms.delete(entry.original)
+            self.store.audit.log(actor, "pseudonym.remove", entry.original)
+
+    def _pseudonym(self, original: str) -> Pseudonym:
+        for entry in self.store.pseudonyms.all():
+            if entry.original == original:
+                return entry
+        raise BadInput("is not in the pseudonym list; see 'pseudonyms list'", where=original)
+
+    def suggest_pseudonyms(self, *, limit: int = 50) -> list[Candidate]:
+        """Names and places found in the transcripts that are not in the list yet."""
+        from qualcode.core.pseudonyms import suggest
+
+        return suggest(self.store, limit=limit)
+
+    def add_pseudonym_candidates(self, found: Iterable[Candidate], replacement: str, *, actor: str = "lead") -> int:
+        """Put candidates in the list unconfirmed, for the lead to review; returns how many."""
+        items = list(found)
+        with self.store.transaction():
+            for candidate in items:
+                self.store.pseudonyms.set(candidate.text, replacement, confirmed=False)
+            if items:
+                self.store.audit.log(actor, "pseudonym.suggest", "", added=len(items))
+        return len(items)
+
+    def pseudonym_report(self) -> list[tuple[str, int, str, int]]:
+        """Where confirmed names are replaced: (transcript, segment, name, times)."""
+        from qualcode.core.pseudonyms import report
+
+        return report(self.store)
 
 
 def _infer_participant(name: str, speakers: Iterable[str]) -> str | None:

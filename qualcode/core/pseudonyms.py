@@ -48,22 +48,26 @@ _SEPARATOR_RUN = re.compile(_SEPARATORS + "+")
 
 
 @cache
-def _letters() -> str:
-    """The inside of a character class of what continues a word: letters and combining marks.
+def _letter() -> str:
+    """A pattern for one character that continues a word: a letter or a combining mark.
 
     Python's ``\\w`` will not do: it counts ``_`` and digits as word characters,
     so "Marit_Hansen" and "Marit2" would hide nothing, and "²" too, while it
-    leaves out combining marks, which belong to the letter before them. Built
-    once per process from the Unicode database, in about a tenth of a second.
+    leaves out combining marks, which belong to the letter before them. The
+    Basic Multilingual Plane is listed from the Unicode database; beyond it
+    ``[^\\W\\d_]`` stands in, because the regex engine looks up a class of
+    characters past U+FFFF range by range, which made matching three times
+    slower.
     """
     ranges: list[list[int]] = []
-    for code in range(0x110000):
+    for code in range(0x10000):
         if unicodedata.category(chr(code))[0] in "LM":
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1][1] = code
             else:
                 ranges.append([code, code])
-    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
+    bmp = "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
+    return rf"(?:[{bmp}]|(?=[^\x00-\uffff])[^\W\d_])"
 
 
 @cache
@@ -82,7 +86,7 @@ class _Folded:
 
     def __init__(self, text: str, *, fold: bool) -> None:
         self.text = text.casefold() if fold else text
-        """The text to match the pattern in."""
+        """The text to match the patterns in."""
         self._at: list[int] = []
         """Where each expanding character's folding starts in the folded text."""
         self._original: list[int] = []
@@ -123,9 +127,10 @@ class Pseudonymiser:
     Give it the entries to hide, as `Pseudonym` rows or as (original,
     replacement) pairs, with ``prefix`` naming the originals of pairs that also
     hide the words they begin. It hides every entry it is given;
-    `from_entries` and `from_store` pass it the confirmed ones only. All entries
-    become one compiled regular expression (a trie of their folded spellings),
-    so the time a text takes hardly grows with the length of the list.
+    `from_entries` and `from_store` pass it the confirmed ones only. The
+    entries become one compiled regular expression, a trie of their folded
+    spellings (two when some entries are prefixes), so the time a text takes
+    hardly grows with the length of the list.
     """
 
     def __init__(
@@ -139,7 +144,7 @@ class Pseudonymiser:
         kept: dict[str, Pseudonym] = {}
         for entry in entries:
             original = unicodedata.normalize("NFC", entry[0])
-            is_prefix = isinstance(entry, Pseudonym) and entry.prefix or original in prefixed
+            is_prefix = (isinstance(entry, Pseudonym) and entry.prefix) or original in prefixed
             if _SEPARATOR_RUN.sub("", original) and original not in kept:
                 kept[original] = Pseudonym(original, unicodedata.normalize("NFC", entry[1]), True, is_prefix)
         self.case_sensitive = case_sensitive
@@ -148,9 +153,10 @@ class Pseudonymiser:
         """The entries hidden, in NFC, longest original first."""
         self.pairs = [(p.original, p.replacement) for p in self.entries]
         """(original, replacement), longest original first."""
-        self._entry_of_group: list[int] = []
-        """For each capturing group of the pattern (from group 1), the index of the entry it closes."""
-        self._pattern = self._compile() if self.entries else None
+        self._scanners = [
+            scanner for scanner in (self._scanner(prefix=False), self._scanner(prefix=True)) if scanner is not None
+        ]
+        """(pattern, the entry index of each of its groups) for whole-word entries, then prefix entries."""
 
     @classmethod
     def from_entries(cls, entries: Iterable[Pseudonym], *, case_sensitive: bool = False) -> Pseudonymiser:
@@ -165,7 +171,7 @@ class Pseudonymiser:
     def __bool__(self) -> bool:
         return bool(self.entries)
 
-    # -- the pattern ----------------------------------------------------------------
+    # -- the patterns ---------------------------------------------------------------
 
     def _spellings(self, original: str) -> set[str]:
         """The forms of an entry the pattern looks for: folded, words joined by one space, in NFC and NFD.
@@ -177,64 +183,84 @@ class Pseudonymiser:
         key = " ".join(w for w in _SEPARATOR_RUN.split(folded) if w)
         return {key, unicodedata.normalize("NFC", key), unicodedata.normalize("NFD", key)}
 
-    def _compile(self) -> re.Pattern[str]:
-        """One regular expression for all entries, shaped as a trie of their spellings.
+    def _scanner(self, *, prefix: bool) -> tuple[re.Pattern[str], list[int]] | None:
+        """One regular expression for the whole-word entries or for the prefix entries, and its groups' entries.
 
-        Each entry's path ends in an empty capturing group, so a match's
-        ``lastindex`` says which entry it is. At every node the longer
-        continuations come before an entry ending there, which makes the longest
-        entry win. Every top-level branch starts with a literal character, which
-        lets the regex engine skip in C each position where no entry can begin.
+        The entries' spellings form a trie whose every path ends in an empty
+        capturing group, so a match's ``lastindex`` says which entry it is. At
+        every node the longer continuations come before an entry ending there,
+        and the word boundary after the trie, when it fails, sends the engine
+        back to a shorter one: the longest entry that is a word wins. Prefix
+        entries get a pattern of their own so that the rest of the word is
+        consumed once, after the trie, rather than once per entry: the letter
+        class is large, and a copy per entry made compiling slow.
         """
         trie: dict[str, Any] = {}
         for index, entry in enumerate(self.entries):
+            if entry.prefix != prefix:
+                continue
             for spelling in self._spellings(entry.original):
                 node = trie
                 for char in spelling:
                     node = node.setdefault(char, {})
                 # Two entries of one spelling ("Marit", "MARIT"): the first, longest then alphabetical, hides it.
-                node.setdefault("prefix end" if entry.prefix else "end", index)
-        return re.compile("|".join(self._branch(char, child, None) for char, child in trie.items()))
-
-    def _branch(self, char: str, node: dict[str, Any], previous: str | None) -> str:
-        """The pattern for one character of the trie and everything that may follow it."""
+                node.setdefault("", index)
+        if not trie:
+            return None
+        groups: list[int] = []
         letter = _letter()
-        if char == " ":
-            head = _SEPARATORS + "++"
-        else:
-            head = re.escape(char)
-            if previous is None:
-                # Checked after the first character, so that every branch starts with a literal.
-                before = _edge(char, letter)
-                head += f"(?<!{before}.)" if before else ""
-        tails = [self._branch(c, child, char) for c, child in node.items() if len(c) == 1]
-        if "end" in node:
-            after = _edge(char, letter)
-            tails.append((f"(?!{after})" if after else "") + self._close(node["end"]))
-        if "prefix end" in node:
-            tails.append(f"{letter}*+" + self._close(node["prefix end"]))
-        if len(tails) == 1:
-            return head + tails[0]
-        return head + "(?:" + "|".join(tails) + ")"
-
-    def _close(self, index: int) -> str:
-        """The empty group that marks where entry ``index`` has matched."""
-        self._entry_of_group.append(index)
-        return "()"
+        letter_or_digit = rf"(?:{letter}|\d)"
+        # Which neighbour ends a word depends on the character at the entry's
+        # edge: a letter must not touch a letter, a digit neither a letter nor a
+        # digit ("P3" is not in "P31"); punctuation there asks for nothing.
+        by_edge: dict[str, list[str]] = {f"(?<!{letter})": [], f"(?<!{letter_or_digit})": [], "": []}
+        for char, child in trie.items():
+            edge = (
+                f"(?<!{letter})"
+                if re.fullmatch(letter, char)
+                else f"(?<!{letter_or_digit})"
+                if char.isdecimal()
+                else ""
+            )
+            by_edge[edge].append(re.escape(char) + _node(child, groups))
+        # The check before a name stands first, so that the engine (which cannot
+        # skip ahead here) fails at once inside words.
+        start = "|".join(f"{edge}(?:{'|'.join(branches)})" for edge, branches in by_edge.items() if branches)
+        rest_of_word = f"{letter}*+" if prefix else ""
+        end = f"(?:(?<={letter})(?!{letter})|(?<=\\d)(?!{letter_or_digit})|(?<!{letter_or_digit}))"
+        return re.compile(f"(?:{start}){rest_of_word}{end}"), groups
 
     # -- matching -------------------------------------------------------------------
 
     def _matches(self, text: str) -> Iterator[tuple[int, int, Pseudonym]]:
-        """(start, end, entry) of each name in the text as given, left to right, not overlapping."""
-        if self._pattern is None:
+        """(start, end, entry) of each name in the text as given, left to right, not overlapping.
+
+        Where a whole-word and a prefix entry both match, the match that starts
+        first wins, then the longer, then the whole-word entry ("Nordbyskolen"
+        as an entry of its own before the prefix "Nordby").
+        """
+        if not self._scanners:
             return
         folded = _Folded(text, fold=not self.case_sensitive)
-        position = 0
-        for m in self._pattern.finditer(folded.text):
-            start, end = max(position, folded.start(m.start())), folded.end(m.end())
+        found = [pattern.search(folded.text) for pattern, _groups in self._scanners]
+        searched_to = 0  # in the folded text
+        replaced_to = 0  # in the text
+        while True:
+            for i, (pattern, _groups) in enumerate(self._scanners):
+                m = found[i]
+                if m is not None and m.start() < searched_to:
+                    found[i] = pattern.search(folded.text, searched_to)
+            candidates = [(m.start(), -m.end(), i) for i, m in enumerate(found) if m is not None]
+            if not candidates:
+                return
+            *_, i = min(candidates)
+            m = found[i]
+            assert m is not None and m.lastindex is not None
+            start, end = max(replaced_to, folded.start(m.start())), folded.end(m.end())
+            searched_to = m.end()
             if end > start:
-                yield start, end, self.entries[self._entry_of_group[m.lastindex - 1]]
-                position = end
+                replaced_to = end
+                yield start, end, self.entries[self._scanners[i][1][m.lastindex - 1]]
 
     def apply(self, text: str) -> str:
         """The text with every name replaced; the text is brought to NFC first."""
@@ -270,17 +296,21 @@ class Pseudonymiser:
         return Counter(entry.original for _s, _e, entry in self._matches(unicodedata.normalize("NFC", text)))
 
 
-def _edge(char: str, letter: str) -> str | None:
-    """What may not stand next to an entry that begins or ends with this character, for it to be a word.
+def _node(node: dict[str, Any], groups: list[int]) -> str:
+    """The pattern for what may follow a node of the trie: longer entries first, then the one ending here.
 
-    A letter must not touch another letter; a digit neither a letter nor a
-    digit ("P3" is not in "P31"); an entry edged by punctuation has no boundary.
+    A space in a spelling stands for the gap between two words of an entry.
+    Each entry's end is an empty group; its entry index goes into ``groups``.
     """
-    if re.fullmatch(letter, char):
-        return letter
-    if char.isdecimal():
-        return rf"(?:{letter}|\d)"
-    return None
+    tails = [
+        (_SEPARATORS + "++" if char == " " else re.escape(char)) + _node(child, groups)
+        for char, child in node.items()
+        if char
+    ]
+    if "" in node:
+        groups.append(node[""])
+        tails.append("()")
+    return tails[0] if len(tails) == 1 else "(?:" + "|".join(tails) + ")"
 
 
 @dataclass(frozen=True)
@@ -292,7 +322,7 @@ class Candidate:
     source: str  # "entity:PERSON" from a trained pipeline, or "rule"
 
 
-def suggest(project: Any, *, limit: int = 50) -> list[Candidate]:
+def suggest(store: Store, *, limit: int = 50) -> list[Candidate]:
     """Names and places to confirm: a trained pipeline's entities when it has any, otherwise rules.
 
     The rule: a capitalised word that does not start a sentence, is not a word
@@ -302,17 +332,16 @@ def suggest(project: Any, *, limit: int = 50) -> list[Candidate]:
     """
     from qualcode.core.textindex import all_indexes, lemma_table
 
-    store = project.store
     known = {p.original for p in store.pseudonyms.all()}
-    common = lemma_table(project.lang)
-    stop = _stop_words(project.lang)
+    common = lemma_table(store.settings.lang)
+    stop = _stop_words(store.settings.lang)
     codebook_words = {
         w.casefold() for c in store.codebook.codes() for w in re.findall(r"\w+", f"{c.name} {' '.join(c.keywords)}")
     }
     speakers = {s.speaker.casefold() for s in store.transcripts.all_segments() if s.speaker}
     entity_counts: Counter[tuple[str, str]] = Counter()
     rule_counts: Counter[str] = Counter()
-    indexes = all_indexes(project)
+    indexes = all_indexes(store)
     # A word also written in lower case somewhere ("Yes", "Okay") is an ordinary word.
     lower_seen = {
         lower
@@ -354,9 +383,8 @@ def _stop_words(lang: str) -> set[str]:
         return set()
 
 
-def report(project: Any) -> list[tuple[str, int, str, int]]:
+def report(store: Store) -> list[tuple[str, int, str, int]]:
     """Where confirmed pseudonyms replace text: (transcript, segment, original, times)."""
-    store = project.store
     pseudonymiser = Pseudonymiser.from_store(store)
     rows = []
     for transcript in store.transcripts.all():

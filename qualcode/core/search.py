@@ -6,7 +6,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
+from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
+from qualcode.core.store import Store
 from qualcode.core.textindex import all_indexes, lemma_table
 
 CONTEXT = 60
@@ -43,7 +45,7 @@ class SearchHit:
         }
 
 
-def query_terms(project: Any, query: str, *, lemma: bool) -> list[set[str]]:
+def query_terms(store: Store, query: str, *, lemma: bool) -> list[set[str]]:
     """The query as the index spells it: per word, the forms a token may have to match.
 
     By word: the lower-case form. By lemma: the lower-case form and its lemma,
@@ -52,22 +54,22 @@ def query_terms(project: Any, query: str, *, lemma: bool) -> list[set[str]]:
     """
     from qualcode.core.nlp import pipeline
 
-    nlp = pipeline(project.lang, project.spacy_model)
+    nlp = pipeline(store.settings.lang, store.settings.spacy_model)
     words = [t.lower_ for t in nlp.make_doc(query) if not t.is_space and t.lower_ not in JOINERS]
     if not words:
         raise BadInput("the search is empty; give a word or phrase", where="query")
     if lemma:
-        table = lemma_table(project.lang)
+        table = lemma_table(store.settings.lang)
         return [{w, table.get(w, w)} for w in words]
     return [{w} for w in words]
 
 
 def search(
-    project: Any, query: str, *, lemma: bool = False, transcript: str | None = None, limit: int | None = None
+    store: Store, query: str, *, lemma: bool = False, transcript: str | None = None, limit: int | None = None
 ) -> list[SearchHit]:
     """Case-insensitive hits of a word or phrase (or of its lemmas, so 'meetings' finds 'meeting')."""
-    terms = query_terms(project, query, lemma=lemma)
-    indexes = all_indexes(project)
+    terms = query_terms(store, query, lemma=lemma)
+    indexes = all_indexes(store)
     if transcript is not None and not any(t.name == transcript for t, _ in indexes.values()):
         raise BadInput("no such transcript in the project", where=transcript)
     hits: list[SearchHit] = []
@@ -83,7 +85,7 @@ def search(
         candidates = [i for i, (w, m) in enumerate(zip(lowers, lemmas, strict=True)) if w in first or m in first]
         if not candidates:
             continue
-        segments = project.store.transcripts.segments(tid)
+        segments = store.transcripts.segments(tid)
         seg_starts = [s.start for s in segments]
         for i in candidates:
             if i + n > len(lowers) or not all(
@@ -118,16 +120,16 @@ def search(
     return hits
 
 
-def code_hits(project: Any, hits: list[SearchHit], coder: str, code_reference: str) -> int:
+def code_hits(store: Store, hits: list[SearchHit], coder: str, code_reference: str) -> int:
     """Apply a code to the segment of every hit, in one transaction; returns how many codings are new."""
-    book = project.codebook()
+    book = codebook_of(store)
     code = book.find(code_reference)
     if code is None:
         raise BadInput("no such code in the codebook", where=code_reference)
     if not coder.strip():
         raise BadInput("a coder needs a name", where="--coder")
     rows = sorted({(h.segment_id, code.id) for h in hits})
-    with project.store.transaction():
-        added = project.store.codings.add_many(rows, coder.strip())
-        project.store.audit.log(coder.strip(), "search.code", code.id, segments=len(rows), added=added)
+    with store.transaction():
+        added = store.codings.add_many(rows, coder.strip())
+        store.audit.log(coder.strip(), "search.code", code.id, segments=len(rows), added=added)
     return added

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from qualcode.core.analysis import is_interviewer
+from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
 from qualcode.core.search import JOINERS
+from qualcode.core.store import Store
 from qualcode.core.textindex import all_indexes, lemma_table
 
 
@@ -35,16 +37,16 @@ class Suggestion:
     matched: str
 
 
-def _patterns(project: Any, nlp: Any) -> tuple[Any, Any, dict[str, str]]:
+def _patterns(store: Store, nlp: Any) -> tuple[Any, Any, dict[str, str]]:
     """PhraseMatchers on lower-case words and on lemmas, one label per code id."""
     from spacy.matcher import PhraseMatcher
     from spacy.tokens import Doc
 
-    table = lemma_table(project.lang)
+    table = lemma_table(store.settings.lang)
     lower_matcher = PhraseMatcher(nlp.vocab)
     lemma_matcher = PhraseMatcher(nlp.vocab)
     names = {}
-    for code in project.store.codebook.codes():
+    for code in store.codebook.codes():
         if not code.keywords:
             continue
         names[code.id] = code.name
@@ -61,7 +63,7 @@ def _patterns(project: Any, nlp: Any) -> tuple[Any, Any, dict[str, str]]:
 
 
 def suggestions(
-    project: Any,
+    store: Store,
     coder: str,
     *,
     transcript: str | None = None,
@@ -73,17 +75,16 @@ def suggestions(
 
     from qualcode.core.nlp import pipeline
 
-    nlp = pipeline(project.lang, project.spacy_model)
-    lower_matcher, lemma_matcher, names = _patterns(project, nlp)
+    nlp = pipeline(store.settings.lang, store.settings.spacy_model)
+    lower_matcher, lemma_matcher, names = _patterns(store, nlp)
     if not names:
         raise BadInput("no code in the codebook lists keywords; add 'keywords:' to codes in the codebook YAML")
     skip_speaker = re.compile(leave_out_speakers) if leave_out_speakers else None
-    store = project.store
     have = set(store.codings.pairs(coder)) if coder in store.codings.coders() else set()
     rejected = store.codings.rejected_suggestions(coder)
     out: list[Suggestion] = []
     seen: set[tuple[int, str]] = set()
-    for tid, (t, index) in all_indexes(project).items():
+    for tid, (t, index) in all_indexes(store).items():
         if transcript is not None and t.name != transcript:
             continue
         kept = [k for k, w in enumerate(index.lower) if w not in JOINERS]
@@ -115,32 +116,32 @@ def suggestions(
     return out
 
 
-def accept(project: Any, coder: str, chosen: Iterable[Suggestion]) -> int:
+def accept(store: Store, coder: str, chosen: Iterable[Suggestion]) -> int:
     """Record accepted suggestions as codings with origin 'suggestion'; returns how many are new."""
     rows = sorted({(s.segment_id, s.code_id) for s in chosen})
-    with project.store.transaction():
-        added = project.store.codings.add_many(rows, coder, origin="suggestion")
-        project.store.audit.log(coder, "suggest.accept", "", codings=added)
+    with store.transaction():
+        added = store.codings.add_many(rows, coder, origin="suggestion")
+        store.audit.log(coder, "suggest.accept", "", codings=added)
     return added
 
 
-def reject(project: Any, coder: str, chosen: Iterable[Suggestion]) -> None:
-    with project.store.transaction():
+def reject(store: Store, coder: str, chosen: Iterable[Suggestion]) -> None:
+    with store.transaction():
         for s in chosen:
-            project.store.codings.reject_suggestion(s.segment_id, s.code_id, coder)
+            store.codings.reject_suggestion(s.segment_id, s.code_id, coder)
 
 
-def code_by_speaker(project: Any, coder: str, speaker_pattern: str, code_reference: str) -> int:
+def code_by_speaker(store: Store, coder: str, speaker_pattern: str, code_reference: str) -> int:
     """Apply a code to every segment whose speaker matches a pattern (e.g. all interviewer turns)."""
-    code = project.codebook().find(code_reference)
+    code = codebook_of(store).find(code_reference)
     if code is None:
         raise BadInput("no such code in the codebook", where=code_reference)
     try:
         pattern = re.compile(speaker_pattern)
     except re.error as e:
         raise BadInput(f"not a regular expression ({e})", where=speaker_pattern) from None
-    rows = [(s.id, code.id) for s in project.store.transcripts.all_segments() if s.speaker and pattern.fullmatch(s.speaker)]
-    with project.store.transaction():
-        added = project.store.codings.add_many(rows, coder, origin="suggestion")
-        project.store.audit.log(coder, "code.by_speaker", code.id, pattern=speaker_pattern, added=added)
+    rows = [(s.id, code.id) for s in store.transcripts.all_segments() if s.speaker and pattern.fullmatch(s.speaker)]
+    with store.transaction():
+        added = store.codings.add_many(rows, coder, origin="suggestion")
+        store.audit.log(coder, "code.by_speaker", code.id, pattern=speaker_pattern, added=added)
     return added

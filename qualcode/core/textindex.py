@@ -18,7 +18,6 @@ import json
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from qualcode.core.model import Transcript
 from qualcode.core.store import Store
@@ -122,13 +121,12 @@ def index_of(store: Store, transcript: Transcript, lang: str, model: str | None)
     return index
 
 
-def all_indexes(project: Any) -> dict[int, tuple[Transcript, TextIndex]]:
+def all_indexes(store: Store) -> dict[int, tuple[Transcript, TextIndex]]:
     """Every transcript with its index, by transcript id."""
-    store = project.store
     out = {}
     for transcript in store.transcripts.all():
         out[transcript.id] = (
             transcript,
-            index_of(store, transcript, transcript.lang or project.lang, project.spacy_model),
+            index_of(store, transcript, transcript.lang or store.settings.lang, store.settings.spacy_model),
         )
     return out

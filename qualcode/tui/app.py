@@ -102,7 +102,9 @@ class Workbench(QualcodeApp):
 
     def action_search_all(self) -> None:
         if not isinstance(self.screen, SearchScreen):
-            self.push_screen(SearchScreen(self.store.path, self.coder, codebook_from_codes(self.store.codebook.codes())))
+            self.push_screen(
+                SearchScreen(self.store.path, self.coder, codebook_from_codes(self.store.codebook.codes()))
+            )
 
     def action_pseudonyms(self) -> None:
         if not isinstance(self.screen, PseudonymsScreen):

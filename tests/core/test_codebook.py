@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qualcode.core.codebook import load_codebook_file, parse_codebook
+from qualcode.core.codebook import parse_codebook
 from qualcode.core.errors import BadInput
+from qualcode.core.formats import load_codebook_file
 from tests.conftest import REPO, SMALL_CODEBOOK
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qualcode.core.errors import BadInput
-from qualcode.core.merge import handout, merge
+from qualcode.core.merge import merge
 from qualcode.core.project import Project
 from qualcode.core.store import Store
 from tests.core.test_cli import content, run
@@ -29,7 +29,7 @@ def study(project, tmp_path):
         ("alice", [(1, "Workload"), (3, "Barriers")]),
         ("bob", [(1, "Workload"), (5, "Success factors")]),
     ):
-        path = handout(project.path, coder, tmp_path / f"{coder}.qc")
+        path = project.handout(coder, tmp_path / f"{coder}.qc")
         with Store(path) as store:
             ids = store.transcripts.segment_ids()
             store.codings.add_many([(ids[i], _code(store, name)) for i, name in picks], coder)
@@ -58,10 +58,10 @@ def test_handout_refuses_an_existing_file_and_the_consensus(study, tmp_path):
     project, files = study
     before = files["alice"].read_bytes()
     with pytest.raises(BadInput, match="already exists"):
-        handout(project.path, "alice", files["alice"])
+        project.handout("alice", files["alice"])
     assert files["alice"].read_bytes() == before
     with pytest.raises(BadInput, match="consensus"):
-        handout(project.path, "consensus", tmp_path / "c.qc")
+        project.handout("consensus", tmp_path / "c.qc")
     assert not (tmp_path / "c.qc").exists()
 
 
@@ -72,7 +72,9 @@ def test_merge_brings_codings_and_memos_and_twice_changes_nothing(study):
     assert _pairs(project.store, "alice") == {(2, "Workload"), (4, "Barriers")}
     assert _pairs(project.store, "bob") == {(2, "Workload"), (6, "Success factors")}
     assert _pairs(project.store, "consensus") == {(1, "Feedback")}
-    assert project.store.memos.of_coder("bob") == {project.store.transcripts.segment_ids()[1]: "bob thinks this is about time"}
+    assert project.store.memos.of_coder("bob") == {
+        project.store.transcripts.segment_ids()[1]: "bob thinks this is about time"
+    }
     before = content(project.path)
     again = merge(project.store, [files["alice"], files["bob"]])
     assert all(r.unchanged for r in again)

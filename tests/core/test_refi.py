@@ -9,8 +9,8 @@ import pytest
 from lxml import etree
 
 from qualcode.core.errors import BadInput
+from qualcode.core.exchange.refi_read import read_qdc
 from qualcode.core.exchange.refi_write import qdc_bytes, qdpx_files, write_qdpx
-from qualcode.core.exchange.refi_read import import_qdpx, read_qdc
 from qualcode.core.project import Project
 from qualcode.core.store import Store
 from tests.conftest import REPO
@@ -19,6 +19,13 @@ from tests.core.test_cli import run
 REFI = REPO.parent / "shared" / "refi-qda"
 SAMPLES = REFI / "samples"
 NS = "urn:QDA-XML:project:1.0"
+
+
+def import_qdpx(source, out, **options):
+    """Create a project from a .qdpx and close it; the import's report."""
+    project, result = Project.import_qdpx(source, out, **options)
+    project.close()
+    return result
 
 
 def _schema(name: str) -> etree.XMLSchema:
@@ -60,9 +67,14 @@ def _state(store: Store) -> dict:
     return {
         "texts": {(t.name, t.sha256, t.participant) for t in store.transcripts.all()},
         "codes": {
-            (c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example) for c in store.codebook.codes()
+            (c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example)
+            for c in store.codebook.codes()
         },
-        "codings": {c: {(segments[s], k) for s, k in store.codings.pairs(c)} for c in store.codings.coders() if store.codings.pairs(c)},
+        "codings": {
+            c: {(segments[s], k) for s, k in store.codings.pairs(c)}
+            for c in store.codings.coders()
+            if store.codings.pairs(c)
+        },
         "memos": {
             c: {segments[s]: m for s, m in store.memos.of_coder(c).items()}
             for c in store.codings.coders()
@@ -145,7 +157,9 @@ def _codings(path: Path) -> set[tuple[str, int, str]]:
     with Store(path) as store:
         names = {c.id: c.name for c in store.codebook.codes()}
         segments = {s.id: s.ordinal for s in store.transcripts.all_segments()}
-        return {(coder, segments[s], names[c]) for coder in store.codings.coders() for s, c in store.codings.pairs(coder)}
+        return {
+            (coder, segments[s], names[c]) for coder in store.codings.coders() for s, c in store.codings.pairs(coder)
+        }
 
 
 TEXT = "Første avsnitt om skolen 😀 og æøå.\r\nAndre avsnitt: trappetrinn og møter.\r\nTredje avsnitt.\r\n"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.core.store import database as store_module
 from qualcode.core.errors import BadInput
 from qualcode.core.model import Code
 from qualcode.core.store import Store
+from qualcode.core.store import database as store_module
 
 
 def test_new_project_has_schema_version_wal_and_foreign_keys(tmp_path: Path) -> None:

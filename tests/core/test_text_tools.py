@@ -15,12 +15,9 @@ from lxml import etree
 
 from qualcode.core.errors import BadInput
 from qualcode.core.export.tables import Exporter, ExportOptions
-from qualcode.core.frequencies import frequencies
 from qualcode.core.project import Project
-from qualcode.core.pseudonyms import Pseudonymiser, suggest
-from qualcode.core.search import code_hits, search
+from qualcode.core.pseudonyms import Pseudonymiser
 from qualcode.core.store import SCHEMA_VERSION, Store
-from qualcode.core.suggest import accept, code_by_speaker, reject, suggestions
 from qualcode.core.textindex import lemma_table
 from tests.conftest import REPO
 from tests.core.test_cli import content, run
@@ -58,12 +55,12 @@ def sample(sample_file, tmp_path):
 
 
 def test_word_phrase_and_lemma_search_with_context(sample):
-    words = search(sample, "Meeting")
+    words = sample.search("Meeting")
     assert words and all(h.match.lower() == "meeting" for h in words)
-    lemmas = search(sample, "meetings", lemma=True)
+    lemmas = sample.search("meetings", lemma=True)
     assert {h.match.lower() for h in lemmas} == {"meeting", "meetings"}
     assert len(lemmas) > len(words)
-    phrase = search(sample, "step ladder")
+    phrase = sample.search("step ladder")
     assert phrase and all(h.match.lower() in ("step-ladder", "step ladder") for h in phrase)
     hit = phrase[0]
     text = sample.store.transcripts.get(hit.transcript).text
@@ -71,29 +68,29 @@ def test_word_phrase_and_lemma_search_with_context(sample):
     assert hit.participant in ("P1", "P2", "P4")
     sentence = f"{hit.left} {hit.match} {hit.right}"
     assert "\n" not in sentence and len(hit.left) <= 60 and len(hit.right) <= 60
-    only = search(sample, "meetings", lemma=True, transcript="P2_interview")
+    only = sample.search("meetings", lemma=True, transcript="P2_interview")
     assert {h.transcript for h in only} == {"P2_interview"}
-    assert len(search(sample, "meetings", lemma=True, limit=3)) == 3
+    assert len(sample.search("meetings", lemma=True, limit=3)) == 3
 
 
 def test_search_results_are_cached_in_the_project(sample):
-    search(sample, "school")
+    sample.search("school")
     with sqlite3.connect(sample.path) as db:
         rows = db.execute("SELECT COUNT(*), MIN(pipeline) FROM text_index").fetchone()
     assert rows == (3, "blank-en+lookup")
     before = content(sample.path)
-    search(sample, "parents", lemma=True)
+    sample.search("parents", lemma=True)
     assert content(sample.path) == before, "a second search runs from the cache"
 
 
 def test_coding_every_hit(sample):
-    hits = search(sample, "step ladder")
-    added = code_hits(sample, hits, "alice", "Step-ladder")
+    hits = sample.search("step ladder")
+    added = sample.code_hits(hits, "alice", "Step-ladder")
     assert added == len({h.segment_id for h in hits})
     step = sample.codebook().find("Step-ladder").id
     assert {s for s, c in sample.store.codings.pairs("alice") if c == step} == {h.segment_id for h in hits}
     with pytest.raises(BadInput, match="no such code"):
-        code_hits(sample, hits, "alice", "Nonsense")
+        sample.code_hits(hits, "alice", "Nonsense")
 
 
 def test_search_refusals(sample):
@@ -118,7 +115,7 @@ def test_search_command_json(sample):
 
 
 def test_suggestions_are_proposals_until_accepted(sample):
-    found = suggestions(sample, "alice")
+    found = sample.suggestions("alice")
     assert found
     assert sample.store.codings.pairs("alice") == [], "suggesting writes nothing"
     by_code = {s.code for s in found}
@@ -126,9 +123,9 @@ def test_suggestions_are_proposals_until_accepted(sample):
     segments = {s.id: s for s in sample.store.transcripts.all_segments()}
     assert not any(segments[s.segment_id].speaker == "Interviewer" for s in found), "interviewer turns left out"
     first, second = found[0], found[1]
-    assert accept(sample, "alice", [first]) == 1
-    reject(sample, "alice", [second])
-    again = suggestions(sample, "alice")
+    assert sample.accept_suggestions("alice", [first]) == 1
+    sample.reject_suggestions("alice", [second])
+    again = sample.suggestions("alice")
     keys = {(s.segment_id, s.code_id) for s in again}
     assert (first.segment_id, first.code_id) not in keys and (second.segment_id, second.code_id) not in keys
     assert sample.store.codings.origin_counts("alice") == {"suggestion": 1}
@@ -136,25 +133,25 @@ def test_suggestions_are_proposals_until_accepted(sample):
 
 def test_lemma_suggestions_find_inflected_forms(sample):
     # "reward system" is a keyword; the transcripts say "reward systems" as well.
-    found = [s for s in suggestions(sample, "bob") if s.code == "Reward systems"]
+    found = [s for s in sample.suggestions("bob") if s.code == "Reward systems"]
     assert any(s.matched.lower().endswith("systems") for s in found) or any(
         s.matched.lower() != s.matched.lower().rstrip("s") for s in found
     )
 
 
 def test_code_by_speaker(sample):
-    added = code_by_speaker(sample, "alice", "Interviewer", "Feedback")
+    added = sample.code_by_speaker("alice", "Interviewer", "Feedback")
     interviewer = [s for s in sample.store.transcripts.all_segments() if s.speaker == "Interviewer"]
     assert added == len(interviewer) > 0
     with pytest.raises(BadInput, match="not a regular expression"):
-        code_by_speaker(sample, "alice", "(", "Feedback")
+        sample.code_by_speaker("alice", "(", "Feedback")
 
 
 def test_suggest_without_keywords_is_refused(project):
     with pytest.raises(BadInput, match="no code in the codebook lists keywords"):
-        suggestions(project, "alice") if not any(c.keywords for c in project.store.codebook.codes()) else (_ for _ in ()).throw(
-            BadInput("no code in the codebook lists keywords")
-        )
+        project.suggestions("alice") if not any(c.keywords for c in project.store.codebook.codes()) else (
+            _ for _ in ()
+        ).throw(BadInput("no code in the codebook lists keywords"))
 
 
 # -- pseudonyms ---------------------------------------------------------------------
@@ -170,7 +167,7 @@ def test_pseudonymiser_whole_words_longest_first():
 
 
 def test_rule_based_candidates(sample):
-    found = {c.text for c in suggest(sample, limit=100)}
+    found = {c.text for c in sample.suggest_pseudonyms(limit=100)}
     assert {"Emil", "Janne", "Kari"} <= found
     assert not found & {"School", "Yes", "Interviewer", "P1", "Workload"}
 
@@ -178,7 +175,11 @@ def test_rule_based_candidates(sample):
 def test_no_export_contains_a_confirmed_name(sample, tmp_path):
     store = sample.store
     code = {c.name: c.id for c in store.codebook.codes()}
-    emil = [s for s in store.transcripts.all_segments() if "Emil" in store.transcripts.get(s.transcript_id).text[s.start : s.end]]
+    emil = [
+        s
+        for s in store.transcripts.all_segments()
+        if "Emil" in store.transcripts.get(s.transcript_id).text[s.start : s.end]
+    ]
     assert emil
     store.codings.add_many([(s.id, code["Step-ladder"]) for s in emil], "consensus")
     store.memos.set_on_segment(emil[0].id, "consensus", "Emil again")
@@ -243,21 +244,22 @@ def test_pseudonym_commands(sample):
 
 
 def test_frequencies_by_transcript_group_and_theme(sample):
-    frame = frequencies(sample, by="transcript", top=10)
+    frame = sample.frequencies(by="transcript", top=10)
     assert set(frame["group"]) == {"P1_interview", "P2_interview", "P4_interview"}
     stop = spacy.blank("en").Defaults.stop_words
     assert not set(frame["lemma"]) & stop
     p1 = frame[frame["group"] == "P1_interview"]
     assert list(p1["count"]) == sorted(p1["count"], reverse=True)
-    roles = frequencies(sample, by="role", top=5)
+    roles = sample.frequencies(by="role", top=5)
     assert set(roles["group"]) <= {"Contact teacher", "Subject teacher", "Special education teacher"}
     sample.store.codings.add_many(
-        [(s.id, sample.codebook().find("Workload").id) for s in sample.store.transcripts.all_segments()[:10]], "consensus"
+        [(s.id, sample.codebook().find("Workload").id) for s in sample.store.transcripts.all_segments()[:10]],
+        "consensus",
     )
-    themes = frequencies(sample, by="theme", top=5)
+    themes = sample.frequencies(by="theme", top=5)
     assert set(themes["group"]) == {"School role and involvement"}
     with pytest.raises(BadInput, match="participant attribute"):
-        frequencies(sample, by="shoe_size")
+        sample.frequencies(by="shoe_size")
 
 
 def test_frequencies_command_writes_xlsx(sample, tmp_path):
@@ -274,9 +276,9 @@ def test_norwegian_lemmas(tmp_path):
     assert table, "spacy-lookups-data has a Bokmål table"
     project = Project.create(tmp_path / "nb.qc", lang="nb")
     project.import_files([SAMPLES / "nb" / "P8_intervju.txt"])
-    hits = search(project, "møtene", lemma=True)
+    hits = project.search("møtene", lemma=True)
     assert hits and {h.match.lower() for h in hits} >= {"møtene"}
-    frame = frequencies(project, by="transcript", top=10)
+    frame = project.frequencies(by="transcript", top=10)
     assert not set(frame["lemma"]) & set(spacy.blank("nb").Defaults.stop_words)
     project.close()
 
@@ -292,7 +294,7 @@ def test_a_trained_pipeline_named_in_the_project_is_used(sample, tmp_path):
     nlp.meta["name"] = "tiny_test"
     nlp.to_disk(tmp_path / "tiny")
     sample.store.settings.set("spacy_model", str(tmp_path / "tiny"))
-    found = suggest(sample, limit=10)
+    found = sample.suggest_pseudonyms(limit=10)
     assert {(c.text, c.source) for c in found} >= {("Janne", "entity:PERSON")}
     assert all(c.source.startswith("entity:") for c in found), "entities replace the rules"
     with sqlite3.connect(sample.path) as db:

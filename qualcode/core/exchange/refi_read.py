@@ -322,28 +322,11 @@ class ImportResult:
         )
 
 
-def import_qdpx(path: str | Path, out: str | Path, *, lang: str = "en", unit: str | None = None) -> ImportResult:
-    """Create a project from a .qdpx; nothing is left behind when the file is refused."""
-    from qualcode.core.project import Project
-
-    path = Path(path)
-    root, content = read_qdpx(path)
+def unit_of(root: Any) -> str:
+    """The unit of coding a qualcode .qdpx names in its description, else paragraphs."""
     description = child(root, "Description")
-    chosen_unit = unit
-    if chosen_unit is None:
-        found = re.search(r"unit of coding: (\w+)", description.text or "") if description is not None else None
-        chosen_unit = found.group(1) if found else "paragraph"
-    out = Path(out)
-    project = Project.create(out, lang=lang, unit=chosen_unit)
-    try:
-        result = _fill(store, content, chosen_unit)
-    except BaseException:
-        project.close()
-        for leftover in (out, Path(f"{out}-wal"), Path(f"{out}-shm")):
-            leftover.unlink(missing_ok=True)
-        raise
-    project.close()
-    return result
+    found = re.search(r"unit of coding: (\w+)", description.text or "") if description is not None else None
+    return found.group(1) if found else "paragraph"
 
 
 def read_qdpx(path: str | Path) -> tuple[Any, _Content]:
@@ -501,9 +484,11 @@ def _decode(data: bytes, where: str) -> str:
         raise BadInput("a source text is not UTF-8 or UTF-16 with a byte-order mark", where=where) from None
 
 
-def _fill(store: Store, content: _Content, unit: str) -> ImportResult:
+def fill(store: Store, content: _Content, unit: str) -> ImportResult:
+    """Write what a .qdpx holds into a new, empty project, in one transaction."""
     from qualcode.core.ingest.segmenting import segment_many
     from qualcode.core.ingest.turns import RawTranscript, compile_speaker_pattern, split_turns
+
     result = ImportResult(codes=len(content.codes))
     by_source: dict[str, list[Selection]] = defaultdict(list)
     for selection in content.selections:

@@ -8,58 +8,18 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.analysis import Analysis
 from qualcode.core.errors import BadInput
 from qualcode.core.files import atomic_file, atomic_files
+from qualcode.core.formats import ExportOptions
 from qualcode.core.model import CONSENSUS
 from qualcode.core.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
-
-TABLES = ("theme", "matrix", "quotes", "codebook", "agreement", "frequencies", "network")
-DEFAULT_TABLES = ("theme", "matrix", "quotes", "codebook")
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """What to export and how the matrix and quote tables are shaped."""
-
-    tables: tuple[str, ...] = DEFAULT_TABLES
-    coder: str = CONSENSUS
-    level: str = "code"
-    cells: str = "count"
-    group_by: str | None = None
-    where: tuple[tuple[str, str], ...] = ()
-    include_interviewer: bool = False
-    max_words: int | None = None
-    per_participant: str | None = None
-    agreement_coders: tuple[str, str] | None = None
-    bootstrap: int = 1000
-
-
-def parse_tables(text: str) -> tuple[str, ...]:
-    names = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
-    unknown = [t for t in names if t not in TABLES]
-    if unknown or not names:
-        raise BadInput(
-            f"unknown table '{unknown[0] if unknown else text}'; choose from {', '.join(TABLES)}", where="--tables"
-        )
-    return names
-
-
-def parse_where(items: list[str] | None) -> tuple[tuple[str, str], ...]:
-    out = []
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise BadInput(f"'{item}' is not ATTRIBUTE=VALUE", where="--where")
-        out.append((key.strip(), value.strip()))
-    return tuple(out)
 
 
 class Exporter:
@@ -101,9 +61,8 @@ class Exporter:
                 out[name] = pd.read_csv(io.StringIO(self.agreement().to_csv()), keep_default_na=False)
             elif name == "frequencies":
                 from qualcode.core.frequencies import frequencies
-                from qualcode.core.project import Project
 
-                out[name] = frequencies(Project(self.store), by="transcript", top=15)
+                out[name] = frequencies(self.store, by="transcript", top=15)
         return out
 
     def agreement(self) -> Any:

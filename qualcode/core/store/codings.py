@@ -180,9 +180,7 @@ class Codings:
         )
 
     def count(self, coder: str) -> int:
-        return int(
-            self.db.execute(f"SELECT COUNT(*) FROM codings WHERE coder_id = {_CODER}", (coder,)).fetchone()[0]
-        )
+        return int(self.db.execute(f"SELECT COUNT(*) FROM codings WHERE coder_id = {_CODER}", (coder,)).fetchone()[0])
 
     def coded_segment_counts(self, coder: str) -> dict[int, int]:
         """Per transcript id, how many of its segments this coder has coded."""

@@ -14,7 +14,9 @@ class Decisions:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add(self, segment_id: int, lead: str, coder_a: str, coder_b: str, choice: str, codes: list[str], note: str) -> str:
+    def add(
+        self, segment_id: int, lead: str, coder_a: str, coder_b: str, choice: str, codes: list[str], note: str
+    ) -> str:
         """Record a decision on a segment; returns its time."""
         at = now()
         with self.db.transaction():

@@ -31,6 +31,17 @@ class Settings:
     def study_id(self) -> str:
         return str(self.get("study_id"))
 
+    @property
+    def lang(self) -> str:
+        """The language of the transcripts (a spaCy language code)."""
+        return str(self.get("lang", "en"))
+
+    @property
+    def spacy_model(self) -> str | None:
+        """A trained spaCy pipeline named in the settings, used when installed."""
+        value = self.get("spacy_model")
+        return str(value) if value else None
+
 
 class Audit:
     """Who changed what, when and why: appended to, never rewritten."""

@@ -178,4 +178,3 @@ class Transcripts:
             "JOIN transcripts t ON t.id = s.transcript_id"
         ).fetchall()
         return [SegmentKey(*row) for row in rows]
-

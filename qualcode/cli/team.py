@@ -1,0 +1,131 @@
+"""Two coders and a lead: hand-out, merge, agreement, and the workbench and resolution screens."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from qualcode.cli._io import err, open_project, out
+from qualcode.core.errors import BadInput
+from qualcode.core.model import CONSENSUS
+
+MAX_BOOTSTRAP = 100_000
+"""More resamples than this add nothing to a 95% interval and would take minutes and gigabytes."""
+
+
+def cmd_handout(args: argparse.Namespace) -> int:
+    with open_project(args.project) as project:
+        path = project.handout(args.coder, args.output)
+    out(f"handed out {path} to {args.coder.strip()}: transcripts and codebook, no one else's codings")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    with open_project(args.project) as project:
+        results = project.merge(args.files, replace=args.replace)
+    if not results:
+        out("nothing to merge: the files hold no codings or memos")
+    for result in results:
+        out(result.describe())
+        for name, (added, removed) in result.per_transcript.items():
+            out(f"  {name}: +{added} -{removed}")
+    return 0
+
+
+def bootstrap_count(value: int | None, default: int = 1000) -> int:
+    """The number of bootstrap resamples asked for, within what is worth computing."""
+    n = default if value is None else value
+    if n < 0 or n > MAX_BOOTSTRAP:
+        raise BadInput(
+            f"the number of bootstrap resamples must be from 0 (no intervals) to {MAX_BOOTSTRAP:,}", where="--bootstrap"
+        )
+    return n
+
+
+def cmd_agree(args: argparse.Namespace) -> int:
+    levels = tuple(dict.fromkeys(level for item in args.by or ["code"] for level in item.split(",") if level))
+    with open_project(args.project) as project:
+        result = project.agreement(
+            args.coders[0],
+            args.coders[1],
+            by=levels,
+            bootstrap=bootstrap_count(args.bootstrap),
+            seed=args.seed,
+            threshold=args.threshold,
+        )
+    if args.format == "json":
+        out(result.to_json())
+    elif args.format == "csv":
+        sys.stdout.write(result.to_csv())
+    else:
+        out(result.to_table())
+    return 0
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    if args.coder.strip() == CONSENSUS:
+        raise BadInput("the consensus is written in the resolution screen; use 'qualcode resolve'", where="--coder")
+    return _run_workbench(args.project, args.coder)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from qualcode.core.demo import build_demo
+
+    path = build_demo(args.dir, fresh=args.fresh)
+    err(f"demo project: {path}")
+    return _run_workbench(str(path), args.coder)
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from qualcode.tui.app import make_resolve_app
+
+    make_resolve_app(args.project, args.coders[0], args.coders[1], args.lead).run()
+    return 0
+
+
+def _run_workbench(path: str, coder: str) -> int:
+    from qualcode.tui.app import make_app
+
+    make_app(path, coder).run()
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("handout", help="a copy of the project for one coder, without anyone else's codings")
+    p.add_argument("project")
+    p.add_argument("--coder", required=True)
+    p.add_argument("-o", "--output", required=True, help="the coder's project file to write, e.g. alice.qc")
+    p.set_defaults(func=cmd_handout)
+
+    p = sub.add_parser("merge", help="bring coders' codings and memos from their files into the lead's project")
+    p.add_argument("project", help="the lead's project file")
+    p.add_argument("files", nargs="+", help="coders' project files (from handout)")
+    p.add_argument("--replace", action="store_true", help="let a newer file replace a coder's earlier codings")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("agree", help="agreement statistics of two coders (or a coder and the consensus)")
+    p.add_argument("project")
+    p.add_argument("--coders", nargs=2, required=True, metavar=("A", "B"))
+    p.add_argument("--by", action="append", help="code, theme, transcript (repeat or comma-separate; default code)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--bootstrap", type=int, help="bootstrap resamples for 95%% intervals (default 1000; 0 for none)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the bootstrap (default 1)")
+    p.add_argument("--threshold", type=float, default=0.6, help="flag codes with Cohen's kappa below this")
+    p.set_defaults(func=cmd_agree)
+
+    p = sub.add_parser("code", help="the coding workbench (TUI) for one coder")
+    p.add_argument("project")
+    p.add_argument("--coder", required=True, help="whose codings to show and write")
+    p.set_defaults(func=cmd_code)
+
+    p = sub.add_parser("resolve", help="the lead's resolution of two coders' disagreements (TUI)")
+    p.add_argument("project")
+    p.add_argument("--coders", nargs=2, required=True, metavar=("A", "B"))
+    p.add_argument("--lead", required=True, help="who decides, for the audit trail")
+    p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("demo", help="open the sample study (Back2School) in the workbench")
+    p.add_argument("--coder", default="demo", help="coder name (default: demo)")
+    p.add_argument("--dir", help="folder for the demo project (default: the user's data folder)")
+    p.add_argument("--fresh", action="store_true", help="rebuild the demo project, dropping earlier codings")
+    p.set_defaults(func=cmd_demo)

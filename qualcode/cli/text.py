@@ -1,0 +1,158 @@
+"""Text tools: search, keyword suggestions, pseudonyms, word frequencies."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from qualcode.cli._io import err, open_project, out, safe
+from qualcode.core.errors import BadInput
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    import json
+
+    if args.code and not args.coder:
+        raise BadInput("name the coder whose codings the hits become", where="--coder")
+    with open_project(args.project) as project:
+        hits = project.search(args.query, lemma=args.lemma, transcript=args.transcript, limit=args.limit)
+        if args.code:
+            added = project.code_hits(hits, args.coder, args.code)
+            err(f"coded {len(hits)} hits' segments for {args.coder}: {added} new codings")
+    if args.format == "json":
+        out(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["transcript", "participant", "segment", "left", "match", "right"])
+        for h in hits:
+            writer.writerow(
+                [safe(str(v)) for v in (h.transcript, h.participant or "", h.ordinal, h.left, h.match, h.right)]
+            )
+    else:
+        for h in hits:
+            where = f"{h.participant or '-'} {h.transcript} #{h.ordinal}"
+            out(f"{where:<28} {h.left[-50:]:>50} [{h.match}] {h.right[:50]}")
+        out(f"{len(hits)} hits")
+    return 0
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    with open_project(args.project) as project:
+        if args.by_speaker:
+            pattern, code = args.by_speaker
+            added = project.code_by_speaker(args.coder, pattern, code)
+            out(f"applied {code} to {added} segments whose speaker matches {pattern}")
+            return 0
+        found = project.suggestions(
+            args.coder,
+            transcript=args.transcript,
+            leave_out_speakers=args.leave_out,
+            include_interviewer=args.include_interviewer,
+        )
+        for s in found:
+            out(f'{s.transcript} #{s.ordinal}: {s.code}  ("{s.matched}")')
+        out(f"{len(found)} suggestions for {args.coder}")
+        if args.accept_all and found:
+            added = project.accept_suggestions(args.coder, found)
+            out(f"accepted: {added} codings recorded with origin 'suggestion'")
+        counts = project.origin_counts(args.coder)
+        if counts.get("suggestion"):
+            out(f"{args.coder} has {counts['suggestion']} codings from accepted suggestions")
+    return 0
+
+
+def cmd_pseudonyms(args: argparse.Namespace) -> int:
+    with open_project(args.project) as project:
+        if args.action == "add":
+            if len(args.values) != 2 or not args.values[0].strip():
+                raise BadInput("give the name and its replacement: pseudonyms add STUDY.qc NAME REPLACEMENT")
+            project.set_pseudonym(args.values[0], args.values[1], confirmed=True, actor=args.actor)
+            out(f"{args.values[0].strip()} → {args.values[1]}")
+        elif args.action in ("confirm", "remove"):
+            if len(args.values) != 1:
+                raise BadInput(f"give the name: pseudonyms {args.action} STUDY.qc NAME")
+            name = args.values[0]
+            if args.action == "confirm":
+                project.confirm_pseudonym(name, actor=args.actor)
+            else:
+                project.remove_pseudonym(name, actor=args.actor)
+            out(f"{'confirmed' if args.action == 'confirm' else 'removed'} {name}")
+        elif args.action == "suggest":
+            found = project.suggest_pseudonyms(limit=args.limit)
+            for c in found:
+                out(f"{c.text:<24} {c.count:>5}  {c.source}")
+            if args.add:
+                added = project.add_pseudonym_candidates(found, args.replacement, actor=args.actor)
+                out(f"added {added} candidates unconfirmed; confirm each with 'pseudonyms confirm'")
+        elif args.action == "list":
+            for entry in project.pseudonyms():
+                status = "confirmed" if entry.confirmed else "suggested"
+                out(f"{entry.original:<24} → {entry.replacement:<16} {status}")
+        else:
+            rows = project.pseudonym_report()
+            for transcript, ordinal, original, n in rows:
+                out(f"{transcript} #{ordinal}: {original} ×{n}")
+            out(f"{sum(r[3] for r in rows)} replacements in {len(rows)} places")
+    return 0
+
+
+def cmd_freq(args: argparse.Namespace) -> int:
+    with open_project(args.project) as project:
+        frame = project.frequencies(
+            by=args.by, coder=args.coder, top=args.top, include_interviewer=args.include_interviewer
+        )
+        if args.output:
+            project.write_frequencies(frame, args.output)
+            out(f"wrote {args.output}")
+            return 0
+    if args.format == "csv":
+        sys.stdout.write(safe(frame.to_csv(index=False)))
+    else:
+        for group, rows in frame.groupby("group", sort=False):
+            out(f"{group}: " + ", ".join(f"{r.lemma} {r.count}" for r in rows.itertuples()))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("search", help="search all transcripts by word, phrase or lemma (keyword in context)")
+    p.add_argument("project")
+    p.add_argument("query")
+    p.add_argument("--lemma", action="store_true", help="match lemmas, so 'meetings' finds 'meeting'")
+    p.add_argument("--transcript", help="only this transcript")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--code", help="apply this code to every hit's segment (with --coder)")
+    p.add_argument("--coder")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("suggest", help="codes the codebook's keywords propose (never applied unless accepted)")
+    p.add_argument("project")
+    p.add_argument("--coder", required=True)
+    p.add_argument("--transcript")
+    p.add_argument("--leave-out", metavar="PATTERN", help="speakers (regular expression) to leave out")
+    p.add_argument("--include-interviewer", action="store_true")
+    p.add_argument("--accept-all", action="store_true", help="record every suggestion, with origin 'suggestion'")
+    p.add_argument("--by-speaker", nargs=2, metavar=("PATTERN", "CODE"), help="code every turn of these speakers")
+    p.set_defaults(func=cmd_suggest)
+
+    p = sub.add_parser("pseudonyms", help="names and places replaced in every export: add, suggest, list, report")
+    p.add_argument("action", choices=["add", "suggest", "list", "confirm", "remove", "report"])
+    p.add_argument("project")
+    p.add_argument("values", nargs="*", help="add: NAME REPLACEMENT; confirm/remove: NAME")
+    p.add_argument("--limit", type=int, default=50, help="suggest: how many candidates")
+    p.add_argument("--add", action="store_true", help="suggest: put the candidates in the list, unconfirmed")
+    p.add_argument("--replacement", default="[name]", help="suggest --add: the replacement to propose")
+    p.add_argument("--actor", default="lead", help="who makes the change, for the audit log")
+    p.set_defaults(func=cmd_pseudonyms)
+
+    p = sub.add_parser("freq", help="word frequencies (lemmas, stop words out) per transcript, theme or group")
+    p.add_argument("project")
+    p.add_argument("--by", default="transcript", help="transcript, theme, or a participant attribute")
+    p.add_argument("--coder", default="consensus", help="with --by theme: whose codings")
+    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--include-interviewer", action="store_true")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+    p.add_argument("-o", "--output", help="write a .csv or .xlsx file")
+    p.set_defaults(func=cmd_freq)
