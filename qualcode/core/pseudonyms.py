@@ -264,7 +264,14 @@ class Pseudonymiser:
 
     def apply(self, text: str) -> str:
         """The text with every name replaced; the text is brought to NFC first."""
-        return self.apply_with_offsets(unicodedata.normalize("NFC", text))[0]
+        text = unicodedata.normalize("NFC", text)
+        pieces: list[str] = []
+        position = 0
+        for start, end, entry in self._matches(text):
+            pieces += (text[position:start], entry.replacement)
+            position = end
+        pieces.append(text[position:])
+        return "".join(pieces)
 
     def apply_with_offsets(self, text: str) -> tuple[str, list[int]]:
         """The replaced text and, for every offset 0..len(text) of the given text, its offset in the new one.
