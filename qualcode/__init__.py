@@ -14,6 +14,6 @@ Heavy libraries (spaCy, pandas, python-docx) load only when a feature needs them
 
 from qualcode.core.errors import BadInput, QualcodeError
 from qualcode.core.project import Project
+from qualcode.version import __version__
 
 __all__ = ["BadInput", "Project", "QualcodeError", "__version__"]
-__version__ = "0.1.0"

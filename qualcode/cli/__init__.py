@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qualcode",
         description="Thematic analysis of interview transcripts: code, compare two coders, resolve, export.",
     )
-    from qualcode import __version__
+    from qualcode.version import __version__
 
     parser.add_argument("--version", action="version", version=f"qualcode {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

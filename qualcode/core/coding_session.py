@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.errors import BadInput
@@ -78,6 +79,11 @@ class CodingSession:
         self._redo: list[Edit] = []
 
     # -- reading -------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        """The project file this session writes to (a worker opens its own connection on it)."""
+        return self.store.path
 
     def text(self, index: int) -> str:
         segment = self.segments[index]

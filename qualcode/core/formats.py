@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.core.errors import BadInput
-from qualcode.core.model import CONSENSUS
+from qualcode.core.model import ExportOptions
 
 if TYPE_CHECKING:
     from qualcode.core.codebook import Codebook
@@ -30,23 +30,6 @@ TABLES = ("theme", "matrix", "quotes", "codebook", "agreement", "frequencies", "
 """The analysis tables an author can export."""
 
 DEFAULT_TABLES = ("theme", "matrix", "quotes", "codebook")
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """What to export and how the matrix and quote tables are shaped."""
-
-    tables: tuple[str, ...] = DEFAULT_TABLES
-    coder: str = CONSENSUS
-    level: str = "code"
-    cells: str = "count"
-    group_by: str | None = None
-    where: tuple[tuple[str, str], ...] = ()
-    include_interviewer: bool = False
-    max_words: int | None = None
-    per_participant: str | None = None
-    agreement_coders: tuple[str, str] | None = None
-    bootstrap: int = 1000
 
 
 def parse_where(items: list[str] | None) -> tuple[tuple[str, str], ...]:

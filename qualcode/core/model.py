@@ -182,3 +182,20 @@ class ImportReport:
 def natural_key(text: str) -> tuple[Any, ...]:
     """A sort key that puts P2 before P10."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export and how the matrix and quote tables are shaped."""
+
+    tables: tuple[str, ...] = ("theme", "matrix", "quotes", "codebook")
+    coder: str = CONSENSUS
+    level: str = "code"
+    cells: str = "count"
+    group_by: str | None = None
+    where: tuple[tuple[str, str], ...] = ()
+    include_interviewer: bool = False
+    max_words: int | None = None
+    per_participant: str | None = None
+    agreement_coders: tuple[str, str] | None = None
+    bootstrap: int = 1000

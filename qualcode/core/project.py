@@ -28,6 +28,7 @@ from qualcode.core.model import (
     ImportReport,
     Participant,
     Pseudonym,
+    Segment,
     Transcript,
     TranscriptSummary,
 )
@@ -286,6 +287,10 @@ class Project:
     def transcript(self, name_or_id: str | int) -> Transcript | None:
         return self.store.transcripts.get(name_or_id)
 
+    def segments(self, transcript_id: int) -> list[Segment]:
+        """A transcript's segments in reading order."""
+        return self.store.transcripts.segments(transcript_id)
+
     # -- participants ----------------------------------------------------
 
     def attach_participants(self, csv_path: str | Path) -> list[str]:
@@ -331,12 +336,12 @@ class Project:
         """Bring a codebook file into the project; see `codebook_edit.load_into`."""
         return codebook_edit.load_into(self.store, load_codebook_file(path), actor=actor)
 
-    def rename_code(self, reference: str, new_name: str, *, actor: str = "qualcode") -> None:
-        codebook_edit.rename(self.store, self._code(reference).id, new_name, actor=actor)
+    def rename_code(self, reference: str, new_name: str, *, actor: str = "qualcode") -> Code:
+        return codebook_edit.rename(self.store, self._code(reference).id, new_name, actor=actor)
 
-    def move_code(self, reference: str, new_parent: str | None, *, actor: str = "qualcode") -> None:
+    def move_code(self, reference: str, new_parent: str | None, *, actor: str = "qualcode") -> Code:
         parent = self._code(new_parent).id if new_parent else None
-        codebook_edit.move(self.store, self._code(reference).id, parent, actor=actor)
+        return codebook_edit.move(self.store, self._code(reference).id, parent, actor=actor)
 
     def merge_codes(self, source: str, target: str, *, actor: str = "qualcode") -> int:
         return codebook_edit.merge(self.store, self._code(source).id, self._code(target).id, actor=actor)

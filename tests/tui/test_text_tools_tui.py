@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
+from qualcode.core.model import Pseudonym
 from qualcode.tui.app import make_app
 from qualcode.tui.screens.coding import CodingScreen
-from qualcode.tui.screens.text_tools import FrequenciesScreen, PseudonymsScreen, SearchScreen, SuggestionsScreen
+from qualcode.tui.screens.frequencies import FrequenciesScreen
+from qualcode.tui.screens.pseudonyms import PseudonymsScreen
+from qualcode.tui.screens.search import SearchScreen
+from qualcode.tui.screens.suggestions import SuggestionsScreen
 from tests.tui.conftest import codings
 
 SIZE = (140, 40)
@@ -79,10 +83,10 @@ async def test_pseudonyms_screen(demo):
         await pilot.pause()
         await pilot.press(*"Janne = [student]", "enter")
         await pilot.pause()
-        assert screen.rows == [("Janne", "[student]", True)]
+        assert screen.rows == [Pseudonym("Janne", "[student]", True)]
         await pilot.press("s")
         await _wait(pilot, lambda: len(screen.rows) > 5)
-        assert ("Emil", "[name]", False) in screen.rows
+        assert Pseudonym("Emil", "[name]", False) in screen.rows
     with sqlite3.connect(demo) as db:
         assert db.execute("SELECT replacement, confirmed FROM pseudonyms WHERE original = 'Janne'").fetchone() == (
             "[student]",

@@ -32,7 +32,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -41,6 +41,9 @@ from qualcode.core.errors import BadInput
 from qualcode.core.exchange.refi_write import LABELS
 from qualcode.core.exchange.safe_archive import SafeZip, parse_xml
 from qualcode.core.model import Code, Participant
+
+if TYPE_CHECKING:
+    from qualcode.core.store import Store
 
 ID_NAMESPACE = uuid.UUID("6f6a2f0e-2b7c-4f55-9a53-3d1c8a2f1b10")
 

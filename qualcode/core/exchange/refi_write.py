@@ -17,11 +17,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from qualcode import __version__
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.files import atomic_file
 from qualcode.core.pseudonyms import Pseudonymiser
 from qualcode.core.store import Store, now
+from qualcode.version import __version__
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 from qualcode.core.analysis import Analysis
 from qualcode.core.errors import BadInput
 from qualcode.core.files import atomic_file, atomic_files
-from qualcode.core.formats import ExportOptions
-from qualcode.core.model import CONSENSUS
+from qualcode.core.model import CONSENSUS, ExportOptions
 from qualcode.core.store import Store
 
 if TYPE_CHECKING:

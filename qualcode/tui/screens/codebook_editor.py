@@ -1,6 +1,6 @@
 """The codebook editor: add, rename, move, merge, delete codes and edit their definitions.
 
-Every change goes through `qualcode.core.codebook_edit`, which keeps codings
+Every change goes through `Project` (and so `qualcode.core.codebook_edit`), which keeps codings
 consistent and writes the audit log; this screen only asks and shows.
 """
 
@@ -14,11 +14,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 
-from qualcode.core import codebook_edit
-from qualcode.core.codebook import Codebook, codebook_from_codes
+from qualcode.core.codebook import Codebook
 from qualcode.core.errors import QualcodeError
 from qualcode.core.model import Code
-from qualcode.core.store import Store
+from qualcode.core.project import Project
 from qualcode.tui.screens.dialogs import CodeFinder, CodeForm, Confirm, TextPrompt
 from qualcode.tui.widgets.codebook_panel import definition_text, fill_tree
 from qualcode.tui.widgets.status_line import StatusLine
@@ -38,15 +37,15 @@ class CodebookEditor(Screen[bool]):
         Binding("escape,q", "close", "Back", id="codebook.close"),
     ]
 
-    def __init__(self, store: Store, actor: str) -> None:
+    def __init__(self, project: Project, actor: str) -> None:
         super().__init__()
-        self.store = store
-        """The project's store."""
+        self.project = project
+        """The study whose codebook is edited."""
         self.actor = actor
         """Who edits, for the audit log."""
         self.changed = False
         """Whether anything was changed since the editor opened."""
-        self.book: Codebook = codebook_from_codes(store.codebook.codes())
+        self.book: Codebook = project.codebook()
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
@@ -73,8 +72,8 @@ class CodebookEditor(Screen[bool]):
 
     def _reload(self, select: str | None = None) -> None:
         current = select or self.selected_id
-        self.book = codebook_from_codes(self.store.codebook.codes())
-        usage = self.store.codebook.usage()
+        self.book = self.project.codebook()
+        usage = self.project.code_usage()
         fill_tree(self.code_tree, self.book, usage)
         line = 0
         if current:
@@ -126,7 +125,7 @@ class CodebookEditor(Screen[bool]):
         def named(name: str | None) -> None:
             if name:
                 self._do(
-                    lambda: codebook_edit.add(self.store, name.strip(), parent, actor=self.actor),
+                    lambda: self.project.add_code(name.strip(), parent, actor=self.actor),
                     f"added {name.strip()}",
                 )
 
@@ -142,7 +141,7 @@ class CodebookEditor(Screen[bool]):
                 return
             changes = {k: v.strip() for k, v in values.items() if v.strip() != str(getattr(code, k) or "")}
             if changes:
-                self._do(lambda: codebook_edit.update(self.store, code.id, actor=self.actor, **changes), "saved")
+                self._do(lambda: self.project.update_code(code.id, actor=self.actor, **changes), "saved")
 
         self.app.push_screen(CodeForm(code), saved)
 
@@ -153,7 +152,7 @@ class CodebookEditor(Screen[bool]):
 
         def named(name: str | None) -> None:
             if name and name.strip() != code.name:
-                self._do(lambda: codebook_edit.rename(self.store, code.id, name, actor=self.actor), "renamed")
+                self._do(lambda: self.project.rename_code(code.id, name, actor=self.actor), "renamed")
 
         self.app.push_screen(TextPrompt(f"Rename {code.name} to", code.name), named)
 
@@ -166,7 +165,7 @@ class CodebookEditor(Screen[bool]):
             if parent is None:
                 return
             self._do(
-                lambda: codebook_edit.move(self.store, code.id, parent or None, actor=self.actor),
+                lambda: self.project.move_code(code.id, parent or None, actor=self.actor),
                 f"moved {code.name}",
                 select=code.id,
             )
@@ -186,7 +185,7 @@ class CodebookEditor(Screen[bool]):
             def confirmed(yes: bool | None) -> None:
                 if yes:
                     self._do(
-                        lambda: codebook_edit.merge(self.store, code.id, target, actor=self.actor),
+                        lambda: self.project.merge_codes(code.id, target, actor=self.actor),
                         f"merged {code.name} into {name}",
                         select=target,
                     )
@@ -207,7 +206,7 @@ class CodebookEditor(Screen[bool]):
                 f"{code.name} has {below} codes under it; move, merge or delete those first", severity="warning"
             )
             return
-        used = self.store.codebook.usage().get(code.id, 0)
+        used = self.project.code_usage().get(code.id, 0)
         question = f"Delete {code.name}?"
         if used:
             question += f" Its {used} codings are removed too."
@@ -215,7 +214,7 @@ class CodebookEditor(Screen[bool]):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._do(
-                    lambda: codebook_edit.delete(self.store, code.id, force=True, actor=self.actor),
+                    lambda: self.project.delete_code(code.id, force=True, actor=self.actor),
                     f"deleted {code.name}",
                 )
 

@@ -252,7 +252,7 @@ class CodingScreen(Screen[None]):
 
     def action_suggestions(self) -> None:
         """Review the codes the codebook's keywords propose for this transcript."""
-        from qualcode.tui.screens.text_tools import SuggestionsScreen
+        from qualcode.tui.screens.suggestions import SuggestionsScreen
 
         def closed(accepted: int | None) -> None:
             if accepted:
@@ -262,7 +262,7 @@ class CodingScreen(Screen[None]):
                 self._update_status()
 
         session = self.session
-        self.app.push_screen(SuggestionsScreen(session.store.path, session.coder, session.transcript.name), closed)
+        self.app.push_screen(SuggestionsScreen(session.path, session.coder, session.transcript.name), closed)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.fuzzy import Matcher
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
@@ -214,4 +215,26 @@ class CodeForm(ModalScreen[dict[str, str] | None]):
         self.action_save()
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ErrorDialog(ModalScreen[None]):
+    """A job failed: what, and why, until the user closes it."""
+
+    BINDINGS = [Binding("escape,enter,q", "close", "Close", id="error.close")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        """What failed."""
+        self.text = text
+        """The error, as the user should read it."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog error-dialog"):
+            yield Label(f"[b]{escape(self.title_text)}[/b]")
+            yield Label(escape(self.text), id="error-text")
+            yield Label("[dim]Enter or Esc closes[/dim]")
+
+    def action_close(self) -> None:
         self.dismiss(None)

@@ -1,4 +1,7 @@
-"""The export dialog: choose format, tables and coder; the export runs in a worker with a progress bar."""
+"""The export dialog: choose format, tables and coder; the export runs in a worker with a progress bar.
+
+Every format of the registry is offered, the same ones the command line has.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,11 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, RadioSet, SelectionList
 
-from qualcode.core.export.tables import DEFAULT_TABLES, TABLES
+from qualcode.core.formats import DEFAULT_TABLES, FORMATS, TABLES, ExportOptions
+from qualcode.core.project import Project
+from qualcode.tui.workers import ReportsWorkerErrors
 
-FORMATS = ("docx", "xlsx", "csv")
+FORMAT_NAMES = tuple(FORMATS)
 TABLE_LABELS = {
     "theme": "Themes and subthemes",
     "matrix": "Theme × participant matrix",
@@ -27,7 +32,7 @@ TABLE_LABELS = {
 }
 
 
-class ExportDialog(ModalScreen[list[str] | None]):
+class ExportDialog(ReportsWorkerErrors, ModalScreen[list[str] | None]):
     """Export the analysis tables of a project; dismissed with the paths written."""
 
     BINDINGS = [
@@ -64,8 +69,8 @@ class ExportDialog(ModalScreen[list[str] | None]):
             yield Label("Export tables", classes="dialog-title")
             with Horizontal(classes="export-row"):
                 with RadioSet(id="export-format"):
-                    for i, name in enumerate(FORMATS):
-                        yield RadioButton(name, value=i == 0, id=f"format-{name}")
+                    for i, fmt in enumerate(FORMATS.values()):
+                        yield RadioButton(f"{fmt.name}: {fmt.label}", value=i == 0, id=f"format-{fmt.name}")
                 yield SelectionList[str](
                     *[(TABLE_LABELS[t], t, t in DEFAULT_TABLES) for t in TABLES], id="export-tables"
                 )
@@ -80,10 +85,11 @@ class ExportDialog(ModalScreen[list[str] | None]):
 
     @on(RadioSet.Changed)
     def format_changed(self, event: RadioSet.Changed) -> None:
-        chosen = FORMATS[event.index]
+        chosen = FORMATS[FORMAT_NAMES[event.index]]
         path_input = self.query_one("#export-path", Input)
-        stem = str(Path(path_input.value).with_suffix(""))
-        path_input.value = f"{stem}.{chosen}" if chosen != "csv" else stem + "-tables"
+        stem = str(Path(path_input.value).with_suffix("")).removesuffix("-tables")
+        path_input.value = stem + "-tables" if chosen.target == "folder" else stem + chosen.suffix
+        self.query_one("#export-tables", SelectionList).disabled = chosen.whole_project
 
     @on(Button.Pressed, "#export-go")
     def go_pressed(self) -> None:
@@ -96,15 +102,16 @@ class ExportDialog(ModalScreen[list[str] | None]):
     def action_export(self) -> None:
         if self.running:
             return
-        tables = list(self.query_one("#export-tables", SelectionList).selected)
-        if not tables:
-            self.notify("choose at least one table", severity="warning")
+        fmt = FORMATS[FORMAT_NAMES[self.query_one("#export-format", RadioSet).pressed_index]]
+        chosen = list(self.query_one("#export-tables", SelectionList).selected)
+        tables = [t for t in chosen if t in fmt.tables]
+        if fmt.tables and not tables:
+            self.notify(f"choose at least one table {fmt.name} can hold: {', '.join(fmt.tables)}", severity="warning")
             return
-        fmt = FORMATS[self.query_one("#export-format", RadioSet).pressed_index]
         self.running = True
         self.query_one("#export-progress", ProgressBar).update(total=len(tables), progress=0)
         self._export(
-            fmt,
+            fmt.name,
             tuple(t for t in TABLES if t in tables),
             self.query_one("#export-coder", Input).value.strip() or "consensus",
             self.query_one("#export-path", Input).value.strip(),
@@ -113,22 +120,14 @@ class ExportDialog(ModalScreen[list[str] | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def _export(self, fmt: str, tables: tuple[str, ...], coder: str, target: str) -> None:
         from qualcode.core.errors import QualcodeError
-        from qualcode.core.export.tables import Exporter, ExportOptions
-        from qualcode.core.store import Store
 
         def progress(done: int, total: int, item: str) -> None:
             self.post_message(self.Progress(done, total, item))
 
         try:
             # A worker thread opens its own connection: SQLite connections belong to their thread.
-            with Store(self.project) as store:
-                exporter = Exporter(store, ExportOptions(tables=tables, coder=coder), progress)
-                if fmt == "docx":
-                    paths = [exporter.write_docx(target)]
-                elif fmt == "xlsx":
-                    paths = [exporter.write_xlsx(target)]
-                else:
-                    paths = exporter.write_csv(target)
+            with Project.open(self.project) as project:
+                paths = project.export(fmt, target, ExportOptions(tables=tables, coder=coder), progress=progress)
         except QualcodeError as e:
             self.post_message(self.Finished([], str(e)))
             return
@@ -146,6 +145,10 @@ class ExportDialog(ModalScreen[list[str] | None]):
             return
         self.app.notify("wrote " + ", ".join(event.paths))
         self.dismiss(event.paths)
+
+    def work_failed(self, group: str, error: str) -> None:
+        self.running = False
+        self.query_one("#export-progress", ProgressBar).update(total=1, progress=0)
 
     def action_cancel(self) -> None:
         if not self.running:

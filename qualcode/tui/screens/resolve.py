@@ -14,11 +14,13 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, SelectionList, Static, TextArea
 
-from qualcode.core.codebook import Codebook, codebook_from_codes
+from qualcode.core.codebook import Codebook
 from qualcode.core.errors import QualcodeError
+from qualcode.core.project import Project
 from qualcode.core.resolution import Disagreement, Resolution
 from qualcode.tui.screens.dialogs import TextPrompt
 from qualcode.tui.widgets.status_line import StatusLine
+from qualcode.tui.workers import ReportsWorkerErrors
 
 CHOICE_LABELS = {"a": "A", "b": "B", "both": "both", "neither": "neither", "edit": "edited", "agreed": "agreed"}
 
@@ -74,7 +76,7 @@ class AgreementTable(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ResolveScreen(Screen[None]):
+class ResolveScreen(ReportsWorkerErrors, Screen[None]):
     """Go through the disagreements and decide each one into the consensus."""
 
     BINDINGS = [
@@ -97,11 +99,13 @@ class ResolveScreen(Screen[None]):
 
         text: str
 
-    def __init__(self, resolution: Resolution) -> None:
+    def __init__(self, project: Project, resolution: Resolution) -> None:
         super().__init__()
+        self.project = project
+        """The study being resolved."""
         self.resolution = resolution
         """The two coders' work and the lead's decisions."""
-        self.book = codebook_from_codes(resolution.store.codebook.codes())
+        self.book = project.codebook()
         self.index = 0
         """Position in the queue of the disagreement shown."""
         self.note = ""
@@ -178,13 +182,12 @@ class ResolveScreen(Screen[None]):
         self._update_status()
 
     def _context_text(self, item: Disagreement) -> Text:
-        store = self.resolution.store
-        transcript = store.transcripts.get(item.transcript)
+        transcript = self.project.transcript(item.transcript)
         text = Text()
         text.append(f"{item.transcript} · segment {item.ordinal}", style="bold")
         if transcript is None:
             return text
-        segments = store.transcripts.segments(transcript.id)
+        segments = self.project.segments(transcript.id)
         here = next(i for i, s in enumerate(segments) if s.id == item.segment_id)
         for i in range(max(0, here - 1), min(len(segments), here + 2)):
             s = segments[i]
@@ -302,13 +305,11 @@ class ResolveScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="agreement")
     def _compute_report(self) -> None:
-        from qualcode.core.agreement_report import report
-        from qualcode.core.store import Store
-
         # A worker thread needs its own connection: SQLite connections belong to their thread.
         r = self.resolution
-        with Store(r.store.path) as store:
-            text = report(store, r.coder_a, r.coder_b, by=("code", "theme", "transcript"), bootstrap=1000).to_table()
+        with Project.open(self.project.path) as project:
+            levels = ("code", "theme", "transcript")
+            text = project.agreement(r.coder_a, r.coder_b, by=levels, bootstrap=1000).to_table()
         self.post_message(self.ReportReady(text))
 
     @on(ReportReady)

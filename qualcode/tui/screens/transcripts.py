@@ -8,7 +8,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
-from qualcode.core.store import Store
+from qualcode.core.project import Project
+from qualcode.tui.messages import OpenTranscript
 from qualcode.tui.widgets.status_line import StatusLine
 
 
@@ -27,9 +28,9 @@ class TranscriptsScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", id="transcripts.quit"),
     ]
 
-    def __init__(self, store: Store, coder: str) -> None:
+    def __init__(self, project: Project, coder: str) -> None:
         super().__init__()
-        self.store = store
+        self.project = project
         """The project's store, read for the list."""
         self.coder = coder
         """Whose progress is shown."""
@@ -56,8 +57,8 @@ class TranscriptsScreen(Screen[None]):
         table = self.table
         keep = table.cursor_row
         table.clear()
-        coded = self.store.codings.coded_segment_counts(self.coder)
-        summaries = self.store.transcripts.summaries()
+        coded = self.project.coded_segment_counts(self.coder)
+        summaries = self.project.transcripts()
         total_done = total_segments = 0
         for t in summaries:
             done = coded.get(t.id, 0)
@@ -74,7 +75,7 @@ class TranscriptsScreen(Screen[None]):
             )
         if summaries:
             table.move_cursor(row=min(keep, len(summaries) - 1))
-        name = self.store.settings.get("codebook_name", "") or self.store.path.stem
+        name = self.project.name
         self.query_one("#title-bar", StatusLine).update(
             f"[b]{escape(str(name))}[/b] · coder [b]{escape(self.coder)}[/b]"
         )
@@ -97,4 +98,4 @@ class TranscriptsScreen(Screen[None]):
 
     def _open(self, key: str | None) -> None:
         if key is not None:
-            self.app.open_transcript(int(key))  # type: ignore[attr-defined]
+            self.post_message(OpenTranscript(int(key)))

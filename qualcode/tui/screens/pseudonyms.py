@@ -1,0 +1,130 @@
+"""The pseudonym list: names and places replaced in everything that leaves the team."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from qualcode.core.model import Pseudonym
+from qualcode.core.project import Project
+from qualcode.tui.messages import WorkDone
+from qualcode.tui.screens.dialogs import Confirm, TextPrompt
+from qualcode.tui.widgets.status_line import StatusLine
+from qualcode.tui.workers import ReportsWorkerErrors
+
+
+class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
+    """The names and places hidden in every export: add, confirm, remove, and candidates to review."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add", id="pseudonyms.add"),
+        Binding("s", "suggest", "Suggest candidates", id="pseudonyms.suggest"),
+        Binding("c", "confirm", "Confirm", id="pseudonyms.confirm"),
+        Binding("r", "replacement", "Replacement", id="pseudonyms.replacement"),
+        Binding("d", "remove", "Remove", id="pseudonyms.remove"),
+        Binding("escape,q", "close", "Back", id="pseudonyms.close"),
+    ]
+
+    def __init__(self, project: Project, actor: str) -> None:
+        super().__init__()
+        self.project = project
+        """The study whose list is edited."""
+        self.actor = actor
+        """Who changes the list, for the audit log."""
+        self.rows: list[Pseudonym] = []
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="title-bar")
+        yield DataTable(id="pseudonym-table", cursor_type="row", zebra_stripes=True)
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#title-bar", StatusLine).update(
+            "[b]Pseudonyms[/b] · confirmed names are replaced in every export; the project keeps the original text"
+        )
+        self.query_one("#pseudonym-table", DataTable).add_columns("Name or place", "Replacement", "Status")
+        self._reload()
+
+    def _reload(self) -> None:
+        self.rows = self.project.pseudonyms()
+        table = self.query_one("#pseudonym-table", DataTable)
+        table.clear()
+        for original, replacement, confirmed, _prefix in self.rows:
+            table.add_row(original, replacement, "confirmed" if confirmed else "suggested — press c to confirm")
+        table.focus()
+        confirmed = sum(1 for r in self.rows if r.confirmed)
+        self.query_one("#status", StatusLine).update(f"{confirmed} confirmed, {len(self.rows) - confirmed} to review")
+
+    def _selected(self) -> Pseudonym | None:
+        table = self.query_one("#pseudonym-table", DataTable)
+        return self.rows[table.cursor_row] if self.rows else None
+
+    def _set(self, original: str, replacement: str, confirmed: bool) -> None:
+        self.project.set_pseudonym(original, replacement, confirmed=confirmed, actor=self.actor)
+        self._reload()
+
+    def action_add(self) -> None:
+        def entered(text: str | None) -> None:
+            if not text:
+                return
+            original, sep, replacement = text.partition("=")
+            if not sep or not original.strip() or not replacement.strip():
+                self.notify("write it as NAME = REPLACEMENT", severity="warning")
+                return
+            self._set(original.strip(), replacement.strip(), True)
+
+        self.app.push_screen(TextPrompt("Name = replacement", placeholder="Janne = [student]"), entered)
+
+    def action_confirm(self) -> None:
+        row = self._selected()
+        if row is not None:
+            self._set(row[0], row[1], True)
+
+    def action_replacement(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+
+        def entered(text: str | None) -> None:
+            if text and text.strip():
+                self._set(row[0], text.strip(), row[2])
+
+        self.app.push_screen(TextPrompt(f"Replace {row[0]} with", row[1]), entered)
+
+    def action_remove(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.project.remove_pseudonym(row.original, actor=self.actor)
+                self._reload()
+
+        self.app.push_screen(Confirm(f"Remove {row[0]} from the list?"), answered)
+
+    def action_suggest(self) -> None:
+        self.query_one("#status", StatusLine).update("looking for names …")
+        self._suggest()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pseudonyms")
+    def _suggest(self) -> None:
+        # A worker thread opens its own connection: SQLite connections belong to their thread.
+        with Project.open(self.project.path) as project:
+            added = project.add_pseudonym_candidates(project.suggest_pseudonyms(), "[name]", actor=self.actor)
+        self.post_message(WorkDone("pseudonyms", added))
+
+    def work_failed(self, group: str, error: str) -> None:
+        self.query_one("#status", StatusLine).update("[red]looking for names failed[/red]")
+
+    @on(WorkDone)
+    def suggested(self, event: WorkDone) -> None:
+        self._reload()
+        self.notify(f"{event.result} candidates to review: confirm (c), change the replacement (r) or remove (d)")
+
+    def action_close(self) -> None:
+        self.dismiss()
