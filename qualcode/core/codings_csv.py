@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import BadInput
+from qualcode.core.files import atomic_file
 from qualcode.core.ingest.decoding import clip, csv_rows, decode, normalise, read_bytes
 
 if TYPE_CHECKING:
@@ -127,8 +128,9 @@ def export_codings(store: Store, book: Codebook, path: Path, coder: str) -> int:
     order = {sid: i for i, sid in enumerate(segments)}
     by_key = {(names[s.transcript_id], str(s.ordinal)): order[s.id] for s in segments.values()}
     rows.sort(key=lambda r: (by_key[(r[0], r[1])], r[2]))
+    # Written under a temporary name and renamed when whole: a killed export leaves the earlier file intact.
     try:
-        with path.open("w", newline="", encoding="utf-8") as f:
+        with atomic_file(path) as temporary, temporary.open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(HEADER)
             writer.writerows(rows)

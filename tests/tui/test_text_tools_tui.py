@@ -103,3 +103,24 @@ async def test_word_frequencies(demo):
         area = screen.query_one("#frequencies-text")
         await _wait(pilot, lambda: "P1_interview:" in area.text)
         assert "school" in area.text
+
+
+async def test_a_failing_worker_shows_its_error_and_clears_the_screen(demo, monkeypatch):
+    from qualcode.core.project import Project
+    from qualcode.tui.screens.dialogs import ErrorDialog
+
+    def broken(self, **options):
+        raise RuntimeError("the token index is unreadable")
+
+    monkeypatch.setattr(Project, "frequencies", broken)
+    app = make_app(demo, "carol")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("W")
+        await _wait(pilot, lambda: isinstance(app.screen, ErrorDialog))
+        dialog = app.screen
+        assert "the token index is unreadable" in dialog.text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, FrequenciesScreen)
+        text = app.screen.query_one("#frequencies-text").text
+        assert "counting words …" not in text and "the token index is unreadable" in text

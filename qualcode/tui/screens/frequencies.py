@@ -47,5 +47,8 @@ class FrequenciesScreen(ReportsWorkerErrors, ModalScreen[None]):
     def counted(self, event: WorkDone) -> None:
         self.query_one("#frequencies-text", TextArea).load_text(event.result)
 
+    def work_failed(self, group: str, error: str) -> None:
+        self.query_one("#frequencies-text", TextArea).load_text(f"Counting words failed: {error}")
+
     def action_close(self) -> None:
         self.dismiss()

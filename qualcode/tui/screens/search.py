@@ -122,5 +122,8 @@ class SearchScreen(ReportsWorkerErrors, Screen[None]):
             added = project.code_hits(hits, self.coder, code_id)
         self.post_message(WorkDone("code", added))
 
+    def work_failed(self, group: str, error: str) -> None:
+        self.query_one("#status", StatusLine).update("[red]the search failed; see the message[/red]")
+
     def action_close(self) -> None:
         self.dismiss()

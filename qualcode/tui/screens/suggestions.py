@@ -107,5 +107,8 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
         if self.items:
             self._decide(list(self.items), True)
 
+    def work_failed(self, group: str, error: str) -> None:
+        self.query_one("#suggestions-status", StatusLine).update("[red]finding suggestions failed[/red]")
+
     def action_close(self) -> None:
         self.dismiss(self.accepted)
