@@ -79,7 +79,7 @@ def suggestions(
     lower_matcher, lemma_matcher, names = _patterns(store, nlp)
     if not names:
         raise BadInput("no code in the codebook lists keywords; add 'keywords:' to codes in the codebook YAML")
-    skip_speaker = re.compile(leave_out_speakers) if leave_out_speakers else None
+    skip_speaker = _pattern(leave_out_speakers, "--leave-out") if leave_out_speakers else None
     have = set(store.codings.pairs(coder)) if coder in store.codings.coders() else set()
     rejected = store.codings.rejected_suggestions(coder)
     out: list[Suggestion] = []
@@ -136,12 +136,17 @@ def code_by_speaker(store: Store, coder: str, speaker_pattern: str, code_referen
     code = codebook_of(store).find(code_reference)
     if code is None:
         raise BadInput("no such code in the codebook", where=code_reference)
-    try:
-        pattern = re.compile(speaker_pattern)
-    except re.error as e:
-        raise BadInput(f"not a regular expression ({e})", where=speaker_pattern) from None
+    pattern = _pattern(speaker_pattern, speaker_pattern)
     rows = [(s.id, code.id) for s in store.transcripts.all_segments() if s.speaker and pattern.fullmatch(s.speaker)]
     with store.transaction():
         added = store.codings.add_many(rows, coder, origin="suggestion")
         store.audit.log(coder, "code.by_speaker", code.id, pattern=speaker_pattern, added=added)
     return added
+
+
+def _pattern(text: str, where: str) -> re.Pattern[str]:
+    """A speaker pattern the user typed, or a clear error naming it."""
+    try:
+        return re.compile(text)
+    except re.error as e:
+        raise BadInput(f"'{text}' is not a regular expression ({e})", where=where) from None

@@ -311,3 +311,11 @@ def test_old_projects_get_the_new_tables(tmp_path, codebook_file):
     with Store(tmp_path / "old.qc") as store:
         assert store.schema_version() == SCHEMA_VERSION == 2
         assert store.codings.rejected_suggestions("alice") == set()
+
+
+def test_a_broken_leave_out_pattern_is_one_line(tmp_path, sample):
+    sample.close()
+    result = run("suggest", str(sample.path), "--coder", "alice", "--leave-out", "((")
+    assert result.returncode == 2
+    assert result.stderr.startswith("qualcode: --leave-out: '((' is not a regular expression")
+    assert len(result.stderr.strip().splitlines()) == 1
