@@ -14,14 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.core.errors import BadInput
-from qualcode.core.model import ExportOptions
+from qualcode.core.model import ExportOptions, Progress
 
 if TYPE_CHECKING:
     from qualcode.core.codebook import Codebook
     from qualcode.core.store import Store
-
-Progress = Callable[[int, int, str], None]
-"""Called as ``progress(done, total, item)`` while a long job runs."""
 
 Writer = Callable[["Store", Path, "ExportOptions", "Progress | None"], list[Path]]
 """Writes a format's file (or files) from a project and returns what it wrote."""

@@ -7,11 +7,15 @@ the user interfaces; the store is the only place that knows how they are kept.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 CONSENSUS = "consensus"
 """The name of the coder-like set the lead writes when resolving disagreements."""
+
+Progress = Callable[[int, int, str], None]
+"""Called as ``progress(done, total, item)`` while a long job runs."""
 
 UNITS = ("turn", "sentence", "paragraph")
 """The ways a transcript can be cut into segments, the units of coding."""

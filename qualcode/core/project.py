@@ -9,24 +9,24 @@ the audit log. Heavy libraries are imported inside the methods that use them.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qualcode.core import codebook_edit
 from qualcode.core.codebook import Codebook, codebook_of
 from qualcode.core.errors import BadInput
 from qualcode.core.files import guard_output
-from qualcode.core.formats import ExportOptions, Progress, format_named, load_codebook_file
+from qualcode.core.formats import format_named, load_codebook_file
 from qualcode.core.model import (
     CONSENSUS,
     UNITS,
     AuditEntry,
     Code,
+    ExportOptions,
     ImportReport,
     Participant,
+    Progress,
     Pseudonym,
     Segment,
     Transcript,
@@ -45,9 +45,6 @@ if TYPE_CHECKING:
     from qualcode.core.resolution import Resolution
     from qualcode.core.search import SearchHit
     from qualcode.core.suggest import Suggestion
-
-_PARTICIPANT_IN_NAME = re.compile(r"(?<![A-Za-z0-9])[Pp](\d+)(?![0-9])")
-_PARTICIPANT_SPEAKER = re.compile(r"^P\d+$")
 
 
 class Project:
@@ -163,122 +160,17 @@ class Project:
         Every file is read and checked before anything is written, and all of them
         are written in one transaction: a bad file leaves the project unchanged.
         """
-        from qualcode.core.ingest import read_transcript, segment_many
-        from qualcode.core.ingest.readers import SKIPPED_SUFFIXES
-        from qualcode.core.ingest.turns import compile_speaker_pattern
+        from qualcode.core.importing import import_files
 
-        unit = unit or str(self.store.settings.get("unit", "turn"))
-        if unit not in UNITS:
-            raise BadInput(f"unknown unit '{unit}'; choose one of {', '.join(UNITS)}", where="--unit")
-        pattern = compile_speaker_pattern(speaker_pattern or self.store.settings.get("speaker_pattern"))
-        skipped: list[str] = []
-        paths: list[Path] = []
-        for f in files:
-            p = Path(f)
-            if p.is_dir():
-                skipped.append(f"{p}: a folder; name the files in it to import them")
-            elif p.suffix.lower() in SKIPPED_SUFFIXES and len(files) > 1:
-                skipped.append(f"{p}: {SKIPPED_SUFFIXES[p.suffix.lower()]}")
-            else:
-                paths.append(p)
-        names: dict[str, Path] = {}
-        for p in paths:
-            if p.stem in names:
-                raise BadInput(f"has the same name '{p.stem}' as {names[p.stem]}; rename one of them", where=str(p))
-            names[p.stem] = p
-        raws = []
-        for i, p in enumerate(paths):
-            if progress:
-                progress(i, len(paths), f"reading {p.name}")
-            raws.append(read_transcript(p, pattern))
-        if progress:
-            progress(len(paths), len(paths), "segmenting")
-        rows = segment_many(raws, unit, lang=self.lang, model=self.spacy_model)
-        reports: list[ImportReport] = []
-        with self.store.transaction():
-            for p, raw, segs in zip(paths, raws, rows, strict=True):
-                reports.append(self._store_transcript(p, raw, segs, unit, participant, replace))
-        return reports, skipped
-
-    def _store_transcript(
-        self, path: Path, raw: Any, segments: list[Any], unit: str, participant: str | None, replace: bool
-    ) -> ImportReport:
-        name = path.stem
-        digest = hashlib.sha256(raw.text.encode("utf-8")).hexdigest()
-        pid = participant or _infer_participant(name, raw.speakers)
-        existing = self.store.transcripts.get(name)
-        notes = list(raw.notes)
-        status = "imported"
-        if existing is not None:
-            if existing.sha256 == digest:
-                return ImportReport(
-                    str(path),
-                    name,
-                    existing.participant,
-                    len(self.store.transcripts.segments(existing.id)),
-                    raw.words,
-                    raw.speakers,
-                    "unchanged",
-                    ("same text as already imported; nothing to do",),
-                )
-            if not replace:
-                raise BadInput(
-                    f"a transcript named '{name}' with different text is in the project already; "
-                    "use --replace to put this one in its place",
-                    where=str(path),
-                )
-            kept, dropped = self._replace_transcript(
-                existing.id, name, raw.text, digest, str(path.name), unit, pid, segments
-            )
-            notes.append(f"replaced: kept {kept} codings on unchanged segments, dropped {dropped}")
-            status = "replaced"
-        else:
-            self.store.transcripts.add(
-                name=name,
-                text=raw.text,
-                sha256=digest,
-                source=path.name,
-                lang=self.lang,
-                unit=unit,
-                participant=pid,
-                segments=segments,
-            )
-        self.store.audit.log("qualcode", "import", name, source=path.name, sha256=digest, unit=unit)
-        return ImportReport(str(path), name, pid, len(segments), raw.words, raw.speakers, status, tuple(notes))
-
-    def _replace_transcript(
-        self,
-        old_id: int,
-        name: str,
-        text: str,
-        digest: str,
-        source: str,
-        unit: str,
-        participant: str | None,
-        segments: list[Any],
-    ) -> tuple[int, int]:
-        """Swap in a new text, carrying codings and memos over to segments whose text is unchanged."""
-        old = self.store.transcripts.get(old_id)
-        assert old is not None
-        old_texts = {s.id: old.text[s.start : s.end] for s in self.store.transcripts.segments(old_id)}
-        self.store.transcripts.rename(old_id, f"{name} (replaced)")
-        new_id = self.store.transcripts.add(
-            name=name,
-            text=text,
-            sha256=digest,
-            source=source,
-            lang=self.lang,
+        return import_files(
+            self.store,
+            files,
             unit=unit,
             participant=participant,
-            segments=segments,
+            replace=replace,
+            speaker_pattern=speaker_pattern,
+            progress=progress,
         )
-        by_text: dict[str, int] = {}
-        for seg in self.store.transcripts.segments(new_id):
-            by_text.setdefault(text[seg.start : seg.end], seg.id)
-        mapping = {old_seg: by_text[t] for old_seg, t in old_texts.items() if t in by_text}
-        kept, dropped = self.store.transcripts.carry_segment_work(mapping, old_id)
-        self.store.transcripts.delete(old_id)
-        return kept, dropped
 
     def transcripts(self) -> list[TranscriptSummary]:
         """Every transcript's name, participant, unit, segment and word counts."""
@@ -584,12 +476,3 @@ class Project:
         from qualcode.core.pseudonyms import report
 
         return report(self.store)
-
-
-def _infer_participant(name: str, speakers: Iterable[str]) -> str | None:
-    """``P3`` from a file name such as ``P3_interview``, else from a ``P3:`` speaker label."""
-    m = _PARTICIPANT_IN_NAME.search(name)
-    if m:
-        return f"P{int(m.group(1))}"
-    labels = [s for s in speakers if _PARTICIPANT_SPEAKER.match(s)]
-    return labels[0] if len(labels) == 1 else None
