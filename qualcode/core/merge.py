@@ -4,11 +4,20 @@ A coder's file is matched to the lead's by the study id, the transcripts'
 SHA-256 and segment offsets, and the codes' ids: anything that does not line
 up is refused with a message naming the transcript or code, never merged
 out of place. A merge is one transaction: refused means unchanged.
+
+Each hand-out carries a binding: an HMAC over the study id, the coder and the
+hand-out's id, made with a key that only the lead's project holds. Merge
+accepts a file only when its binding verifies, and then only the work of the
+coder it was handed to: a file edited to carry another coder's codings, or
+the consensus, is refused, and no other coder's rows are ever touched.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +36,13 @@ class MergeResult:
     added: int = 0
     removed: int = 0
     memos: int = 0
+    stars: int = 0
     per_transcript: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Transcript name → (codings added, codings removed)."""
 
     @property
     def unchanged(self) -> bool:
-        return not (self.added or self.removed or self.memos)
+        return not (self.added or self.removed or self.memos or self.stars)
 
     def describe(self) -> str:
         if self.unchanged:
@@ -42,6 +52,8 @@ class MergeResult:
             text += f", {self.removed} removed"
         if self.memos:
             text += f", {self.memos} memos"
+        if self.stars:
+            text += f", {self.stars} quote stars changed"
         return text
 
 
@@ -57,6 +69,14 @@ def handout(source: Store, coder: str, out: str | Path) -> Path:
         raise BadInput("already exists; choose another name or delete it first", where=str(target))
     if not target.parent.is_dir():
         raise BadInput("the folder does not exist", where=str(target))
+    handout_id = str(uuid.uuid4())
+    binding = {
+        "id": handout_id,
+        "coder": coder,
+        "study_id": source.study_id,
+        "mac": _mac(source, source.study_id, coder, handout_id),
+    }
+    source.handouts.add(handout_id, coder)
     partial = target.with_name(target.name + ".partial")
     source.copy_to(partial)
     try:
@@ -64,8 +84,10 @@ def handout(source: Store, coder: str, out: str | Path) -> Path:
         try:
             with copy.transaction():
                 copy.keep_only_coder(coder)
+                copy.handouts.forget_all()
                 copy.codings.coder_id(coder, create=True)
                 copy.settings.set("handout_coder", coder)
+                copy.settings.set("handout", binding)
                 copy.audit.log("qualcode", "handout", coder, source=source.path.name)
             copy.checkpoint()
         finally:
@@ -102,6 +124,32 @@ def merge(lead: Store, files: list[str | Path], *, replace: bool = False) -> lis
     return results
 
 
+def _mac(lead: Store, study_id: str, coder: str, handout_id: str) -> str:
+    message = "\x1f".join((study_id, coder, handout_id)).encode("utf-8")
+    return hmac.new(lead.handouts.key(), message, hashlib.sha256).hexdigest()
+
+
+def bound_coder(lead: Store, other: Store, path: Path) -> str:
+    """The coder a hand-out file was made for, once its binding verifies against the lead's key."""
+    binding = other.settings.get("handout")
+    if not isinstance(binding, dict) or not all(isinstance(binding.get(k), str) for k in ("id", "coder", "mac")):
+        raise BadInput(
+            "is not a hand-out of this project (it carries no binding); merge only files made with "
+            "'qualcode handout', or hand this coder a new copy",
+            where=str(path),
+        )
+    coder, handout_id = binding["coder"], binding["id"]
+    recorded = lead.handouts.coder_of(handout_id)
+    expected = _mac(lead, lead.study_id, coder, handout_id)
+    if recorded != coder or not hmac.compare_digest(expected, binding["mac"]):
+        raise BadInput(
+            "its hand-out binding does not verify (it was not handed out from this project to "
+            f"'{coder}', or it was edited); nothing was merged",
+            where=str(path),
+        )
+    return coder
+
+
 def _transcripts(store: Store) -> list[dict[str, str]]:
     return [{"sha256": t.sha256, "name": t.name} for t in store.transcripts.all()]
 
@@ -133,9 +181,18 @@ def _merge_one(
                     break
                 segment_of[segment.id] = found[0]
                 name_of_segment[found[0]] = transcript.name
-        coders = [c for c in other.codings.coders() if other.codings.count(c) or other.memos.of_coder(c)]
+        coder = bound_coder(lead, other, path)
+        others = [
+            c for c in other.codings.coders() if c != coder and (other.codings.count(c) or other.memos.of_coder(c))
+        ]
+        if others:
+            raise BadInput(
+                f"holds work of {', '.join(others)} besides {coder}, to whom it was handed out; a hand-out "
+                "carries only its coder's work; nothing was merged",
+                where=str(path),
+            )
         results = []
-        for coder in coders:
+        if other.codings.count(coder) or other.memos.of_coder(coder):
             rows = other.codings.rows(coder)
             _check_lines_up(path, other, rows, segment_of, lead_transcripts, lead_codes)
             memos = other.memos.of_coder(coder)
@@ -188,13 +245,17 @@ def _apply(
     replace: bool,
 ) -> MergeResult:
     result = MergeResult(path.name, coder)
-    existing = {(s, c) for s, c, *_ in lead.codings.rows(coder)} if lead.codings.coder_id(coder) else set()
+    starred = (
+        {(s, c): bool(star) for s, c, *_, star in lead.codings.rows(coder)} if lead.codings.coder_id(coder) else {}
+    )
+    existing = set(starred)
     new = {(s, c) for s, c, *_ in incoming}
+    restarred = {(s, c): bool(star) for s, c, *_, star in incoming if (s, c) in starred and starred[s, c] != bool(star)}
     existing_memos = lead.memos.of_coder(coder) if lead.codings.coder_id(coder) else {}
     added, removed = new - existing, existing - new
     changed_memos = {s for s in incoming_memos if existing_memos.get(s) != incoming_memos[s]}
     dropped_memos = set(existing_memos) - set(incoming_memos)
-    if not (added or removed or changed_memos or dropped_memos):
+    if not (added or removed or changed_memos or dropped_memos or restarred):
         return result
     plus = Counter(name_of_segment.get(s, "?") for s, _c in added)
     minus = Counter(name_of_segment.get(s, "?") for s, _c in removed)
@@ -213,6 +274,8 @@ def _apply(
         lead.memos.set_on_segment(s, coder, "")
     for s in changed_memos:
         lead.memos.set_on_segment(s, coder, incoming_memos[s])
-    result.added, result.removed = len(added), len(removed)
+    for (s, c), star in restarred.items():
+        lead.codings.set_starred(s, c, coder, star)
+    result.added, result.removed, result.stars = len(added), len(removed), len(restarred)
     result.memos = len(changed_memos) + len(dropped_memos)
     return result

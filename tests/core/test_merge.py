@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -175,3 +176,91 @@ def test_merge_command_reports_per_transcript(study):
     assert result.stdout.splitlines()[:2] == ["alice.qc: alice: 2 codings added, 1 memos", "  P1_interview: +2 -0"]
     again = run("merge", str(project.path), str(files["alice"]))
     assert again.stdout.strip() == "alice.qc: alice: unchanged (already merged)"
+
+
+def test_a_handout_carries_its_binding_but_not_the_leads_key(study):
+    project, files = study
+    with Store(files["alice"]) as store:
+        binding = store.settings.get("handout")
+        assert binding["coder"] == "alice" and binding["study_id"] == project.store.study_id
+        assert store.settings.get("handout_key") is None
+        assert store.database.execute("SELECT COUNT(*) FROM handouts").fetchone()[0] == 0
+    assert project.store.handouts.coder_of(binding["id"]) == "alice"
+
+
+def _forge(path, sql: str) -> None:
+    db = sqlite3.connect(path)
+    db.executescript(sql)
+    db.commit()
+    db.close()
+
+
+def test_a_handout_edited_to_carry_other_coders_work_is_refused(study):
+    project, files = study
+    project.close()
+    assert run("merge", str(project.path), str(files["bob"])).returncode == 0
+    before = content(project.path)
+    # Add codings for bob and for the consensus to alice's file, as an attacker with sqlite3 would.
+    _forge(
+        files["alice"],
+        "INSERT INTO coders (name, is_consensus) VALUES ('consensus', 1);"
+        "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin) "
+        "SELECT s.id, (SELECT id FROM codes LIMIT 1), k.id, 'x', 'manual' FROM segments s, coders k "
+        "WHERE k.name = 'consensus';"
+        "INSERT INTO coders (name, is_consensus) VALUES ('bob', 0);"
+        "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin) "
+        "SELECT s.id, (SELECT id FROM codes LIMIT 1), k.id, 'x', 'manual' FROM segments s, coders k "
+        "WHERE k.name = 'bob';",
+    )
+    for extra in ([], ["--replace"]):
+        result = run("merge", str(project.path), str(files["alice"]), *extra)
+        assert result.returncode == 2
+        assert "holds work of consensus, bob besides alice" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert content(project.path) == before
+
+
+def test_a_binding_changed_to_another_coder_does_not_verify(study):
+    project, files = study
+    project.close()
+    before = content(project.path)
+    with Store(files["alice"]) as store:
+        binding = store.settings.get("handout")
+    forged = json.dumps({**binding, "coder": "bob"}).replace("'", "''")
+    _forge(
+        files["alice"],
+        f"UPDATE settings SET value = '{forged}' WHERE key = 'handout';"
+        "UPDATE coders SET name = 'bob' WHERE name = 'alice';",
+    )
+    result = run("merge", str(project.path), str(files["alice"]), "--replace")
+    assert result.returncode == 2 and "binding does not verify" in result.stderr
+    assert content(project.path) == before
+
+
+def test_a_copy_of_the_project_that_was_not_handed_out_is_refused(study, tmp_path):
+    project, _files = study
+    copy = tmp_path / "copy.qc"
+    project.store.copy_to(copy)
+    project.close()
+    _forge(
+        copy,
+        "INSERT INTO coders (name) VALUES ('mallory');"
+        "INSERT INTO codings (segment_id, code_id, coder_id, created_at) "
+        "SELECT s.id, (SELECT id FROM codes LIMIT 1), (SELECT id FROM coders WHERE name = 'mallory'), 'x' "
+        "FROM segments s;",
+    )
+    before = content(project.path)
+    result = run("merge", str(project.path), str(copy))
+    assert result.returncode == 2 and "carries no binding" in result.stderr
+    assert content(project.path) == before
+
+
+def test_quote_stars_travel_with_the_merge(study):
+    project, files = study
+    merge(project.store, [files["alice"]])
+    with Store(files["alice"]) as store:
+        segment, code = store.codings.pairs("alice")[0]
+        store.codings.set_starred(segment, code, "alice", True)
+    [result] = merge(project.store, [files["alice"]])
+    assert result.stars == 1 and "1 quote stars changed" in result.describe()
+    assert any(row.starred for row in project.store.codings.rows("alice"))

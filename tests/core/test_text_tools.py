@@ -306,10 +306,13 @@ def test_old_projects_get_the_new_tables(tmp_path, codebook_file):
     project = Project.create(tmp_path / "old.qc", codebook=codebook_file)
     project.close()
     db = sqlite3.connect(tmp_path / "old.qc")
-    db.executescript("DROP TABLE text_index; DROP TABLE rejected_suggestions; PRAGMA user_version = 1;")
+    db.executescript(
+        "DROP TABLE text_index; DROP TABLE rejected_suggestions; DROP TABLE handouts; "
+        "ALTER TABLE pseudonyms DROP COLUMN prefix; PRAGMA user_version = 1;"
+    )
     db.close()
     with Store(tmp_path / "old.qc") as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
         assert store.codings.rejected_suggestions("alice") == set()
 
 

@@ -17,6 +17,7 @@ from qualcode.core.store.codebook import Codebook
 from qualcode.core.store.codings import Codings
 from qualcode.core.store.database import BUSY_TIMEOUT_S, SCHEMA_VERSION, Database, now
 from qualcode.core.store.decisions import Decisions
+from qualcode.core.store.handouts import Handouts
 from qualcode.core.store.memos import Memos
 from qualcode.core.store.pseudonyms import Pseudonyms
 from qualcode.core.store.settings import Audit, Settings
@@ -45,6 +46,7 @@ class Store:
         self.decisions = Decisions(self.database)
         self.pseudonyms = Pseudonyms(self.database)
         self.text_index = TextIndex(self.database)
+        self.handouts = Handouts(self.database, self.settings)
 
     @property
     def path(self) -> Path:

@@ -12,6 +12,8 @@ own `Store` on the same path.
 from __future__ import annotations
 
 import json
+import math
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,13 +22,27 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from qualcode.core.errors import BadInput
+from qualcode.core.errors import BadInput, ProjectBusy
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
 
-BUSY_TIMEOUT_S = 10.0
-"""How long a command waits for another process's write to finish before it gives up."""
+
+
+def _busy_timeout_from_env(default: float = 10.0) -> float:
+    """Seconds from ``QUALCODE_BUSY_TIMEOUT``; an unset, unreadable or negative value keeps the default."""
+    try:
+        value = float(os.environ.get("QUALCODE_BUSY_TIMEOUT", ""))
+    except ValueError:
+        return default
+    return value if math.isfinite(value) and value >= 0 else default
+
+
+BUSY_TIMEOUT_S = _busy_timeout_from_env()
+"""How long a command waits for another process's write to finish before it gives up.
+
+10 s, or ``QUALCODE_BUSY_TIMEOUT`` seconds when that is set (read once, when qualcode starts).
+"""
 
 # Forward migrations: MIGRATIONS[v] takes a project from version v to v + 1.
 MIGRATIONS: dict[int, str] = {
@@ -43,6 +59,14 @@ MIGRATIONS: dict[int, str] = {
         coder_id   INTEGER NOT NULL REFERENCES coders(id),
         PRIMARY KEY (segment_id, code_id, coder_id)
     );
+    """,
+    2: """
+    CREATE TABLE handouts (
+        id         TEXT PRIMARY KEY,
+        coder      TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    ALTER TABLE pseudonyms ADD COLUMN prefix INTEGER NOT NULL DEFAULT 0;
     """,
 }
 
@@ -68,9 +92,22 @@ class Database:
                 raise BadInput("the folder does not exist", where=str(path))
         else:
             check_is_project(self.path)
+        self.timeout = timeout
+        """Seconds a write waits for another process's write to finish before `ProjectBusy`."""
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
         self.db.execute("PRAGMA foreign_keys = ON")
         self._depth = 0
+
+    @contextmanager
+    def _busy_is_project_busy(self) -> Iterator[None]:
+        """Turn SQLite's "database is locked" into `ProjectBusy`, which names the file and the wait."""
+        try:
+            yield
+        except sqlite3.OperationalError as e:
+            # The primary code: extended ones (SQLITE_BUSY_SNAPSHOT …) are busy as well.
+            if e.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise ProjectBusy(str(self.path), waited=self.timeout) from e
+            raise
 
     def create_schema(self, settings: dict[str, Any]) -> None:
         """Lay out a new project's tables and first settings, or leave no file behind."""
@@ -133,7 +170,10 @@ class Database:
     def transaction(self) -> Iterator[None]:
         """Group changes: all of them are written, or none (nested calls join the outer one)."""
         if self._depth == 0:
-            self.db.execute("BEGIN IMMEDIATE")
+            # The write lock is taken here, at the start, so a busy file is found
+            # before anything is changed and the whole transaction can be tried again.
+            with self._busy_is_project_busy():
+                self.db.execute("BEGIN IMMEDIATE")
         self._depth += 1
         try:
             yield
@@ -145,13 +185,21 @@ class Database:
         else:
             self._depth -= 1
             if self._depth == 0:
-                self.db.execute("COMMIT")
+                try:
+                    with self._busy_is_project_busy():
+                        self.db.execute("COMMIT")
+                except BaseException:
+                    if self.db.in_transaction:
+                        self.db.execute("ROLLBACK")
+                    raise
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
-        return self.db.execute(sql, params)
+        with self._busy_is_project_busy():
+            return self.db.execute(sql, params)
 
     def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
-        return self.db.executemany(sql, rows)
+        with self._busy_is_project_busy():
+            return self.db.executemany(sql, rows)
 
     @property
     def total_changes(self) -> int:

@@ -14,16 +14,18 @@ class Pseudonyms:
 
     def all(self) -> list[Pseudonym]:
         """Every entry, longest original first."""
-        rows = self.db.execute("SELECT original, replacement, confirmed FROM pseudonyms").fetchall()
-        return sorted((Pseudonym(o, r, bool(c)) for o, r, c in rows), key=lambda p: (-len(p.original), p.original))
+        rows = self.db.execute("SELECT original, replacement, confirmed, prefix FROM pseudonyms").fetchall()
+        return sorted(
+            (Pseudonym(o, r, bool(c), bool(p)) for o, r, c, p in rows), key=lambda e: (-len(e.original), e.original)
+        )
 
-    def set(self, original: str, replacement: str, *, confirmed: bool) -> None:
+    def set(self, original: str, replacement: str, *, confirmed: bool, prefix: bool = False) -> None:
         with self.db.transaction():
             self.db.execute(
-                "INSERT INTO pseudonyms (original, replacement, confirmed, added_at) VALUES (?, ?, ?, ?) "
+                "INSERT INTO pseudonyms (original, replacement, confirmed, added_at, prefix) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (original) DO UPDATE SET replacement = excluded.replacement, "
-                "confirmed = excluded.confirmed",
-                (original, replacement, int(confirmed), now()),
+                "confirmed = excluded.confirmed, prefix = excluded.prefix",
+                (original, replacement, int(confirmed), now(), int(prefix)),
             )
 
     def delete(self, original: str) -> bool:

@@ -1,4 +1,4 @@
--- qualcode project schema, version 2.
+-- qualcode project schema, version 3.
 -- Portable SQL: TEXT, INTEGER and REAL columns only, so the same statements run on
 -- SQLite (the default, one file per project) and on a shared PostgreSQL server.
 
@@ -113,7 +113,16 @@ CREATE TABLE pseudonyms (
     original    TEXT PRIMARY KEY,
     replacement TEXT NOT NULL,
     confirmed   INTEGER NOT NULL DEFAULT 1,
-    added_at    TEXT NOT NULL
+    added_at    TEXT NOT NULL,
+    prefix      INTEGER NOT NULL DEFAULT 0   -- 1: also hides words it begins (compounds)
+);
+
+-- Every copy handed out to a coder: merge accepts a file only when its binding
+-- (an HMAC over study id, coder and this id, made with the lead's key) verifies.
+CREATE TABLE handouts (
+    id         TEXT PRIMARY KEY,
+    coder      TEXT NOT NULL,
+    created_at TEXT NOT NULL
 );
 
 CREATE TABLE audit_log (
