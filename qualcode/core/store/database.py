@@ -28,7 +28,6 @@ SCHEMA_VERSION = 3
 APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
 
 
-
 def _busy_timeout_from_env(default: float = 10.0) -> float:
     """Seconds from ``QUALCODE_BUSY_TIMEOUT``; an unset, unreadable or negative value keeps the default."""
     try:
