@@ -19,7 +19,7 @@ from lxml import etree
 
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.files import atomic_file
-from qualcode.core.pseudonyms import Pseudonymiser
+from qualcode.core.publication import Publication
 from qualcode.core.store import Store, now
 from qualcode.version import __version__
 
@@ -42,23 +42,23 @@ def description_of(code: object) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _codes(
-    parent: etree._Element, ns: str, book: Codebook, parent_id: str | None, hide: Pseudonymiser | None = None
-) -> None:
+def _codes(parent: etree._Element, ns: str, book: Codebook, parent_id: str | None, publish: Publication) -> None:
     for code in book.children(parent_id):
-        element = etree.SubElement(parent, f"{{{ns}}}Code", guid=code.id, name=code.name, isCodable="true")
+        element = etree.SubElement(
+            parent, f"{{{ns}}}Code", guid=code.id, name=publish.text(code.name), isCodable="true"
+        )
         if code.colour and _COLOUR.fullmatch(code.colour):
             element.set("color", code.colour)
         description = description_of(code)
         if description:
-            etree.SubElement(element, f"{{{ns}}}Description").text = hide.apply(description) if hide else description
-        _codes(element, ns, book, code.id, hide)
+            etree.SubElement(element, f"{{{ns}}}Description").text = publish.text(description)
+        _codes(element, ns, book, code.id, publish)
 
 
 def qdc_bytes(store: Store) -> bytes:
     book = codebook_from_codes(store.codebook.codes())
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin=ORIGIN)
-    _codes(etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes"), CODEBOOK_NS, book, None, Pseudonymiser.from_store(store))
+    _codes(etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes"), CODEBOOK_NS, book, None, Publication.of(store))
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
@@ -96,8 +96,9 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     """The members of a .qdpx: project.qde and one UTF-8 text per transcript under sources/."""
     ns = PROJECT_NS
     q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
-    # Confirmed pseudonyms replace names in everything written; positions follow the replaced text.
-    hide = Pseudonymiser.from_store(store)
+    # Everything written passes the publication boundary; positions follow the replaced text.
+    publish = Publication.of(store)
+    h = publish.text
     study = store.study_id
     book = codebook_from_codes(store.codebook.codes())
     coders = store.codings.coders()
@@ -107,7 +108,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     root = etree.Element(
         q("Project"),
         nsmap={None: ns},
-        name=str(name),
+        name=h(str(name)),
         origin=ORIGIN,
         creationDateTime=stamp,
         modifiedDateTime=stamp,
@@ -115,9 +116,9 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     if coders:
         users = etree.SubElement(root, q("Users"))
         for coder in coders:
-            etree.SubElement(users, q("User"), guid=user_guid[coder], name=coder)
+            etree.SubElement(users, q("User"), guid=user_guid[coder], name=h(coder))
     if len(book):
-        _codes(etree.SubElement(etree.SubElement(root, q("CodeBook")), q("Codes")), ns, book, None, hide)
+        _codes(etree.SubElement(etree.SubElement(root, q("CodeBook")), q("Codes")), ns, book, None, publish)
 
     participants = store.participants.all()
     transcripts = store.transcripts.all()
@@ -131,11 +132,11 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     if variable_guid:
         variables = etree.SubElement(root, q("Variables"))
         for key, guid in variable_guid.items():
-            etree.SubElement(variables, q("Variable"), guid=guid, name=key, typeOfVariable=variable_type[key])
+            etree.SubElement(variables, q("Variable"), guid=guid, name=h(key), typeOfVariable=variable_type[key])
     if participants:
         cases = etree.SubElement(root, q("Cases"))
         for p in participants:
-            case = etree.SubElement(cases, q("Case"), guid=_guid(study, "case", p.id), name=p.id)
+            case = etree.SubElement(cases, q("Case"), guid=_guid(study, "case", p.id), name=h(p.id))
             for key, value in p.attributes.items():
                 vv = etree.SubElement(case, q("VariableValue"))
                 etree.SubElement(vv, q("VariableRef"), targetGUID=variable_guid[key])
@@ -144,7 +145,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                     kind, "TextValue"
                 )
                 text = str(value).lower() if kind == "Boolean" else str(value)
-                etree.SubElement(vv, q(tag)).text = text
+                etree.SubElement(vv, q(tag)).text = h(text)
             for t in transcripts:
                 if t.participant == p.id:
                     etree.SubElement(case, q("SourceRef"), targetGUID=source_guid[t.id])
@@ -166,11 +167,11 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                 sources,
                 q("TextSource"),
                 guid=guid,
-                name=t.name,
+                name=h(t.name),
                 plainTextPath=f"internal://{guid}.txt",
                 creationDateTime=stamp,
             )
-            text, offset = hide.apply_with_offsets(t.text)
+            text, offset = publish.hide.apply_with_offsets(t.text)
             files[f"sources/{guid}.txt"] = text.encode("utf-8")
             for segment in store.transcripts.segments(t.id):
                 for coder in coders:
@@ -182,7 +183,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                         source,
                         q("PlainTextSelection"),
                         guid=_guid(study, f"selection:{coder}", str(segment.id)),
-                        name=f"{t.name} {segment.ordinal}",
+                        name=h(f"{t.name} {segment.ordinal}"),
                         startPosition=str(offset[segment.start]),
                         endPosition=str(offset[segment.end]),
                         creatingUser=user_guid[coder],
@@ -200,7 +201,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                     if memo:
                         note_guid = _guid(study, f"memo:{coder}", str(segment.id))
                         etree.SubElement(selection, q("NoteRef"), targetGUID=note_guid)
-                        notes.append((note_guid, coder, hide.apply(memo)))
+                        notes.append((note_guid, coder, h(memo)))
     if notes:
         container = etree.SubElement(root, q("Notes"))
         for guid, coder, text in notes:
@@ -208,7 +209,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                 container,
                 q("Note"),
                 guid=guid,
-                name=f"memo by {coder}",
+                name=h(f"memo by {coder}"),
                 creatingUser=user_guid[coder],
                 creationDateTime=stamp,
             )
