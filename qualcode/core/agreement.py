@@ -22,14 +22,45 @@ reason from `undefined_reason`; it is never reported as 0.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-STATISTICS = ("percent_agreement", "cohen_kappa", "krippendorff_alpha", "gwet_ac1", "brennan_prediger")
-"""The statistics computed for every table, in report order."""
 
-COUNTS = ("both", "only_a", "only_b", "neither")
+class Label(NamedTuple):
+    """How a reader sees one number of the report: its column label, what it stands for, its decimals."""
+
+    key: str
+    """The name in JSON, CSV and the dict `statistics` returns."""
+    label: str
+    """The column header of the tables for a reader."""
+    meaning: str = ""
+    """What the label stands for, in the table note; empty when the label says it."""
+    digits: int = 2
+    scale: float = 1.0
+    """Multiplies the value for a reader (100 shows a share as a percentage)."""
+
+
+STATISTIC_LABELS = (
+    Label("percent_agreement", "% agree", digits=1, scale=100),
+    Label("cohen_kappa", "κ", "Cohen's kappa"),
+    Label("krippendorff_alpha", "α", "Krippendorff's alpha (nominal)"),
+    Label("gwet_ac1", "AC1", "Gwet's AC1"),
+    Label("brennan_prediger", "BP", "Brennan–Prediger"),
+)
+"""The statistics computed for every table, in report order, with their labels: a new one is a line here."""
+
+STATISTICS = tuple(s.key for s in STATISTIC_LABELS)
+
+COUNT_LABELS = (
+    Label("both", "Both", digits=0),
+    Label("only_a", "A only", digits=0),
+    Label("only_b", "B only", digits=0),
+    Label("neither", "Neither", digits=0),
+)
+"""The cells of the 2×2 table, in report order, with their labels."""
+
+COUNTS = tuple(c.key for c in COUNT_LABELS)
 
 
 def tables(a: np.ndarray, b: np.ndarray) -> np.ndarray:

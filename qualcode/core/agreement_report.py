@@ -8,7 +8,6 @@ resolved codings (training a new coder against a gold standard).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -20,9 +19,16 @@ import numpy as np
 from qualcode.core import agreement
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.errors import BadInput
+from qualcode.core.export.display import Column, DisplayTable, Note, to_csv, to_text
 from qualcode.core.store import Store
 
 LEVELS = ("code", "theme", "transcript")
+
+SECTION_TITLES = {"theme": "Themes", "transcript": "Transcripts", "pooled": "Pooled"}
+"""The headings of the sections after the codes."""
+
+HEADLINE = "cohen_kappa"
+"""The statistic the threshold applies to and whose interval the reader's table shows."""
 
 
 @dataclass
@@ -99,68 +105,86 @@ class Report:
         parts.append(("pooled", [self.pooled]))
         return parts
 
-    def to_csv(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        header = ["level", "item", *agreement.COUNTS, *agreement.STATISTICS]
-        if self.resamples:
-            header += [f"{s}_ci_{end}" for s in agreement.STATISTICS for end in ("low", "high")]
-        writer.writerow([*header, "below_threshold", "undefined"])
+    def display_table(self) -> DisplayTable:
+        """The report as one table for every format: sections of codes, themes, transcripts and the pooled row.
+
+        Data files get the counts, the statistics and their intervals under
+        their JSON names; a reader sees the labels of `agreement.STATISTIC_LABELS`,
+        the interval of κ, "—" with a footnote letter for an undefined value and
+        a "*" on every item whose κ is below the threshold.
+        """
+        import pandas as pd
+
+        records: list[dict[str, Any]] = []
+        levels: list[int] = []
+        headings: list[tuple[int, str]] = []
+        marks: dict[tuple[int, str], str] = {}
+        reasons: dict[str, str] = {}
         for level, rows in self.sections():
+            if level != "code":
+                headings.append((len(records), SECTION_TITLES[level]))
             for row in rows:
-                values = [_csv_number(row.values[s]) for s in agreement.STATISTICS]
-                cis = []
+                i = len(records)
+                record: dict[str, Any] = {"level": level, "item": row.label, "name": (row.display or row.label).strip()}
+                record.update(zip(agreement.COUNTS, row.counts, strict=True))
+                record.update({name: row.values[name] for name in agreement.STATISTICS})
                 if self.resamples:
-                    for s in agreement.STATISTICS:
-                        lo, hi = row.ci.get(s, (math.nan, math.nan))
-                        cis += [_csv_number(lo), _csv_number(hi)]
-                writer.writerow(
-                    [level, row.label, *row.counts, *values, *cis, row.below(self.threshold), row.reason or ""]
-                )
+                    for name in agreement.STATISTICS:
+                        record[f"{name}_ci_low"], record[f"{name}_ci_high"] = row.ci.get(name, (math.nan, math.nan))
+                record["below_threshold"] = row.below(self.threshold)
+                record["undefined"] = row.reason or ""
+                records.append(record)
+                levels.append(_depth(row.display) if level in ("code", "theme") else 1)
+                if row.below(self.threshold):
+                    marks[(i, "name")] = "*"
+                if row.reason:
+                    mark = reasons.setdefault(row.reason, "abcdefghijklmnopqrstuvwxyz"[len(reasons) % 26])
+                    marks.update({(i, name): mark for name in agreement.STATISTICS if math.isnan(row.values[name])})
+
+        columns = [Column("name", "Code")]
+        columns += [Column(c.key, c.label, c.digits, c.scale) for c in agreement.COUNT_LABELS]
+        for s in agreement.STATISTIC_LABELS:
+            columns.append(Column(s.key, s.label, s.digits, s.scale))
+            if self.resamples and s.key == HEADLINE:
+                columns.append(Column(f"{s.key}_ci_low", f"{s.label} 95% CI", s.digits, s.scale, f"{s.key}_ci_high"))
+
+        a, b = self.coders
+        caption = f"Agreement of {a} (A) and {b} (B) on {self.segments} segments"
+        if self.resamples:
+            caption += f"; 95% bootstrap intervals from {self.resamples} resamples"
+        legend = ", ".join(f"{s.label} {s.meaning}" for s in agreement.STATISTIC_LABELS if s.meaning)
+        notes = [Note(legend + ".")]
+        if self.resamples:
+            notes.append(Note("Intervals: percentile bootstrap over segments."))
+        headline = next(s for s in agreement.STATISTIC_LABELS if s.key == HEADLINE)
+        notes.append(Note(f"{headline.meaning} below {self.threshold:g}.", "*"))
+        for coder, (n, total) in (self.from_suggestions or {}).items():
+            if n:
+                notes.append(Note(f"{coder}: {n} of {total} codings came from accepted keyword suggestions."))
+        notes += [Note(f"undefined: {reason}.", mark) for reason, mark in reasons.items()]
+
+        frame = pd.DataFrame.from_records(records)
+        return DisplayTable(
+            frame,
+            tuple(columns),
+            caption=caption,
+            notes=tuple(notes),
+            levels=tuple(levels),
+            headings=tuple(headings),
+            marks=marks,
+            data_columns=tuple(k for k in frame.columns if k != "name"),
+            data_digits=6,
+        )
+
+    def to_csv(self, *, formulas_as_text: bool = True) -> str:
+        """The report's data as CSV, one row per item with its level; see `display.to_csv` for formulas_as_text."""
+        buffer = io.StringIO()
+        to_csv(self.display_table(), buffer, formulas_as_text=formulas_as_text)
         return buffer.getvalue()
 
     def to_table(self) -> str:
-        """Aligned plain text: counts, the five statistics, κ's interval, flags and footnotes."""
-        lines = [
-            f"Agreement of {self.coders[0]} (A) and {self.coders[1]} (B) on {self.segments} segments"
-            + (f"; 95% bootstrap intervals from {self.resamples} resamples" if self.resamples else "")
-        ]
-        reasons: dict[str, str] = {}
-        for level, rows in self.sections():
-            title = {"code": "Code", "theme": "Theme", "transcript": "Transcript", "pooled": "Pooled"}[level]
-            header = [title, "both", "A only", "B only", "neither", "% agree", "kappa", "alpha", "AC1", "BP"]
-            if self.resamples:
-                header.insert(7, "kappa 95% CI")
-            body = []
-            for row in rows:
-                mark = ""
-                if row.reason:
-                    mark = reasons.setdefault(row.reason, "abcdefghijklmnopqrstuvwxyz"[len(reasons) % 26])
-                cells = [
-                    ("* " if row.below(self.threshold) else "  ") + (row.display or row.label),
-                    *(str(c) for c in row.counts),
-                    _fmt(row.values["percent_agreement"] * 100, digits=1),
-                    _fmt(row.values["cohen_kappa"], mark),
-                ]
-                if self.resamples:
-                    lo, hi = row.ci.get("cohen_kappa", (math.nan, math.nan))
-                    cells.append("—" if math.isnan(lo) else f"[{lo:.2f}, {hi:.2f}]")
-                cells += [
-                    _fmt(row.values["krippendorff_alpha"], mark),
-                    _fmt(row.values["gwet_ac1"]),
-                    _fmt(row.values["brennan_prediger"]),
-                ]
-                body.append(cells)
-            lines.append("")
-            lines.extend(_align([header, *body]))
-        lines.append("")
-        lines.append(f"* Cohen's kappa below {self.threshold:g}.")
-        for coder, (n, total) in (self.from_suggestions or {}).items():
-            if n:
-                lines.append(f"{coder}: {n} of {total} codings came from accepted keyword suggestions.")
-        for reason, mark in reasons.items():
-            lines.append(f"{mark} undefined: {reason}.")
-        return "\n".join(lines)
+        """Aligned plain text: counts, the statistics, κ's interval, flags and footnotes."""
+        return to_text(self.display_table())
 
 
 def report(
@@ -317,19 +341,6 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 12)
 
 
-def _csv_number(value: float) -> str:
-    return "" if math.isnan(value) else f"{value:.6f}"
-
-
-def _fmt(value: float, mark: str = "", digits: int = 2) -> str:
-    return f"—{mark}" if math.isnan(value) else f"{value:.{digits}f}"
-
-
-def _align(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = []
-    for r in rows:
-        first = r[0].ljust(widths[0])
-        rest = [cell.rjust(w) for cell, w in zip(r[1:], widths[1:], strict=True)]
-        out.append("  ".join([first, *rest]).rstrip())
-    return out
+def _depth(display: str) -> int:
+    """The level of an item whose display name is indented two spaces per level."""
+    return (len(display) - len(display.lstrip(" "))) // 2

@@ -10,7 +10,6 @@ pages, numbered captions ("Table 1.") that Word can renumber (SEQ fields).
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -24,13 +23,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import Table
 
+from qualcode.core.export.display import DisplayTable, printable
 from qualcode.core.export.docx_rows import fill_rows
 
 if TYPE_CHECKING:
     import pandas as pd
     from docx.document import Document as DocumentType
-
-    from qualcode.core.agreement_report import Report
 
 BODY_PT = 9
 WIDE = 8
@@ -45,8 +43,9 @@ class WordReport:
         self.tables = 0
         self.figures = 0
         self._styles()
-        self.doc.add_paragraph(title, style="Title")
-        self.doc.add_paragraph(subtitle, style="Subtitle")
+        # The title and captions name the codebook, coders and attributes: text from outside the tables.
+        self.doc.add_paragraph(printable(title), style="Title")
+        self.doc.add_paragraph(printable(subtitle), style="Subtitle")
 
     def _styles(self) -> None:
         styles = self.doc.styles
@@ -106,7 +105,7 @@ class WordReport:
         paragraph._p.append(field_)
         dot = paragraph.add_run(". ")
         dot.bold = True
-        paragraph.add_run(text)
+        paragraph.add_run(printable(text))
 
     def note(self, text: str) -> None:
         """A table note; a leading "Note." is set in italics, as journals do."""
@@ -359,64 +358,45 @@ def add_codebook(report: WordReport, frame: pd.DataFrame) -> None:
     report.note("Note. Used: coded segments / participants.")
 
 
-def add_agreement(report: WordReport, agreement: Report) -> None:
+def add_agreement(report: WordReport, table: DisplayTable) -> None:
     report.landscape(True)
     report.heading("Agreement between coders")
-    a, b = agreement.coders
-    with_ci = agreement.resamples > 0
-    report.caption(
-        "Table", f"Agreement of {a} and {b} per code, theme, transcript and pooled ({agreement.segments} segments)"
-    )
-    header = ["Code", "Both", "A only", "B only", "Neither", "% agree", "κ", "α", "AC1", "BP"]
-    if with_ci:
-        header.insert(7, "κ 95% CI")
-    rows, bold, levels, marks = [], [], [], {}
-    for level, items in agreement.sections():
-        if level != "code":
-            title = {"theme": "Themes", "transcript": "Transcripts", "pooled": "Pooled"}[level]
-            rows.append([title] + [""] * (len(header) - 1))
-            bold.append(True)
-            levels.append(0)
-        for row in items:
-            mark = ""
-            if row.reason:
-                mark = marks.setdefault(row.reason, "abcdefghijklmnopqrstuvwxyz"[len(marks) % 26])
-            label = (row.display or row.label).strip()
-            flag = "*" if row.below(agreement.threshold) else ""
-            cells = [
-                label + flag,
-                *(str(c) for c in row.counts),
-                _num(row.values["percent_agreement"] * 100, 1),
-                _num(row.values["cohen_kappa"], mark=mark),
-            ]
-            if with_ci:
-                lo, hi = row.ci.get("cohen_kappa", (math.nan, math.nan))
-                cells.append("—" if math.isnan(lo) else f"[{lo:.2f}, {hi:.2f}]")
-            cells += [
-                _num(row.values["krippendorff_alpha"], mark=mark),
-                _num(row.values["gwet_ac1"]),
-                _num(row.values["brennan_prediger"]),
-            ]
-            rows.append(cells)
-            bold.append(False)
-            levels.append(_depth(row.display) if level in ("code", "theme") else 1)
-    weights = [5.5, 1.0, 1.2, 1.2, 1.4, 1.3, 1.0] + ([1.9] if with_ci else []) + [1.0, 1.0, 1.0]
+    add_table(report, table)
+
+
+def add_table(report: WordReport, table: DisplayTable, *, weights: Sequence[float] | None = None) -> None:
+    """A `DisplayTable` as a captioned journal table: sections in bold, labels indented, notes below.
+
+    A label's mark follows it ("Workload*"), as a cell's follows its value
+    ("—a"); column widths follow the longest text in each column unless given.
+    """
+    lines = list(table.lines())
+    rows = [[line.cells[0] + line.flag, *line.cells[1:]] for line in lines]
+    header = [c.label for c in table.columns]
+    report.caption("Table", table.caption)
     report.table(
         header,
         rows,
-        weights=weights,
-        numeric=[False] + [True] * (len(header) - 1),
-        bold_rows=bold,
-        levels=levels,
+        weights=weights or _weights(header, rows),
+        numeric=[c.numeric for c in table.columns],
+        bold_rows=[line.bold for line in lines],
+        levels=[line.level for line in lines],
     )
-    notes = [
-        f"Note. A: {a}; B: {b}. κ Cohen's kappa, α Krippendorff's alpha (nominal), AC1 Gwet's AC1, "
-        f"BP Brennan–Prediger; * κ below {agreement.threshold:g}."
-    ]
-    if with_ci:
-        notes.append(f"Intervals: percentile bootstrap over segments, {agreement.resamples} resamples.")
-    notes += [f"{m} Undefined: {reason}." for reason, m in marks.items()]
-    report.note(" ".join(notes))
+    if table.notes:
+        general = [n.text for n in table.notes if not n.mark]
+        # A note is set as a sentence in Word, whatever its case in a terminal.
+        specific = [f"{n.mark} {n.text[:1].upper()}{n.text[1:]}" for n in table.notes if n.mark]
+        report.note(" ".join(["Note.", *general, *specific]))
+
+
+def _weights(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[float]:
+    """Relative column widths from the longest text in each column, in characters.
+
+    A header counts a tenth wider (it is bold) and at most 12 characters, a
+    cell at most 40, so a long header or name wraps; the cell's margins add
+    about two and a half characters.
+    """
+    return [max(min(len(h), 12) * 1.1, *(min(len(r[i]), 40) for r in rows)) + 2.5 for i, h in enumerate(header)]
 
 
 def add_frequencies(report: WordReport, frame: pd.DataFrame) -> None:
@@ -437,19 +417,10 @@ def add_network(report: WordReport, png: bytes, codes: int, links: int) -> None:
     report.caption("Figure", f"Codes that share segments ({codes} codes, {links} links; line width = shared segments)")
 
 
-def _depth(display: str) -> int:
-    """The level of a row whose label is indented two spaces per level."""
-    return (len(display) - len(display.lstrip(" "))) // 2
-
-
 def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value)
-
-
-def _num(value: float, digits: int = 2, mark: str = "") -> str:
-    return f"—{mark}" if math.isnan(value) else f"{value:.{digits}f}"
 
 
 def default_subtitle(coder: str, transcripts: int) -> str:

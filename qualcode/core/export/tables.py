@@ -1,4 +1,4 @@
-"""Exports of the analysis tables: Word, CSV, XLSX and GraphML, all from the same DataFrames.
+"""Exports of the analysis tables: Word, CSV, XLSX and GraphML, all from the same `DisplayTable`s.
 
 Every file is written under a temporary name in its destination folder and
 moved into place only when complete, so a failed export leaves nothing behind.
@@ -6,13 +6,13 @@ moved into place only when complete, so a failed export leaves nothing behind.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.analysis import Analysis
 from qualcode.core.errors import BadInput
+from qualcode.core.export.display import DisplayTable, add_sheet, to_csv
 from qualcode.core.files import atomic_file, atomic_files
 from qualcode.core.model import CONSENSUS, ExportOptions
 from qualcode.core.store import Store
@@ -37,32 +37,34 @@ class Exporter:
         if self.progress is not None:
             self.progress(done, len(self.options.tables), name)
 
-    def frames(self) -> dict[str, pd.DataFrame]:
-        """The requested tables (all but the network) as DataFrames, by table name."""
+    def tables(self) -> dict[str, DisplayTable]:
+        """The requested tables (all but the network), each built once as the table every format renders."""
         o, a = self.options, self.analysis
-        out: dict[str, pd.DataFrame] = {}
+        out: dict[str, DisplayTable] = {}
         for name in o.tables:
             if name == "theme":
-                out[name] = a.theme_table()
+                out[name] = DisplayTable.plain(a.theme_table())
             elif name == "matrix":
-                out[name] = a.matrix(level=o.level, cells=o.cells, group_by=o.group_by, where=dict(o.where) or None)
+                matrix = a.matrix(level=o.level, cells=o.cells, group_by=o.group_by, where=dict(o.where) or None)
+                out[name] = DisplayTable.plain(matrix)
             elif name == "quotes":
-                out[name] = a.quotes(
-                    include_interviewer=o.include_interviewer,
-                    max_words=o.max_words,
-                    per_participant=o.per_participant,
+                quotes = a.quotes(
+                    include_interviewer=o.include_interviewer, max_words=o.max_words, per_participant=o.per_participant
                 )
+                out[name] = DisplayTable.plain(quotes)
             elif name == "codebook":
-                out[name] = a.codebook_table()
+                out[name] = DisplayTable.plain(a.codebook_table())
             elif name == "agreement":
-                import pandas as pd
-
-                out[name] = pd.read_csv(io.StringIO(self.agreement().to_csv()), keep_default_na=False)
+                out[name] = self.agreement().display_table()
             elif name == "frequencies":
                 from qualcode.core.frequencies import frequencies
 
-                out[name] = frequencies(self.store, by="transcript", top=15)
+                out[name] = DisplayTable.plain(frequencies(self.store, by="transcript", top=15))
         return out
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The requested tables (all but the network) as DataFrames, by table name, as data files hold them."""
+        return {name: table.data() for name, table in self.tables().items()}
 
     def agreement(self) -> Any:
         from qualcode.core.agreement_report import report
@@ -90,21 +92,21 @@ class Exporter:
         title = self.store.settings.get("codebook_name", "") or Path(self.store.path).stem
         subtitle = word.default_subtitle(o.coder, len(self.analysis.transcripts))
         report = word.WordReport(f"{title}: thematic analysis", subtitle)
-        frames = self.frames()
+        tables = self.tables()
         for done, name in enumerate(o.tables, 1):
             self._step(done - 1, name)
             if name == "theme":
-                word.add_theme_table(report, frames[name])
+                word.add_theme_table(report, tables[name].frame)
             elif name == "matrix":
-                word.add_matrix(report, frames[name], o.cells)
+                word.add_matrix(report, tables[name].frame, o.cells)
             elif name == "quotes":
-                word.add_quotes(report, frames[name])
+                word.add_quotes(report, tables[name].frame)
             elif name == "codebook":
-                word.add_codebook(report, frames[name])
+                word.add_codebook(report, tables[name].frame)
             elif name == "agreement":
-                word.add_agreement(report, self.agreement())
+                word.add_agreement(report, tables[name])
             elif name == "frequencies":
-                word.add_frequencies(report, frames[name])
+                word.add_frequencies(report, tables[name].frame)
             elif name == "network":
                 graph = self.analysis.cooccurrence()
                 word.add_network(report, network_png(graph), graph.number_of_nodes(), graph.number_of_edges())
@@ -114,38 +116,40 @@ class Exporter:
         return Path(path)
 
     def write_xlsx(self, path: str | Path) -> Path:
-        import pandas as pd
+        from openpyxl import Workbook
 
-        frames = self._table_frames()
+        tables = self._flat_tables()
+        book = Workbook()
+        book.remove(book.active)
+        for done, (name, table) in enumerate(tables.items()):
+            self._step(done, name)
+            add_sheet(book, name, table)
         with atomic_file(path, ".xlsx") as temporary:
-            with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-                for done, (name, frame) in enumerate(frames.items()):
-                    self._step(done, name)
-                    frame.to_excel(writer, sheet_name=name, index=False)
-        self._step(len(frames), "done")
+            book.save(temporary)
+        self._step(len(tables), "done")
         return Path(path)
 
     def write_csv(self, target: str | Path) -> list[Path]:
-        frames = self._table_frames()
+        tables = self._flat_tables()
         target = Path(target)
         if target.suffix.lower() == ".csv":
-            if len(frames) != 1:
+            if len(tables) != 1:
                 raise BadInput("several tables go into a folder; give a folder, or one table", where=str(target))
-            [(_name, frame)] = frames.items()
+            [(_name, table)] = tables.items()
             with atomic_file(target, ".csv") as temporary:
-                frame.to_csv(temporary, index=False, encoding="utf-8")
+                to_csv(table, str(temporary))
             return [target]
         if target.exists() and not target.is_dir():
             raise BadInput("exists and is not a folder", where=str(target))
         if not target.parent.is_dir():
             raise BadInput("the folder above it does not exist", where=str(target))
         target.mkdir(exist_ok=True)
-        with atomic_files([target / f"{name}.csv" for name in frames]) as temporaries:
-            for done, ((name, frame), temporary) in enumerate(zip(frames.items(), temporaries, strict=True)):
+        with atomic_files([target / f"{name}.csv" for name in tables]) as temporaries:
+            for done, ((name, table), temporary) in enumerate(zip(tables.items(), temporaries, strict=True)):
                 self._step(done, name)
-                frame.to_csv(temporary, index=False, encoding="utf-8")
-        self._step(len(frames), "done")
-        return [target / f"{name}.csv" for name in frames]
+                to_csv(table, str(temporary))
+        self._step(len(tables), "done")
+        return [target / f"{name}.csv" for name in tables]
 
     def write_graphml(self, path: str | Path) -> Path:
         from qualcode.core.export.network import graphml_bytes
@@ -155,9 +159,9 @@ class Exporter:
             temporary.write_bytes(data)
         return Path(path)
 
-    def _table_frames(self) -> dict[str, pd.DataFrame]:
+    def _flat_tables(self) -> dict[str, DisplayTable]:
         if "network" in self.options.tables:
             raise BadInput(
                 "the network is a picture or a graph: use 'export docx' or 'export graphml'", where="--tables"
             )
-        return self.frames()
+        return self.tables()

@@ -1,0 +1,280 @@
+"""One display model per table: a DataFrame with what a reader needs to see it.
+
+A table is built once as a `DisplayTable`: the numbers as numbers (NaN where a
+value is undefined), the columns a reader sees with their labels and decimals,
+a caption, notes, and per row its level and weight and per cell its footnote
+mark. The renderers here (plain text, CSV) and in `docx` and `xlsx` only turn
+that one object into their format, so a table reads the same everywhere and a
+new column is added in one place.
+
+Text never carries control characters out of a `DisplayTable`: they are
+removed when the table is made (`printable`), so no writer can be crashed or
+driven by them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MISSING = "—"
+"""How a reader sees an undefined number."""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""How a text cell starts that a spreadsheet would run as a formula (OWASP's list)."""
+
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
+"""C0 controls but tab and line feed, DEL, and C1 controls: neither Word nor Excel can hold them."""
+
+
+def printable(text: str) -> str:
+    """Text with control characters (but tab and line feed) removed, so a writer can neither crash nor be driven."""
+    return text.translate(_CONTROL)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column as a reader sees it, taken from a column of the frame."""
+
+    key: str
+    """The frame column it shows."""
+    label: str
+    """The header a reader sees, e.g. "κ" or "% agree"."""
+    digits: int | None = None
+    """Decimals of a numeric column; None for text."""
+    scale: float = 1.0
+    """Multiplies the value before it is shown (100 for a share shown as a percentage)."""
+    upper: str | None = None
+    """For an interval: the frame column of its upper end (``key`` is the lower end), shown as "[lo, hi]"."""
+
+    @property
+    def numeric(self) -> bool:
+        return self.digits is not None
+
+    def show(self, record: Mapping[str, Any], mark: str = "") -> str:
+        """The cell's text for a reader: a number to its digits, "—" when undefined, then any footnote mark."""
+        value = record[self.key]
+        if self.upper is not None:
+            low, high = _float(value), _float(record[self.upper])
+            if math.isnan(low) or math.isnan(high):
+                return MISSING + mark
+            return f"[{low * self.scale:.{self.digits}f}, {high * self.scale:.{self.digits}f}]{mark}"
+        if self.digits is None:
+            return ("" if _missing(value) else str(value)) + mark
+        number = _float(value)
+        if math.isnan(number):
+            return MISSING + mark
+        return f"{number * self.scale:.{self.digits}f}{mark}"
+
+
+@dataclass(frozen=True)
+class Note:
+    """A table note: general when it has no mark, else the footnote of the cells carrying its mark."""
+
+    text: str
+    mark: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a table as a reader sees it: a section heading, or a row of cells."""
+
+    cells: tuple[str, ...]
+    """Every column's text; the first is the row's label, without its indent or flag."""
+    level: int = 0
+    """How deep the label is indented (a code under its theme)."""
+    bold: bool = False
+    heading: bool = False
+    """A section heading ("Themes", "Pooled") spanning the table, not a row of data."""
+    flag: str = ""
+    """The mark on the row's label (e.g. "*" for κ below the threshold)."""
+
+
+@dataclass(frozen=True, eq=False)
+class DisplayTable:
+    """A table built once, rendered as text, CSV, XLSX or Word.
+
+    ``frame`` holds the data, one row per item; ``columns`` say which of its
+    columns a reader sees, in order, and how. Data files (CSV, XLSX) hold the
+    frame's ``data_columns`` under their keys, numbers unrounded but for
+    ``data_digits``.
+    """
+
+    frame: pd.DataFrame
+    columns: tuple[Column, ...]
+    caption: str = ""
+    notes: tuple[Note, ...] = ()
+    levels: tuple[int, ...] = ()
+    """Per row of the frame, the indent of its label; all 0 when empty."""
+    bold: tuple[bool, ...] = ()
+    """Per row of the frame, whether it is set in bold (a theme in the matrix); none when empty."""
+    headings: tuple[tuple[int, str], ...] = ()
+    """Section headings, each (frame row it stands before, text)."""
+    marks: Mapping[tuple[int, str], str] = field(default_factory=dict)
+    """Footnote marks by (frame row, frame column), e.g. "a" on an undefined κ, "*" on a label."""
+    data_columns: tuple[str, ...] = ()
+    """The frame columns a data file holds, in order; every column when empty."""
+    data_digits: int | None = None
+    """Decimals of floats in a CSV; None writes them in full."""
+
+    def __post_init__(self) -> None:
+        # The one place text enters every export: what cannot be shown is removed here, once.
+        object.__setattr__(self, "frame", _printable_frame(self.frame))
+        object.__setattr__(self, "caption", printable(self.caption))
+        object.__setattr__(self, "notes", tuple(replace(n, text=printable(n.text)) for n in self.notes))
+        object.__setattr__(self, "headings", tuple((i, printable(t)) for i, t in self.headings))
+        object.__setattr__(self, "columns", tuple(replace(c, label=printable(c.label)) for c in self.columns))
+
+    @classmethod
+    def plain(cls, frame: pd.DataFrame, *, caption: str = "", notes: tuple[Note, ...] = ()) -> DisplayTable:
+        """A table whose reader columns are the frame's own, integers shown as integers."""
+        import pandas as pd
+
+        columns = tuple(
+            Column(str(key), str(key), 0 if pd.api.types.is_integer_dtype(frame[key]) else None)
+            for key in frame.columns
+        )
+        return cls(frame, columns, caption=caption, notes=notes)
+
+    def data(self) -> pd.DataFrame:
+        """The frame as a data file holds it: the data columns under their keys."""
+        frame = self.frame[list(self.data_columns)] if self.data_columns else self.frame
+        return frame.reset_index(drop=True)
+
+    def lines(self) -> Iterator[Line]:
+        """The table as a reader sees it, section headings in place."""
+        headings: dict[int, list[str]] = {}
+        for position, text in self.headings:
+            headings.setdefault(position, []).append(text)
+        blank = ("",) * (len(self.columns) - 1)
+        keys = [c.key for c in self.columns] + [c.upper for c in self.columns if c.upper]
+        for i, record in enumerate(self.frame[list(dict.fromkeys(keys))].to_dict("records")):
+            for text in headings.get(i, ()):
+                yield Line((text, *blank), bold=True, heading=True)
+            first, *rest = self.columns
+            yield Line(
+                (first.show(record), *(c.show(record, self.marks.get((i, c.key), "")) for c in rest)),
+                level=self.levels[i] if self.levels else 0,
+                bold=bool(self.bold and self.bold[i]),
+                flag=self.marks.get((i, first.key), ""),
+            )
+        for text in headings.get(len(self.frame), ()):
+            yield Line((text, *blank), bold=True, heading=True)
+
+    def note_lines(self) -> list[str]:
+        """Each note as a line: "* Cohen's kappa below 0.6.", "a undefined: …"."""
+        return [f"{n.mark} {n.text}" if n.mark else n.text for n in self.notes]
+
+
+# -- renderers ------------------------------------------------------------------------
+
+
+def to_text(table: DisplayTable) -> str:
+    """Aligned plain text for a terminal: the caption, the table, then its notes one per line.
+
+    A label's mark stands in a two-character margin before it, so flagged rows
+    are seen at a glance and the labels stay aligned; a section heading starts
+    at the margin.
+    """
+    lines = list(table.lines())
+    rows = [tuple(c.label for c in table.columns)]
+    for line in lines:
+        stub = line.cells[0] if line.heading else line.flag.ljust(2) + "  " * line.level + line.cells[0]
+        rows.append((stub, *line.cells[1:]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(table.columns))]
+    numeric = [c.numeric for c in table.columns]
+
+    def aligned(row: tuple[str, ...]) -> str:
+        cells = [c.rjust(w) if num else c.ljust(w) for c, w, num in zip(row, widths, numeric, strict=True)]
+        return "  ".join(cells).rstrip()
+
+    out = [table.caption, "", aligned(rows[0])]
+    for line, row in zip(lines, rows[1:], strict=True):
+        out += ["", row[0]] if line.heading else [aligned(row)]
+    notes = table.note_lines()
+    if notes:
+        out += ["", *notes]
+    return "\n".join(out)
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with ' (OWASP); anything else as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv(table: DisplayTable, target: str | IO[str], *, formulas_as_text: bool = True) -> None:
+    """Write the table's data as CSV; text cells that would run as formulas are neutralised unless told not to."""
+    frame = table.data()
+    if formulas_as_text:
+        frame = frame.copy()
+        for key in frame.columns:
+            if frame[key].dtype == object:
+                frame[key] = frame[key].map(neutralise)
+    float_format = None if table.data_digits is None else f"%.{table.data_digits}f"
+    frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n", float_format=float_format)
+
+
+def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with control characters removed from its text cells and column names (a copy when any change)."""
+    texts = [key for key in frame.columns if frame[key].dtype == object]
+    renamed = {key: printable(key) for key in frame.columns if isinstance(key, str) and printable(key) != key}
+    if not texts and not renamed:
+        return frame
+    frame = frame.copy()
+    for key in texts:
+        frame[key] = frame[key].map(lambda v: printable(v) if isinstance(v, str) else v)
+    if renamed:
+        frame = frame.rename(columns=renamed)
+    frame.attrs = dict(frame.attrs)
+    return frame
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _float(value: Any) -> float:
+    return math.nan if _missing(value) else float(value)
+
+
+def add_sheet(book: Any, name: str, table: DisplayTable) -> None:
+    """Add the table's data to an openpyxl workbook as a sheet: a bold header row, then one row per item.
+
+    Text is always a string cell, never a formula, whatever it starts with;
+    numbers stay numbers (a negative one too) and undefined values are empty.
+    """
+    from openpyxl.styles import Font
+
+    sheet = book.create_sheet(title=name[:31])
+    frame = table.data()
+    bold = Font(bold=True)
+    for j, key in enumerate(frame.columns, 1):
+        _put(sheet.cell(row=1, column=j), str(key)).font = bold
+    for i, values in enumerate(frame.itertuples(index=False, name=None), 2):
+        for j, value in enumerate(values, 1):
+            _put(sheet.cell(row=i, column=j), value)
+    sheet.freeze_panes = "A2"
+
+
+def _put(cell: Any, value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()  # numpy scalars to Python's, which openpyxl writes as numbers
+    if _missing(value):
+        cell.value = None
+    elif isinstance(value, str):
+        cell.value = value
+        # openpyxl takes a string starting with "=" for a formula; the cell type says it is text.
+        cell.data_type = "s"
+    elif isinstance(value, bool | int | float):
+        cell.value = value
+    else:
+        cell.value = str(value)
+        cell.data_type = "s"
+    return cell

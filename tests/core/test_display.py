@@ -1,0 +1,150 @@
+"""The one display model: a table built once reads the same as text, CSV, XLSX and Word."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import docx
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from qualcode.core import agreement
+from qualcode.core.agreement_report import report
+from qualcode.core.export.display import Column, DisplayTable, Note, to_csv, to_text
+from qualcode.core.export.tables import Exporter, ExportOptions
+
+PICKS = {
+    "alice": [(0, "Workload"), (1, "Workload"), (3, "Time pressure"), (4, "Barriers")],
+    "bob": [(1, "Workload"), (3, "Time pressure"), (4, "Lack of resources"), (2, "Workload")],
+}
+
+
+@pytest.fixture
+def coded(project):
+    store = project.store
+    ids = store.transcripts.segment_ids()
+    codes = {c.name: c.id for c in store.codebook.codes()}
+    for coder, picks in (*PICKS.items(), ("consensus", PICKS["alice"])):
+        store.codings.add_many([(ids[i], codes[name]) for i, name in picks], coder)
+    return project
+
+
+def test_a_cell_shows_its_digits_scale_interval_and_mark():
+    frame = pd.DataFrame({"name": ["x", "y"], "share": [0.6667, math.nan], "lo": [-0.25, math.nan], "hi": [1.0, 0.5]})
+    table = DisplayTable(
+        frame,
+        (Column("name", "Item"), Column("share", "%", 1, 100), Column("lo", "CI", 2, upper="hi")),
+        caption="A table",
+        notes=(Note("general."), Note("undefined.", "a")),
+        levels=(0, 2),
+        headings=((1, "Second part"),),
+        marks={(1, "share"): "a", (0, "name"): "*"},
+    )
+    lines = list(table.lines())
+    assert [line.cells for line in lines] == [
+        ("x", "66.7", "[-0.25, 1.00]"),
+        ("Second part", "", ""),
+        ("y", "—a", "—"),
+    ]
+    assert lines[0].flag == "*" and lines[1].heading and lines[1].bold and lines[2].level == 2
+    text = to_text(table).splitlines()
+    assert text[0] == "A table"
+    assert text[2].split() == ["Item", "%", "CI"]
+    assert text[3].startswith("* x") and text[6].startswith("      y"), "the flag in the margin, the indent after it"
+    assert text[-2:] == ["general.", "a undefined."]
+
+
+def test_text_is_stripped_of_control_characters_when_the_table_is_made():
+    frame = pd.DataFrame({"Na\x07me": ["a\x01b\x1b[31m", "ok\ttab\nline"], "n": [1, -2]})
+    table = DisplayTable.plain(frame, caption="cap\x9btion", notes=(Note("no\x00te"),))
+    assert list(table.frame.columns) == ["Name", "n"]
+    assert list(table.frame["Name"]) == ["ab[31m", "ok\ttab\nline"]
+    assert table.caption == "caption" and table.notes[0].text == "note"
+    assert [c.digits for c in table.columns] == [None, 0], "integers are numbers for a reader too"
+
+
+def test_csv_neutralises_formulas_in_text_but_not_numbers():
+    frame = pd.DataFrame({"text": ["=1+1", "+1", "-x", "@A1", "\t=1", "plain"], "n": [-1, 2, 3, 4, 5, 6]})
+    table = DisplayTable.plain(frame)
+    safe, raw = io.StringIO(), io.StringIO()
+    to_csv(table, safe)
+    to_csv(table, raw, formulas_as_text=False)
+    assert pd.read_csv(io.StringIO(safe.getvalue()))["text"].tolist() == [
+        "'=1+1",
+        "'+1",
+        "'-x",
+        "'@A1",
+        "'\t=1",
+        "plain",
+    ]
+    assert pd.read_csv(io.StringIO(raw.getvalue()))["text"].tolist() == frame["text"].tolist()
+    assert pd.read_csv(io.StringIO(safe.getvalue()))["n"].tolist() == [-1, 2, 3, 4, 5, 6]
+
+
+def test_the_agreement_labels_come_from_where_the_statistics_are_defined(coded):
+    table = report(coded.store, "alice", "bob", bootstrap=20).display_table()
+    labels = [c.label for c in table.columns]
+    expected = ["Code", *(c.label for c in agreement.COUNT_LABELS)]
+    for s in agreement.STATISTIC_LABELS:
+        expected.append(s.label)
+        if s.key == "cohen_kappa":
+            expected.append("κ 95% CI")
+    assert labels == expected
+    assert list(table.data().columns[:11]) == ["level", "item", *agreement.COUNTS, *agreement.STATISTICS]
+    legend = table.notes[0].text
+    assert all(f"{s.label} {s.meaning}" in legend for s in agreement.STATISTIC_LABELS if s.meaning)
+
+
+def test_text_csv_xlsx_and_word_render_the_same_agreement_table(coded, tmp_path):
+    options = ExportOptions(tables=("agreement",), agreement_coders=("alice", "bob"), bootstrap=30)
+    exporter = Exporter(coded.store, options)
+    table = exporter.tables()["agreement"]
+    lines = [line for line in table.lines() if not line.heading]
+
+    exporter.write_docx(tmp_path / "r.docx")
+    word = docx.Document(str(tmp_path / "r.docx")).tables[0]
+    assert [c.text for c in word.rows[0].cells] == [c.label for c in table.columns]
+    body = [[c.text for c in row.cells] for row in word.rows[1:]]
+    data_rows = [row for row in body if any(row[1:])]
+    assert [row[1:] for row in data_rows] == [list(line.cells[1:]) for line in lines]
+    assert [row[0] for row in data_rows] == [line.cells[0] + line.flag for line in lines]
+    assert [row[0] for row in body if not any(row[1:])] == ["Themes", "Transcripts", "Pooled"]
+
+    text = coded.agreement("alice", "bob", by=("code", "theme", "transcript"), bootstrap=30).to_table()
+    every = list(table.lines())
+    shown = text.splitlines()[3 : 3 + len(every) + len(table.headings)]
+    rows = [t for t in shown if t and t not in ("Themes", "Transcripts", "Pooled")]
+    assert len(rows) == len(lines)
+    for line, row in zip(lines, rows, strict=True):
+        numbers = " ".join(line.cells[1:]).split()
+        assert row.split()[-len(numbers) :] == numbers and line.cells[0] in row
+        assert row.startswith("* ") == (line.flag == "*")
+
+    exporter.write_csv(tmp_path / "agreement.csv")
+    csv_frame = pd.read_csv(tmp_path / "agreement.csv", keep_default_na=False)
+    exporter.write_xlsx(tmp_path / "t.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx")["agreement"]
+    header = [c.value for c in sheet[1]]
+    assert header == list(csv_frame.columns) == list(table.data().columns)
+    kappa = header.index("cohen_kappa")
+    xlsx_kappa = [row[kappa].value for row in sheet.iter_rows(min_row=2)]
+    data = table.data()["cohen_kappa"].tolist()
+    assert [None if math.isnan(v) else pytest.approx(v) for v in data] == xlsx_kappa
+    csv_kappa = [float(v) if v != "" else None for v in csv_frame["cohen_kappa"]]
+    assert csv_kappa == [None if math.isnan(v) else pytest.approx(v, abs=1e-6) for v in data]
+    low = header.index("cohen_kappa_ci_low")
+    negatives = [
+        row[low] for row in sheet.iter_rows(min_row=2) if isinstance(row[low].value, float) and row[low].value < 0
+    ]
+    assert negatives and all(c.data_type == "n" for c in negatives), "a negative interval end stays a number"
+
+
+def test_project_tables_are_the_data_of_the_display_tables(coded):
+    frames = coded.tables(ExportOptions(tables=("theme", "agreement"), agreement_coders=("alice", "bob"), bootstrap=0))
+    assert frames["agreement"]["cohen_kappa"].dtype == np.float64, "numbers as numbers, NaN for undefined"
+    assert frames["agreement"]["cohen_kappa"].isna().any()
+    assert "name" not in frames["agreement"].columns
+    assert list(frames["theme"].columns) == ["Theme", "Subtheme", "Segments", "Participants"]
