@@ -6,6 +6,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from qualcode.core.errors import BadInput
+
 if TYPE_CHECKING:
     from qualcode.core.project import Project
 
@@ -23,7 +25,27 @@ def out(text: str = "") -> None:
 
 
 def err(text: str) -> None:
-    print(safe(text), file=sys.stderr)
+    """One line on stderr: line breaks in names (a file called ``a\\nb``) are shown escaped, not obeyed."""
+    print(safe(text).replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
+
+
+def count(value: int, flag: str, *, maximum: int) -> int:
+    """A count the user asked for (``--limit``, ``--top`` …): from 1 to ``maximum``, else a one-line refusal.
+
+    Zero or a negative number would quietly mean "nothing" or "all but the last
+    few" (a slice); a count past ``maximum`` asks for more than any table can show.
+    """
+    if not 1 <= value <= maximum:
+        raise BadInput(f"must be a whole number from 1 to {maximum:,}", where=flag)
+    return value
+
+
+def coder_name(value: str, flag: str = "--coder") -> str:
+    """A coder's name as kept: trimmed, not empty, without control characters (it is shown in tables and logs)."""
+    name = value.strip()
+    if not name or not name.isprintable():
+        raise BadInput("a coder's name must be printable text, e.g. --coder alice", where=flag)
+    return name
 
 
 def open_project(path: str) -> Project:

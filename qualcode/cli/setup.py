@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualcode.cli._io import err, open_project, out, progress_bar
+from qualcode.cli._io import coder_name, err, open_project, out, progress_bar
 from qualcode.core.errors import BadInput
 from qualcode.core.model import UNITS
 
@@ -104,6 +104,9 @@ def _edit_codebook(project: Project, args: argparse.Namespace) -> int:
         }[args.action]
         raise BadInput(f"expected {usage}", where=f"codebook {args.action}")
     actor = args.actor
+    if args.action == "rename" and not (values[1].strip() and values[1].isprintable()):
+        # A line break or an escape sequence in a name would break the tree, the tables and the terminal.
+        raise BadInput("a code's name must be printable text on one line", where=values[1])
     if args.action == "rename":
         project.rename_code(values[0], values[1], actor=actor)
         out(f"renamed {values[0]} to {values[1]}")
@@ -122,8 +125,9 @@ def _edit_codebook(project: Project, args: argparse.Namespace) -> int:
 def cmd_codings(args: argparse.Namespace) -> int:
     with open_project(args.project) as project:
         if args.action == "import":
-            n = project.import_codings(args.file, args.coder, replace=args.replace)
-            out(f"{n} codings added for {args.coder}")
+            coder = coder_name(args.coder)
+            n = project.import_codings(args.file, coder, replace=args.replace)
+            out(f"{n} codings added for {coder}")
         else:
             n = project.export_codings(args.file, args.coder)
             out(f"wrote {n} rows for {args.coder} to {args.file}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from qualcode.cli._io import err, open_project, out
@@ -42,7 +43,15 @@ def bootstrap_count(value: int | None, default: int = 1000) -> int:
     return n
 
 
+MAX_SEED = 2**64 - 1
+"""The bootstrap's random generator takes a seed from 0 to this (numpy refuses negative seeds)."""
+
+
 def cmd_agree(args: argparse.Namespace) -> int:
+    if not 0 <= args.seed <= MAX_SEED:
+        raise BadInput(f"the seed must be a whole number from 0 to {MAX_SEED}", where="--seed")
+    if not (math.isfinite(args.threshold) and -1 <= args.threshold <= 1):
+        raise BadInput("the kappa threshold must be a number from -1 to 1, e.g. 0.6", where="--threshold")
     levels = tuple(dict.fromkeys(level for item in args.by or ["code"] for level in item.split(",") if level))
     with open_project(args.project) as project:
         result = project.agreement(

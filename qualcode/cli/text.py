@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from qualcode.cli._io import err, open_project, out, safe
+from qualcode.cli._io import coder_name, count, err, open_project, out, safe
 from qualcode.core.errors import BadInput
+
+MAX_HITS = 1_000_000
+"""Most search hits one command lists; a keyword-in-context list longer than that is read by no one."""
+MAX_ROWS = 100_000
+"""Most candidates (pseudonyms suggest) or words per group (freq --top) one command lists."""
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -14,11 +20,17 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     if args.code and not args.coder:
         raise BadInput("name the coder whose codings the hits become", where="--coder")
+    limit = None if args.limit is None else count(args.limit, "--limit", maximum=MAX_HITS)
+    coder = coder_name(args.coder) if args.code else None
     with open_project(args.project) as project:
-        hits = project.search(args.query, lemma=args.lemma, transcript=args.transcript, limit=args.limit)
-        if args.code:
-            added = project.code_hits(hits, args.coder, args.code)
-            err(f"coded {len(hits)} hits' segments for {args.coder}: {added} new codings")
+        # The code is checked before searching: a search stores the text index it builds, and a
+        # refused command must leave the project as it was.
+        if args.code and project.codebook().find(args.code) is None:
+            raise BadInput("no such code in the codebook (give its path, unique name or id)", where=args.code)
+        hits = project.search(args.query, lemma=args.lemma, transcript=args.transcript, limit=limit)
+        if coder is not None:
+            added = project.code_hits(hits, coder, args.code)
+            err(f"coded {len(hits)} hits' segments for {coder}: {added} new codings")
     if args.format == "json":
         out(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
     elif args.format == "csv":
@@ -39,6 +51,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
+    if args.accept_all or args.by_speaker:
+        args.coder = coder_name(args.coder)
     with open_project(args.project) as project:
         if args.by_speaker:
             pattern, code = args.by_speaker
@@ -80,7 +94,7 @@ def cmd_pseudonyms(args: argparse.Namespace) -> int:
                 project.remove_pseudonym(name, actor=args.actor)
             out(f"{'confirmed' if args.action == 'confirm' else 'removed'} {name}")
         elif args.action == "suggest":
-            found = project.suggest_pseudonyms(limit=args.limit)
+            found = project.suggest_pseudonyms(limit=count(args.limit, "--limit", maximum=MAX_ROWS))
             for c in found:
                 out(f"{c.text:<24} {c.count:>5}  {c.source}")
             if args.add:
@@ -99,10 +113,11 @@ def cmd_pseudonyms(args: argparse.Namespace) -> int:
 
 
 def cmd_freq(args: argparse.Namespace) -> int:
+    top = count(args.top, "--top", maximum=MAX_ROWS)
+    if args.output:
+        _check_table_file(args.output)
     with open_project(args.project) as project:
-        frame = project.frequencies(
-            by=args.by, coder=args.coder, top=args.top, include_interviewer=args.include_interviewer
-        )
+        frame = project.frequencies(by=args.by, coder=args.coder, top=top, include_interviewer=args.include_interviewer)
         if args.output:
             project.write_frequencies(frame, args.output)
             out(f"wrote {args.output}")
@@ -113,6 +128,17 @@ def cmd_freq(args: argparse.Namespace) -> int:
         for group, rows in frame.groupby("group", sort=False):
             out(f"{group}: " + ", ".join(f"{r.lemma} {r.count}" for r in rows.itertuples()))
     return 0
+
+
+def _check_table_file(output: str) -> None:
+    """Refuse an output the table cannot be written to before the counting: it stores the text index it builds."""
+    path = Path(output)
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise BadInput("write frequencies to a .csv or .xlsx file", where=output)
+    if path.is_dir():
+        raise BadInput("is a folder; give a file name", where=output)
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise BadInput("the folder does not exist; create it or write elsewhere", where=output)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -69,9 +69,10 @@ def search(
 ) -> list[SearchHit]:
     """Case-insensitive hits of a word or phrase (or of its lemmas, so 'meetings' finds 'meeting')."""
     terms = query_terms(store, query, lemma=lemma)
-    indexes = all_indexes(store)
-    if transcript is not None and not any(t.name == transcript for t, _ in indexes.values()):
+    # Checked before the indexes are built (and stored), so a refused search leaves the project as it was.
+    if transcript is not None and not any(t.name == transcript for t in store.transcripts.summaries()):
         raise BadInput("no such transcript in the project", where=transcript)
+    indexes = all_indexes(store)
     hits: list[SearchHit] = []
     n = len(terms)
     for tid, (t, index) in indexes.items():

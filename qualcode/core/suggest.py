@@ -80,6 +80,8 @@ def suggestions(
     if not names:
         raise BadInput("no code in the codebook lists keywords; add 'keywords:' to codes in the codebook YAML")
     skip_speaker = _pattern(leave_out_speakers, "--leave-out") if leave_out_speakers else None
+    if transcript is not None and not any(t.name == transcript for t in store.transcripts.summaries()):
+        raise BadInput("no such transcript in the project", where=transcript)
     have = set(store.codings.pairs(coder)) if coder in store.codings.coders() else set()
     rejected = store.codings.rejected_suggestions(coder)
     out: list[Suggestion] = []
