@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from qualcode.cli import exports, setup, team, text
 from qualcode.cli._io import err
-from qualcode.core.errors import QualcodeError
+from qualcode.core.errors import ProjectBusy, QualcodeError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,10 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.exit_status
     except sqlite3.OperationalError as e:
         if "locked" in str(e) or "busy" in str(e):
-            err(
-                f"qualcode: {getattr(args, 'project', '')}: the project is busy (another command is writing to it); "
-                "try again when it has finished"
-            )
+            # The store turns a busy file into ProjectBusy with the exact wait; this is for
+            # one that got past it, and says the same.
+            err(f"qualcode: {ProjectBusy(str(getattr(args, 'project', '')))}")
         else:
             err(f"qualcode: {getattr(args, 'project', '')}: the project file is damaged or unreadable ({e})")
         return 2

@@ -4,17 +4,26 @@ The workbench is a face on this class; everything it does to the project goes
 through here, so it works the same from Python and is tested without a screen.
 Every change is written to the project file in its own transaction the moment
 it is made: killing the program loses at most the change in flight.
+
+When another process holds the file's write lock (a long merge), a change
+cannot be written at once. It is then kept, in order, in a queue of pending
+changes: the coder sees it, marked as not saved, and `retry_pending` writes the
+queue when the file is free. Later changes, undo and redo join the queue
+behind it, so the file ends as the coder's view whatever the order of retries.
+The store should be opened with a short busy timeout (a fraction of a second)
+so that trying never blocks for long.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from qualcode.core.codebook import Codebook, codebook_from_codes
-from qualcode.core.errors import BadInput
+from qualcode.core.errors import BadInput, ProjectBusy
 from qualcode.core.model import Segment, Transcript
 from qualcode.core.store import Store
 
@@ -41,6 +50,18 @@ class Edit:
         if self.kind == "memo":
             return "memo saved" if self.after else "memo removed"
         return "quote starred" if self.after else "star removed"
+
+
+@dataclass(frozen=True)
+class _Write:
+    """An edit as it is written to the file.
+
+    A star's codes are taken when the star is pressed, so a star still waiting
+    to be written stars exactly the codes the coder saw starred.
+    """
+
+    edit: Edit
+    star_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,9 @@ class CodingSession:
         self.starred: set[tuple[int, str]] = store.codings.starred(coder, found.id)
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
+        self._pending: deque[_Write] = deque()
+        self.unsaved: frozenset[int] = frozenset()
+        """Ids of the segments with a change not yet written to the file."""
 
     # -- reading -------------------------------------------------------------
 
@@ -162,20 +186,57 @@ class CodingSession:
         return edit
 
     def undo(self) -> Edit | None:
+        """Take back the last change; while it is still pending, its inverse joins the queue behind it."""
         if not self._undo:
             return None
-        edit = self._undo.pop()
+        edit = self._undo[-1]
         self._apply(_inverse(edit))
-        self._redo.append(edit)
+        self._redo.append(self._undo.pop())
         return edit
 
     def redo(self) -> Edit | None:
         if not self._redo:
             return None
-        edit = self._redo.pop()
+        edit = self._redo[-1]
         self._apply(edit)
-        self._undo.append(edit)
+        self._undo.append(self._redo.pop())
         return edit
+
+    # -- changes not yet written -------------------------------------------------
+
+    @property
+    def pending_count(self) -> int:
+        """How many changes the coder made that are not yet in the project file."""
+        return len(self._pending)
+
+    @property
+    def pending(self) -> list[Edit]:
+        """The changes not yet written, oldest first."""
+        return [w.edit for w in self._pending]
+
+    def retry_pending(self) -> list[Edit]:
+        """Write the pending changes in the order they were made, as many as the file lets through.
+
+        Tries without waiting: called again and again while the file is busy
+        (the workbench does so twice a second), it must cost nothing then.
+        Returns the changes written. Stops at the first one the file is still
+        too busy for (it stays first in the queue); any other error is raised
+        with that change still queued, never dropped.
+        """
+        written: list[Edit] = []
+        if not self._pending:
+            return written
+        try:
+            with self.store.database.waiting_at_most(0):
+                while self._pending:
+                    self._write(self._pending[0])
+                    written.append(self._pending.popleft().edit)
+        except ProjectBusy:
+            pass
+        finally:
+            if written:
+                self._note_unsaved()
+        return written
 
     def refresh_codebook(self) -> None:
         """Read the codebook and this coder's codings again after the codebook was edited."""
@@ -183,15 +244,57 @@ class CodingSession:
         self.codes = [set() for _ in self.segments]
         for segment_id, code_id in self.store.codings.pairs(self.coder, self.transcript.id):
             self.codes[self.index_of[segment_id]].add(code_id)
+        # The file lacks what is still pending; the coder's view keeps it.
+        for write in self._pending:
+            self._show(write)
 
     def _apply(self, edit: Edit) -> None:
-        """Write the edit to the project file first, then to the in-memory view of it."""
-        if edit.kind == "code":
-            rows = [(sid, edit.code_id) for sid in edit.segment_ids]
-            if edit.added:
-                self.store.codings.add_many(rows, self.coder)
+        """Write the edit to the project file, then show it; queue it when the file is busy.
+
+        With nothing pending, a failure other than a busy file leaves both the
+        file and the view as they were. With changes pending, the edit only
+        joins the queue behind them (`retry_pending` writes it), so the file
+        sees every change in the order it was made and a key pressed while the
+        file is busy does not wait for it again.
+        """
+        first = self.index_of[edit.segment_ids[0]]
+        write = _Write(edit, tuple(sorted(self.codes[first])) if edit.kind == "star" else ())
+        if self._pending:
+            self._queue(write)
+        else:
+            try:
+                self._write(write)
+            except ProjectBusy:
+                self._queue(write)
+        self._show(write)
+
+    def _queue(self, write: _Write) -> None:
+        self._pending.append(write)
+        self._note_unsaved()
+
+    def _note_unsaved(self) -> None:
+        self.unsaved = frozenset(sid for w in self._pending for sid in w.edit.segment_ids)
+
+    def _write(self, write: _Write) -> None:
+        """Write one change to the project file in one transaction (`ProjectBusy` when the file is busy)."""
+        edit = write.edit
+        with self.store.transaction():
+            if edit.kind == "code":
+                rows = [(sid, edit.code_id) for sid in edit.segment_ids]
+                if edit.added:
+                    self.store.codings.add_many(rows, self.coder)
+                else:
+                    self.store.codings.remove_many(rows, self.coder)
+            elif edit.kind == "memo":
+                self.store.memos.set_on_segment(edit.segment_ids[0], self.coder, edit.after)
             else:
-                self.store.codings.remove_many(rows, self.coder)
+                for code_id in write.star_codes:
+                    self.store.codings.set_starred(edit.segment_ids[0], code_id, self.coder, bool(edit.after))
+
+    def _show(self, write: _Write) -> None:
+        """Bring the in-memory view (what the coder sees) up to the change."""
+        edit = write.edit
+        if edit.kind == "code":
             for sid in edit.segment_ids:
                 codes = self.codes[self.index_of[sid]]
                 (codes.add if edit.added else codes.discard)(edit.code_id)
@@ -199,20 +302,14 @@ class CodingSession:
                     self.starred.discard((sid, edit.code_id))
         elif edit.kind == "memo":
             sid = edit.segment_ids[0]
-            self.store.memos.set_on_segment(sid, self.coder, edit.after)
             if edit.after:
                 self.memos[sid] = edit.after
             else:
                 self.memos.pop(sid, None)
         else:
             sid = edit.segment_ids[0]
-            star = bool(edit.after)
-            codes = self.codes[self.index_of[sid]]
-            with self.store.transaction():
-                for code_id in codes:
-                    self.store.codings.set_starred(sid, code_id, self.coder, star)
-            for code_id in codes:
-                (self.starred.add if star else self.starred.discard)((sid, code_id))
+            for code_id in write.star_codes:
+                (self.starred.add if edit.after else self.starred.discard)((sid, code_id))
 
 
 def _inverse(edit: Edit) -> Edit:

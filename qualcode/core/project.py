@@ -88,9 +88,14 @@ class Project:
         return cls(store)
 
     @classmethod
-    def open(cls, path: str | Path) -> Project:
-        """Open an existing project file; refuses anything else with a clear message."""
-        return cls(Store(path))
+    def open(cls, path: str | Path, *, busy_timeout: float | None = None) -> Project:
+        """Open an existing project file; refuses anything else with a clear message.
+
+        ``busy_timeout`` is how many seconds a write waits for another process's
+        write before `ProjectBusy`: the workbench gives a fraction of a second, so
+        a key never freezes the screen; None keeps the commands' wait.
+        """
+        return cls(Store(path) if busy_timeout is None else Store(path, timeout=busy_timeout))
 
     @classmethod
     def import_qdpx(

@@ -8,12 +8,14 @@ from textual import on
 from textual.app import App
 from textual.binding import Binding
 
+from qualcode.core.coding_session import CodingSession
 from qualcode.core.project import Project
 from qualcode.core.resolution import Resolution
 from qualcode.tui.commands import WorkbenchCommands
 from qualcode.tui.messages import OpenTranscript
 from qualcode.tui.screens.codebook_editor import CodebookEditor
 from qualcode.tui.screens.coding import CodingScreen
+from qualcode.tui.screens.dialogs import Confirm
 from qualcode.tui.screens.export import ExportDialog
 from qualcode.tui.screens.frequencies import FrequenciesScreen
 from qualcode.tui.screens.help import HelpScreen, bindings_of
@@ -23,6 +25,13 @@ from qualcode.tui.screens.search import SearchScreen
 from qualcode.tui.screens.transcripts import TranscriptsScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
+
+WORKBENCH_BUSY_TIMEOUT_S = 0.2
+"""How long a key's write waits for a busy project file before the change is kept and retried.
+
+Short, so a key pressed during another command's long write (a merge) never
+freezes the screen; the command line waits `QUALCODE_BUSY_TIMEOUT` (10 s) instead.
+"""
 
 
 class QualcodeApp(App[None]):
@@ -40,6 +49,8 @@ class QualcodeApp(App[None]):
         super().__init__()
         self.project = project
         """The study; every change is committed to it the moment it is made."""
+        self.unsaved_sessions: set[CodingSession] = set()
+        """Coding sessions holding changes the busy project file has not taken yet."""
         self.theme = DARK
 
     def action_help(self) -> None:
@@ -51,6 +62,36 @@ class QualcodeApp(App[None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
+
+    async def action_quit(self) -> None:
+        """Quit; with changes still waiting for a busy project file, ask first.
+
+        Asking rather than waiting: a merge may hold the file for minutes, and
+        a screen that silently refuses to close looks hung. "No" (the default,
+        also Escape) keeps the workbench open and the retries going; "yes" is
+        a deliberate choice to drop those changes.
+        """
+        for session in list(self.unsaved_sessions):
+            session.retry_pending()
+            if not session.pending_count:
+                self.unsaved_sessions.discard(session)
+        waiting = sum(session.pending_count for session in self.unsaved_sessions)
+        if not waiting:
+            self.exit()
+            return
+        if isinstance(self.screen, Confirm):
+            return  # already asking
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        # One line: the dialog's title does not wrap. Staying (n) keeps the retries going.
+        changes = f"{waiting} changes" if waiting > 1 else "1 change"
+        self.push_screen(
+            Confirm(f"{changes} not saved: the project is busy. Quit and lose {'them' if waiting > 1 else 'it'}?"),
+            answered,
+        )
 
     def on_unmount(self) -> None:
         self.project.close()
@@ -129,14 +170,15 @@ class Resolver(QualcodeApp):
 
 
 def make_app(path: str | Path, coder: str) -> Workbench:
-    """The workbench on a project file for a coder; refuses a bad file or an empty coder name."""
-    project = Project.open(path)
-    try:
-        name = project.add_coder(coder)
-    except BaseException:
-        project.close()
-        raise
-    return Workbench(project, name)
+    """The workbench on a project file for a coder; refuses a bad file or an empty coder name.
+
+    Opening (a schema upgrade, a new coder's name) waits for a busy file as any
+    command does; the workbench then writes with a short wait, so a key never
+    freezes the screen and a busy file never ends the session.
+    """
+    with Project.open(path) as first:
+        name = first.add_coder(coder)
+    return Workbench(Project.open(path, busy_timeout=WORKBENCH_BUSY_TIMEOUT_S), name)
 
 
 def make_resolve_app(path: str | Path, coder_a: str, coder_b: str, lead: str) -> Resolver:

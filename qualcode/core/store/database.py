@@ -108,6 +108,22 @@ class Database:
                 raise ProjectBusy(str(self.path), waited=self.timeout) from e
             raise
 
+    @contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        """For the writes inside, wait at most ``seconds`` for a busy file; the usual wait comes back after.
+
+        The workbench retries its pending changes with no wait at all, so a
+        retry during a long merge costs the screen nothing.
+        """
+        usual = self.timeout
+        self.db.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        self.timeout = seconds
+        try:
+            yield
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(usual * 1000)}")
+            self.timeout = usual
+
     def create_schema(self, settings: dict[str, Any]) -> None:
         """Lay out a new project's tables and first settings, or leave no file behind."""
         try:

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.keys import _character_to_key
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer
 
 from qualcode.core.coding_session import CodingSession, Edit, Hit
@@ -17,6 +18,11 @@ from qualcode.tui.screens.dialogs import CodeFinder, MemoEditor, TextPrompt
 from qualcode.tui.widgets.codebook_panel import CodebookPanel
 from qualcode.tui.widgets.status_line import StatusLine
 from qualcode.tui.widgets.transcript_view import TranscriptView
+
+RETRY_INTERVAL_S = 0.5
+"""How often changes kept while the project file is busy are tried again."""
+
+BUSY_MESSAGE = "the project is busy (another command is writing); your change is kept and will be saved"
 
 
 class CodingScreen(Screen[None]):
@@ -50,6 +56,7 @@ class CodingScreen(Screen[None]):
         self.filter_code: str | None = None
         """The code whose segments alone are shown, or None for all."""
         self.last_message = "every change is saved as you make it"
+        self._retry_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
@@ -171,7 +178,43 @@ class CodingScreen(Screen[None]):
         if self.filter_code is not None and edit.kind == "code":
             self.view.set_filter(self.session.with_code(self.filter_code))
         self.view.segment_changed(positions)
-        self.last_message = prefix + edit.describe(self.session.codebook) + " · saved"
+        saved = self.session.pending_count == 0
+        self.last_message = (
+            prefix + edit.describe(self.session.codebook) + (" · saved" if saved else " · not saved yet")
+        )
+        if not saved:
+            self._keep_retrying()
+        self._update_status()
+
+    # -- changes the busy project file could not take yet --------------------------
+
+    def _keep_retrying(self) -> None:
+        """Try the pending changes again every half second until the file has taken them all.
+
+        The timer belongs to the app, not this screen, so going back to the
+        transcript list does not stop it; the app knows the session, so quitting
+        can ask about changes still waiting.
+        """
+        self.app.unsaved_sessions.add(self.session)
+        if self._retry_timer is None:
+            self._retry_timer = self.app.set_interval(RETRY_INTERVAL_S, self.retry_pending, name="retry-pending")
+
+    def retry_pending(self) -> None:
+        """Write what the busy file refused before; say so once everything is saved."""
+        session = self.session
+        written = session.retry_pending()
+        if session.pending_count == 0:
+            self.app.unsaved_sessions.discard(session)
+            if self._retry_timer is not None:
+                self._retry_timer.stop()
+                self._retry_timer = None
+        if not written or not self.is_attached:
+            return
+        positions = sorted({session.index_of[sid] for edit in written for sid in edit.segment_ids})
+        self.view.segment_changed(positions)
+        if session.pending_count == 0:
+            n = len(written)
+            self.last_message = f"saved: the project is free again ({n} change{'s' if n > 1 else ''} written)"
         self._update_status()
 
     # -- moving, searching, filtering ------------------------------------------
@@ -265,6 +308,7 @@ class CodingScreen(Screen[None]):
         self.app.push_screen(SuggestionsScreen(session.path, session.coder, session.transcript.name), closed)
 
     def action_back(self) -> None:
+        # Changes still pending stay with the app's retry timer (see `_keep_retrying`).
         self.app.pop_screen()
 
     def codebook_edited(self) -> None:
@@ -301,6 +345,12 @@ class CodingScreen(Screen[None]):
         if chosen > 1:
             where += f" · {chosen} selected"
         coded = session.coded_count()
-        self.query_one("#status", StatusLine).update(
-            escape(f"{where} · coded {coded}/{len(session.segments)} · {self.last_message}")
-        )
+        status = self.query_one("#status", StatusLine)
+        pending = session.pending_count
+        status.set_class(pending > 0, "-busy")
+        if pending:
+            # The busy notice goes first, where a narrow terminal does not cut it off.
+            waiting = f"{pending} change{'s' if pending > 1 else ''} not saved yet"
+            status.update(escape(f"{where} · {waiting}: {BUSY_MESSAGE} · {self.last_message}"))
+            return
+        status.update(escape(f"{where} · coded {coded}/{len(session.segments)} · {self.last_message}"))

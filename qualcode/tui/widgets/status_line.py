@@ -11,11 +11,13 @@ class StatusLine(Widget):
     """One line of text (Rich markup allowed); changing it repaints only this line.
 
     A `Static` re-lays out the screen on every update, which a status bar that
-    changes on every key press cannot afford.
+    changes on every key press cannot afford. The ``-busy`` class tints it while
+    changes wait for a busy project file.
     """
 
     DEFAULT_CSS = """
     StatusLine { height: 1; }
+    StatusLine.-busy { background: $warning 30%; }
     """
 
     text: reactive[str] = reactive("", layout=False)

@@ -114,6 +114,7 @@ class TranscriptView(ScrollView, can_focus=True):
         "transcript-view--speaker",
         "transcript-view--hit",
         "transcript-view--note",
+        "transcript-view--unsaved",
     }
 
     DEFAULT_CSS = """
@@ -127,6 +128,7 @@ class TranscriptView(ScrollView, can_focus=True):
     TranscriptView > .transcript-view--speaker { color: $secondary; text-style: bold; }
     TranscriptView > .transcript-view--hit { background: $warning 60%; color: $text; }
     TranscriptView > .transcript-view--note { color: $warning; }
+    TranscriptView > .transcript-view--unsaved { background: $warning; color: $text; text-style: bold; }
     """
 
     @dataclass
@@ -342,6 +344,12 @@ class TranscriptView(ScrollView, can_focus=True):
             speaker = segment.speaker
             out.append(RichSegment(speaker, base + self.get_component_rich_style("transcript-view--speaker")))
             used += cell_len(speaker)
+        if segment.id in session.unsaved:
+            # A change the busy project file has not taken yet: unlike the chips, not saved.
+            flag = " ⧗ not saved "
+            out.append(RichSegment(" ", base))
+            out.append(RichSegment(flag, base + self.get_component_rich_style("transcript-view--unsaved")))
+            used += 1 + cell_len(flag)
         notes = ""
         if segment.id in session.memos:
             notes += " ✎ memo"
