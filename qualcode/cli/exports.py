@@ -23,6 +23,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         per_participant=args.per_participant,
         agreement_coders=tuple(args.agreement) if args.agreement else None,  # type: ignore[arg-type]
         bootstrap=bootstrap_count(args.bootstrap),
+        csv_formulas_as_text=not args.raw_csv,
     )
     with open_project(args.project) as project:
         written = project.export(fmt.name, args.output, options)
@@ -53,4 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--agreement", nargs=2, metavar=("A", "B"), help="coders compared in the agreement table")
     p.add_argument("--bootstrap", type=int, default=1000, help="resamples for the agreement intervals")
+    p.add_argument(
+        "--raw-csv",
+        action="store_true",
+        help="write CSV text as it is, for R or pandas (by default text starting =, +, -, @ gets a leading ')",
+    )
     p.set_defaults(func=cmd_export)

@@ -203,3 +203,5 @@ class ExportOptions:
     per_participant: str | None = None
     agreement_coders: tuple[str, str] | None = None
     bootstrap: int = 1000
+    csv_formulas_as_text: bool = True
+    """Prefix CSV text cells a spreadsheet would run as formulas (=, +, -, @, tab, CR) with ' (OWASP)."""

@@ -131,13 +131,14 @@ class Exporter:
 
     def write_csv(self, target: str | Path) -> list[Path]:
         tables = self._flat_tables()
+        as_text = self.options.csv_formulas_as_text
         target = Path(target)
         if target.suffix.lower() == ".csv":
             if len(tables) != 1:
                 raise BadInput("several tables go into a folder; give a folder, or one table", where=str(target))
             [(_name, table)] = tables.items()
             with atomic_file(target, ".csv") as temporary:
-                to_csv(table, str(temporary))
+                to_csv(table, str(temporary), formulas_as_text=as_text)
             return [target]
         if target.exists() and not target.is_dir():
             raise BadInput("exists and is not a folder", where=str(target))
@@ -147,7 +148,7 @@ class Exporter:
         with atomic_files([target / f"{name}.csv" for name in tables]) as temporaries:
             for done, ((name, table), temporary) in enumerate(zip(tables.items(), temporaries, strict=True)):
                 self._step(done, name)
-                to_csv(table, str(temporary))
+                to_csv(table, str(temporary), formulas_as_text=as_text)
         self._step(len(tables), "done")
         return [target / f"{name}.csv" for name in tables]
 
