@@ -9,6 +9,7 @@ the audit log. Heavy libraries are imported inside the methods that use them.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -435,18 +436,26 @@ class Project:
         """The pseudonym list, longest name first."""
         return self.store.pseudonyms.all()
 
-    def set_pseudonym(self, original: str, replacement: str, *, confirmed: bool = True, actor: str = "lead") -> None:
-        """Add or change a name's replacement, with its audit entry."""
-        original = original.strip()
+    def set_pseudonym(
+        self, original: str, replacement: str, *, confirmed: bool = True, prefix: bool = False, actor: str = "lead"
+    ) -> None:
+        """Add or change a name's replacement, with its audit entry.
+
+        ``prefix`` also hides the words the name begins (``Nordby`` in
+        ``Nordbyskolen``), for languages that write compounds as one word.
+        """
+        original = unicodedata.normalize("NFC", original.strip())
         if not original:
             raise BadInput("give the name to hide and its replacement")
         with self.store.transaction():
-            self.store.pseudonyms.set(original, replacement, confirmed=confirmed)
-            self.store.audit.log(actor, "pseudonym.set", original, replacement=replacement, confirmed=confirmed)
+            self.store.pseudonyms.set(original, replacement, confirmed=confirmed, prefix=prefix)
+            self.store.audit.log(
+                actor, "pseudonym.set", original, replacement=replacement, confirmed=confirmed, prefix=prefix
+            )
 
     def confirm_pseudonym(self, original: str, *, actor: str = "lead") -> None:
         entry = self._pseudonym(original)
-        self.set_pseudonym(entry.original, entry.replacement, confirmed=True, actor=actor)
+        self.set_pseudonym(entry.original, entry.replacement, confirmed=True, prefix=entry.prefix, actor=actor)
 
     def remove_pseudonym(self, original: str, *, actor: str = "lead") -> None:
         entry = self._pseudonym(original)

@@ -124,3 +124,45 @@ async def test_a_failing_worker_shows_its_error_and_clears_the_screen(demo, monk
         assert isinstance(app.screen, FrequenciesScreen)
         text = app.screen.query_one("#frequencies-text").text
         assert "counting words …" not in text and "the token index is unreadable" in text
+
+
+async def test_a_pseudonym_can_hide_compounds_too(demo):
+    app = make_app(demo, "carol")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("P")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"Nordby = [school]", "enter")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        assert screen.rows == [Pseudonym("Nordby", "[school]", True, True)]
+        assert "also Nordby…" in str(screen.query_one("#pseudonym-table").get_row_at(0))
+    with sqlite3.connect(demo) as db:
+        assert db.execute("SELECT prefix FROM pseudonyms WHERE original = 'Nordby'").fetchone() == (1,)
+
+
+async def test_a_busy_file_refuses_a_pseudonym_without_ending_the_app(demo):
+    app = make_app(demo, "carol")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("P")
+        await pilot.pause()
+        screen = app.screen
+        holder = sqlite3.connect(demo, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("a")
+            await pilot.pause()
+            await pilot.press(*"Janne = [student]", "enter")
+            await pilot.pause()
+            assert app.is_running and app.screen is screen and screen.rows == []
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"Janne = [student]", "enter")
+        await pilot.pause()
+        assert screen.rows == [Pseudonym("Janne", "[student]", True)]

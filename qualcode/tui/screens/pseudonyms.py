@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
+from qualcode.core.errors import QualcodeError
 from qualcode.core.model import Pseudonym
 from qualcode.core.project import Project
 from qualcode.tui.messages import WorkDone
@@ -24,6 +25,7 @@ class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
         Binding("s", "suggest", "Suggest candidates", id="pseudonyms.suggest"),
         Binding("c", "confirm", "Confirm", id="pseudonyms.confirm"),
         Binding("r", "replacement", "Replacement", id="pseudonyms.replacement"),
+        Binding("x", "prefix", "Hide compounds too", id="pseudonyms.prefix"),
         Binding("d", "remove", "Remove", id="pseudonyms.remove"),
         Binding("escape,q", "close", "Back", id="pseudonyms.close"),
     ]
@@ -46,15 +48,16 @@ class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one("#title-bar", StatusLine).update(
             "[b]Pseudonyms[/b] · confirmed names are replaced in every export; the project keeps the original text"
         )
-        self.query_one("#pseudonym-table", DataTable).add_columns("Name or place", "Replacement", "Status")
+        self.query_one("#pseudonym-table", DataTable).add_columns("Name or place", "Replacement", "Status", "Compounds")
         self._reload()
 
     def _reload(self) -> None:
         self.rows = self.project.pseudonyms()
         table = self.query_one("#pseudonym-table", DataTable)
         table.clear()
-        for original, replacement, confirmed, _prefix in self.rows:
-            table.add_row(original, replacement, "confirmed" if confirmed else "suggested — press c to confirm")
+        for original, replacement, confirmed, prefix in self.rows:
+            status = "confirmed" if confirmed else "suggested — press c to confirm"
+            table.add_row(original, replacement, status, f"also {original}…" if prefix else "—")
         table.focus()
         confirmed = sum(1 for r in self.rows if r.confirmed)
         self.query_one("#status", StatusLine).update(f"{confirmed} confirmed, {len(self.rows) - confirmed} to review")
@@ -63,9 +66,20 @@ class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
         table = self.query_one("#pseudonym-table", DataTable)
         return self.rows[table.cursor_row] if self.rows else None
 
-    def _set(self, original: str, replacement: str, confirmed: bool) -> None:
-        self.project.set_pseudonym(original, replacement, confirmed=confirmed, actor=self.actor)
+    def _set(self, original: str, replacement: str, confirmed: bool, prefix: bool = False) -> None:
+        try:
+            self.project.set_pseudonym(original, replacement, confirmed=confirmed, prefix=prefix, actor=self.actor)
+        except QualcodeError as e:
+            # A busy file or a refused name: say so and keep the list as it is; nothing was written.
+            self.notify(str(e), severity="error", timeout=8)
+            return
         self._reload()
+
+    def action_prefix(self) -> None:
+        """Hide, or stop hiding, the words a name begins (``Nordby`` in ``Nordbyskolen``)."""
+        row = self._selected()
+        if row is not None:
+            self._set(row.original, row.replacement, row.confirmed, not row.prefix)
 
     def action_add(self) -> None:
         def entered(text: str | None) -> None:
@@ -82,7 +96,7 @@ class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
     def action_confirm(self) -> None:
         row = self._selected()
         if row is not None:
-            self._set(row[0], row[1], True)
+            self._set(row.original, row.replacement, True, row.prefix)
 
     def action_replacement(self) -> None:
         row = self._selected()
@@ -91,9 +105,9 @@ class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
 
         def entered(text: str | None) -> None:
             if text and text.strip():
-                self._set(row[0], text.strip(), row[2])
+                self._set(row.original, text.strip(), row.confirmed, row.prefix)
 
-        self.app.push_screen(TextPrompt(f"Replace {row[0]} with", row[1]), entered)
+        self.app.push_screen(TextPrompt(f"Replace {row.original} with", row.replacement), entered)
 
     def action_remove(self) -> None:
         row = self._selected()
@@ -102,10 +116,14 @@ class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.project.remove_pseudonym(row.original, actor=self.actor)
+                try:
+                    self.project.remove_pseudonym(row.original, actor=self.actor)
+                except QualcodeError as e:
+                    self.notify(str(e), severity="error", timeout=8)
+                    return
                 self._reload()
 
-        self.app.push_screen(Confirm(f"Remove {row[0]} from the list?"), answered)
+        self.app.push_screen(Confirm(f"Remove {row.original} from the list?"), answered)
 
     def action_suggest(self) -> None:
         self.query_one("#status", StatusLine).update("looking for names …")
