@@ -148,3 +148,15 @@ def test_project_tables_are_the_data_of_the_display_tables(coded):
     assert frames["agreement"]["cohen_kappa"].isna().any()
     assert "name" not in frames["agreement"].columns
     assert list(frames["theme"].columns) == ["Theme", "Subtheme", "Segments", "Participants"]
+
+
+def test_the_matrix_is_one_table_for_data_files_and_readers(coded):
+    from qualcode.core.analysis import Analysis
+
+    table = Exporter(coded.store, ExportOptions(tables=("matrix",))).tables()["matrix"]
+    pd.testing.assert_frame_equal(table.data(), Analysis(coded.store).matrix())
+    lines = list(table.lines())
+    assert [line.bold for line in lines] == [level == 0 for level in table.frame["Level"]]
+    workload = next(line for line in lines if line.cells[0] == "Workload")
+    assert workload.level == 1 and workload.cells[1:] == ("3",), "the indent is the level, not spaces in the label"
+    assert to_text(table).splitlines()[0] == "Themes, subthemes and codes by participant (number of coded segments)"

@@ -51,10 +51,17 @@ class Column:
     """Multiplies the value before it is shown (100 for a share shown as a percentage)."""
     upper: str | None = None
     """For an interval: the frame column of its upper end (``key`` is the lower end), shown as "[lo, hi]"."""
+    align: str = ""
+    """"left" or "right"; empty sets numbers right and text left."""
 
     @property
     def numeric(self) -> bool:
         return self.digits is not None
+
+    @property
+    def right(self) -> bool:
+        """Whether the column is set flush right, as numbers (and short marks like "2/3") are."""
+        return self.align == "right" or (self.numeric and self.align != "left")
 
     def show(self, record: Mapping[str, Any], mark: str = "") -> str:
         """The cell's text for a reader: a number to its digits, "—" when undefined, then any footnote mark."""
@@ -85,7 +92,7 @@ class Line:
     """One line of a table as a reader sees it: a section heading, or a row of cells."""
 
     cells: tuple[str, ...]
-    """Every column's text; the first is the row's label, without its indent or flag."""
+    """Every column's text; the first is the row's label, without its indent (spaces in the data) or flag."""
     level: int = 0
     """How deep the label is indented (a code under its theme)."""
     bold: bool = False
@@ -128,7 +135,9 @@ class DisplayTable:
         object.__setattr__(self, "caption", printable(self.caption))
         object.__setattr__(self, "notes", tuple(replace(n, text=printable(n.text)) for n in self.notes))
         object.__setattr__(self, "headings", tuple((i, printable(t)) for i, t in self.headings))
-        object.__setattr__(self, "columns", tuple(replace(c, label=printable(c.label)) for c in self.columns))
+        object.__setattr__(self, "columns", tuple(_printable_column(c) for c in self.columns))
+        object.__setattr__(self, "marks", {(i, printable(key)): mark for (i, key), mark in self.marks.items()})
+        object.__setattr__(self, "data_columns", tuple(printable(key) for key in self.data_columns))
 
     @classmethod
     def plain(cls, frame: pd.DataFrame, *, caption: str = "", notes: tuple[Note, ...] = ()) -> DisplayTable:
@@ -158,7 +167,7 @@ class DisplayTable:
                 yield Line((text, *blank), bold=True, heading=True)
             first, *rest = self.columns
             yield Line(
-                (first.show(record), *(c.show(record, self.marks.get((i, c.key), "")) for c in rest)),
+                (first.show(record).strip(), *(c.show(record, self.marks.get((i, c.key), "")) for c in rest)),
                 level=self.levels[i] if self.levels else 0,
                 bold=bool(self.bold and self.bold[i]),
                 flag=self.marks.get((i, first.key), ""),
@@ -187,10 +196,10 @@ def to_text(table: DisplayTable) -> str:
         stub = line.cells[0] if line.heading else line.flag.ljust(2) + "  " * line.level + line.cells[0]
         rows.append((stub, *line.cells[1:]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(table.columns))]
-    numeric = [c.numeric for c in table.columns]
+    right = [c.right for c in table.columns]
 
     def aligned(row: tuple[str, ...]) -> str:
-        cells = [c.rjust(w) if num else c.ljust(w) for c, w, num in zip(row, widths, numeric, strict=True)]
+        cells = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right, strict=True)]
         return "  ".join(cells).rstrip()
 
     out = [table.caption, "", aligned(rows[0])]
@@ -234,6 +243,12 @@ def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.rename(columns=renamed)
     frame.attrs = dict(frame.attrs)
     return frame
+
+
+def _printable_column(column: Column) -> Column:
+    """The column with its keys named as in the cleaned frame and a label that can be shown."""
+    upper = None if column.upper is None else printable(column.upper)
+    return replace(column, key=printable(column.key), label=printable(column.label), upper=upper)
 
 
 def _missing(value: Any) -> bool:

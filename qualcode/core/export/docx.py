@@ -290,25 +290,11 @@ def add_theme_table(report: WordReport, frame: pd.DataFrame) -> None:
         report.note("Note. Segments: coded segments under the subtheme; participants: informants with any of them.")
 
 
-def add_matrix(report: WordReport, frame: pd.DataFrame, cells: str) -> None:
-    columns = [c for c in frame.columns if c not in ("Code", "Level")]
-    wide = len(columns) + 1 > WIDE
-    report.landscape(wide)
+def add_matrix(report: WordReport, table: DisplayTable, cells: str) -> None:
+    report.landscape(len(table.columns) > WIDE)
     report.heading("Themes by participant")
-    what = {"count": "number of coded segments", "presence": "✓ = coded at least once", "quote": "first quote"}
-    by = frame.attrs.get("columns_are", "participant")
-    report.caption("Table", f"Themes, subthemes and codes by {by} ({what[cells]})")
-    rows = [[str(r["Code"]).strip()] + [_cell(r[c]) for c in columns] for r in frame.to_dict("records")]
-    indent = [int(r["Level"]) for r in frame.to_dict("records")]
-    code_weight = 4 if cells != "quote" else 2.5
-    report.table(
-        ["Theme / subtheme / code", *map(str, columns)],
-        rows,
-        weights=[code_weight] + [1 if cells != "quote" else 3] * len(columns),
-        numeric=[False] + [cells != "quote"] * len(columns),
-        bold_rows=[level == 0 for level in indent],
-        levels=indent,
-    )
+    others = len(table.columns) - 1
+    add_table(report, table, weights=[4.0] + [1.0] * others if cells != "quote" else [2.5] + [3.0] * others)
 
 
 def add_quotes(report: WordReport, frame: pd.DataFrame) -> None:
@@ -378,7 +364,7 @@ def add_table(report: WordReport, table: DisplayTable, *, weights: Sequence[floa
         header,
         rows,
         weights=weights or _weights(header, rows),
-        numeric=[c.numeric for c in table.columns],
+        numeric=[c.right for c in table.columns],
         bold_rows=[line.bold for line in lines],
         levels=[line.level for line in lines],
     )
@@ -415,12 +401,6 @@ def add_network(report: WordReport, png: bytes, codes: int, links: int) -> None:
     report.heading("Co-occurrence of codes")
     report.picture(png)
     report.caption("Figure", f"Codes that share segments ({codes} codes, {links} links; line width = shared segments)")
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value)
 
 
 def default_subtitle(coder: str, transcripts: int) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.analysis import Analysis
 from qualcode.core.errors import BadInput
-from qualcode.core.export.display import DisplayTable, add_sheet, to_csv
+from qualcode.core.export.display import Column, DisplayTable, add_sheet, to_csv
 from qualcode.core.files import atomic_file, atomic_files
 from qualcode.core.model import CONSENSUS, ExportOptions
 from qualcode.core.store import Store
@@ -46,7 +46,7 @@ class Exporter:
                 out[name] = DisplayTable.plain(a.theme_table())
             elif name == "matrix":
                 matrix = a.matrix(level=o.level, cells=o.cells, group_by=o.group_by, where=dict(o.where) or None)
-                out[name] = DisplayTable.plain(matrix)
+                out[name] = matrix_table(matrix, o.cells)
             elif name == "quotes":
                 quotes = a.quotes(
                     include_interviewer=o.include_interviewer, max_words=o.max_words, per_participant=o.per_participant
@@ -98,7 +98,7 @@ class Exporter:
             if name == "theme":
                 word.add_theme_table(report, tables[name].frame)
             elif name == "matrix":
-                word.add_matrix(report, tables[name].frame, o.cells)
+                word.add_matrix(report, tables[name], o.cells)
             elif name == "quotes":
                 word.add_quotes(report, tables[name].frame)
             elif name == "codebook":
@@ -166,3 +166,24 @@ class Exporter:
                 "the network is a picture or a graph: use 'export docx' or 'export graphml'", where="--tables"
             )
         return self.tables()
+
+
+MATRIX_CELLS = {"count": "number of coded segments", "presence": "✓ = coded at least once", "quote": "first quote"}
+"""What a matrix cell shows, as its caption says."""
+
+
+def matrix_table(frame: pd.DataFrame, cells: str) -> DisplayTable:
+    """The theme × participant matrix: codes indented under subthemes and themes, themes in bold."""
+    columns = [str(c) for c in frame.columns if c not in ("Code", "Level")]
+    digits = 0 if cells == "count" else None
+    # Presence marks ("✓", "2/3") line up as counts do; quotes read as text.
+    align = "left" if cells == "quote" else "right"
+    levels = tuple(int(level) for level in frame["Level"]) if "Level" in frame.columns else ()
+    by = frame.attrs.get("columns_are", "participant")
+    return DisplayTable(
+        frame,
+        (Column("Code", "Theme / subtheme / code"), *(Column(c, c, digits, align=align) for c in columns)),
+        caption=f"Themes, subthemes and codes by {by} ({MATRIX_CELLS[cells]})",
+        levels=levels,
+        bold=tuple(level == 0 for level in levels),
+    )
