@@ -3,9 +3,9 @@
 A table is built once as a `DisplayTable`: the numbers as numbers (NaN where a
 value is undefined), the columns a reader sees with their labels and decimals,
 a caption, notes, and per row its level and weight and per cell its footnote
-mark. The renderers here (plain text, CSV) and in `docx` and `xlsx` only turn
-that one object into their format, so a table reads the same everywhere and a
-new column is added in one place.
+mark. The renderers here (plain text, CSV, an XLSX sheet) and in `docx` only
+turn that one object into their format, so a table reads the same everywhere
+and a new column is added in one place.
 
 Text never carries control characters out of a `DisplayTable`: they are
 removed when the table is made (`printable`), so no writer can be crashed or
