@@ -15,9 +15,11 @@ driven by them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING, Any
+
+from qualcode.core.publication import without_control
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,13 +30,8 @@ MISSING = "—"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """How a text cell starts that a spreadsheet would run as a formula (OWASP's list)."""
 
-_CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
-"""C0 controls but tab and line feed, DEL, and C1 controls: neither Word nor Excel can hold them."""
-
-
-def printable(text: str) -> str:
-    """Text with control characters (but tab and line feed) removed, so a writer can neither crash nor be driven."""
-    return text.translate(_CONTROL)
+printable = without_control
+"""Text with control characters removed, so a writer can neither crash nor be driven."""
 
 
 @dataclass(frozen=True)
@@ -131,13 +128,27 @@ class DisplayTable:
 
     def __post_init__(self) -> None:
         # The one place text enters every export: what cannot be shown is removed here, once.
-        object.__setattr__(self, "frame", _printable_frame(self.frame))
-        object.__setattr__(self, "caption", printable(self.caption))
-        object.__setattr__(self, "notes", tuple(replace(n, text=printable(n.text)) for n in self.notes))
-        object.__setattr__(self, "headings", tuple((i, printable(t)) for i, t in self.headings))
-        object.__setattr__(self, "columns", tuple(_printable_column(c) for c in self.columns))
-        object.__setattr__(self, "marks", {(i, printable(key)): mark for (i, key), mark in self.marks.items()})
-        object.__setattr__(self, "data_columns", tuple(printable(key) for key in self.data_columns))
+        self._retext(printable)
+
+    def _retext(self, text: Callable[[str], str]) -> None:
+        object.__setattr__(self, "frame", _retext_frame(self.frame, text))
+        object.__setattr__(self, "caption", text(self.caption))
+        object.__setattr__(self, "notes", tuple(replace(n, text=text(n.text)) for n in self.notes))
+        object.__setattr__(self, "headings", tuple((i, text(t)) for i, t in self.headings))
+        object.__setattr__(self, "columns", tuple(_retext_column(c, text) for c in self.columns))
+        object.__setattr__(self, "marks", {(i, text(key)): mark for (i, key), mark in self.marks.items()})
+        object.__setattr__(self, "data_columns", tuple(text(key) for key in self.data_columns))
+
+    def published(self, text: Callable[[str], str]) -> DisplayTable:
+        """The same table with every string in it (cells, keys, labels, caption, notes) passed through ``text``.
+
+        How the publication boundary reaches a table: ``text`` is
+        `Publication.text`, so no confirmed name survives in any cell, column
+        name or caption of any format.
+        """
+        copy = replace(self)
+        copy._retext(text)
+        return copy
 
     @classmethod
     def plain(cls, frame: pd.DataFrame, *, caption: str = "", notes: tuple[Note, ...] = ()) -> DisplayTable:
@@ -230,25 +241,25 @@ def to_csv(table: DisplayTable, target: str | IO[str], *, formulas_as_text: bool
     frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n", float_format=float_format)
 
 
-def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with control characters removed from its text cells and column names (a copy when any change)."""
+def _retext_frame(frame: pd.DataFrame, text: Callable[[str], str]) -> pd.DataFrame:
+    """The frame with ``text`` applied to its text cells and column names (a copy when any may change)."""
     texts = [key for key in frame.columns if frame[key].dtype == object]
-    renamed = {key: printable(key) for key in frame.columns if isinstance(key, str) and printable(key) != key}
+    renamed = {key: text(key) for key in frame.columns if isinstance(key, str) and text(key) != key}
     if not texts and not renamed:
         return frame
     frame = frame.copy()
     for key in texts:
-        frame[key] = frame[key].map(lambda v: printable(v) if isinstance(v, str) else v)
+        frame[key] = frame[key].map(lambda v: text(v) if isinstance(v, str) else v)
     if renamed:
         frame = frame.rename(columns=renamed)
     frame.attrs = dict(frame.attrs)
     return frame
 
 
-def _printable_column(column: Column) -> Column:
-    """The column with its keys named as in the cleaned frame and a label that can be shown."""
-    upper = None if column.upper is None else printable(column.upper)
-    return replace(column, key=printable(column.key), label=printable(column.label), upper=upper)
+def _retext_column(column: Column, text: Callable[[str], str]) -> Column:
+    """The column with its keys named as in the retexted frame, and its label retexted too."""
+    upper = None if column.upper is None else text(column.upper)
+    return replace(column, key=text(column.key), label=text(column.label), upper=upper)
 
 
 def _missing(value: Any) -> bool:

@@ -15,6 +15,7 @@ from qualcode.core.errors import BadInput
 from qualcode.core.export.display import Column, DisplayTable, add_sheet, to_csv
 from qualcode.core.files import atomic_file, atomic_files
 from qualcode.core.model import CONSENSUS, ExportOptions
+from qualcode.core.publication import Publication
 from qualcode.core.store import Store
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class Exporter:
         self.store = store
         self.options = options
         self.analysis = Analysis(store, options.coder)
+        self.publish = Publication.of(store)
+        """The publication boundary every table, title and label of an export passes."""
         self.progress = progress
         """Told (done, total, table name) after each table, for a progress bar."""
 
@@ -38,7 +41,10 @@ class Exporter:
             self.progress(done, len(self.options.tables), name)
 
     def tables(self) -> dict[str, DisplayTable]:
-        """The requested tables (all but the network), each built once as the table every format renders."""
+        """The requested tables (all but the network), each built once as the table every format renders.
+
+        They are published: confirmed pseudonyms are applied to every string in them.
+        """
         o, a = self.options, self.analysis
         out: dict[str, DisplayTable] = {}
         for name in o.tables:
@@ -60,7 +66,7 @@ class Exporter:
                 from qualcode.core.frequencies import frequencies
 
                 out[name] = DisplayTable.plain(frequencies(self.store, by="transcript", top=15))
-        return out
+        return {name: table.published(self.publish.text) for name, table in out.items()}
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The requested tables (all but the network) as DataFrames, by table name, as data files hold them."""
@@ -91,7 +97,7 @@ class Exporter:
         o = self.options
         title = self.store.settings.get("codebook_name", "") or Path(self.store.path).stem
         subtitle = word.default_subtitle(o.coder, len(self.analysis.transcripts))
-        report = word.WordReport(f"{title}: thematic analysis", subtitle)
+        report = word.WordReport(self.publish.text(f"{title}: thematic analysis"), self.publish.text(subtitle))
         tables = self.tables()
         for done, name in enumerate(o.tables, 1):
             self._step(done - 1, name)
@@ -108,7 +114,7 @@ class Exporter:
             elif name == "frequencies":
                 word.add_frequencies(report, tables[name].frame)
             elif name == "network":
-                graph = self.analysis.cooccurrence()
+                graph = self.network()
                 word.add_network(report, network_png(graph), graph.number_of_nodes(), graph.number_of_edges())
         with atomic_file(path, ".docx") as temporary:
             report.save(str(temporary))
@@ -155,10 +161,19 @@ class Exporter:
     def write_graphml(self, path: str | Path) -> Path:
         from qualcode.core.export.network import graphml_bytes
 
-        data = graphml_bytes(self.analysis.cooccurrence())
+        data = graphml_bytes(self.network())
         with atomic_file(path, ".graphml") as temporary:
             temporary.write_bytes(data)
         return Path(path)
+
+    def network(self) -> Any:
+        """The code co-occurrence network, its labels and themes published."""
+        graph = self.analysis.cooccurrence()
+        for _node, data in graph.nodes(data=True):
+            for key, value in data.items():
+                if isinstance(value, str):
+                    data[key] = self.publish.text(value)
+        return graph
 
     def _flat_tables(self) -> dict[str, DisplayTable]:
         if "network" in self.options.tables:
