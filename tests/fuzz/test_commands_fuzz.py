@@ -194,7 +194,6 @@ def outputs(suffix: str) -> st.SearchStrategy[str]:
             "study.qc-wal",
             "study.qc-shm",
             "link.qc",
-            "null",
             "dangling",
             "P1_interview.txt",
             "codings.csv",
@@ -696,6 +695,8 @@ def _judge_files(
         real = Path(os.path.realpath(workspace / case.project))
         worked_on = str(real.relative_to(workspace.resolve())) if real.is_relative_to(workspace.resolve()) else None
     for rel, entry in sorted(after.items()):
+        if before.get(rel, ("",))[0] == "device" and entry[0] != "device":
+            return f"replaced the device {rel!r} with a {entry[0]}"
         if before.get(rel) == entry or kind == "exit 0" and (_allowed(rel, case.target) or rel == worked_on):
             continue
         if rel in projects_before and entry[0] == "file":
@@ -777,3 +778,29 @@ def test_the_checks_catch_a_broken_promise(base: Path, scratch: Path) -> None:
     assert _judge_files(Case("x", (), None, "study.qc"), workspace, before, projects, "exit 2") == (
         "study.qc changed although the command failed"
     )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="qualcode/core/files.py renames its temporary file over a device named as the output: "
+    "run as root, 'codings export STUDY.qc /dev/null' replaces /dev/null with a regular file",
+)
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["codings", "export", "study.qc", "null", "--coder", "alice"],
+        ["codebook", "export", "study.qc", "null"],
+        ["export", "graphml", "study.qc", "-o", "null"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_a_device_named_as_output_is_not_replaced(base: Path, scratch: Path, argv: list[str]) -> None:
+    """Left out of the strategies while it fails, so that they keep finding other things."""
+    probe = scratch / "device-probe"
+    _make_null(probe)
+    is_device = stat.S_ISCHR(probe.lstat().st_mode)
+    probe.unlink()
+    if not is_device:
+        pytest.skip("making a device in a folder needs root (CAP_MKNOD); without it the output is a symlink")
+    outcome = run_case(base, Case(" ".join(argv[:2]), tuple(argv), "null", "study.qc"), scratch)
+    assert outcome.failure is None, outcome.failure
