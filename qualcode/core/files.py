@@ -15,6 +15,7 @@ Outputs are checked against the command's inputs first: a project file, its
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -111,6 +112,13 @@ def _temporary_for(path: Path, suffix: str) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir() and not path.is_symlink():
         raise BadInput("is a folder; give a file name", where=str(path))
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+        # A device, pipe or socket: renaming over it would replace /dev/null itself when run as root.
+        raise BadInput("is not a regular file (a device, pipe or socket); give a file name", where=str(path))
     if not folder.is_dir():
         raise BadInput("the folder does not exist; create it or write elsewhere", where=str(path))
     if not os.access(folder, os.W_OK | os.X_OK):

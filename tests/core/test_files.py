@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 
@@ -83,3 +84,11 @@ def test_temporaries_of_a_killed_writer_are_removed_by_the_next_write(tmp_path):
     write_text(tmp_path / "x.csv", "whole\n")
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
     assert remove_stale(tmp_path) == 0
+
+
+def test_a_fifo_named_as_output_is_refused_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(BadInput, match="is not a regular file"):
+        write_text(fifo, "x")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
