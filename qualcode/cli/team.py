@@ -62,10 +62,12 @@ def cmd_agree(args: argparse.Namespace) -> int:
             seed=args.seed,
             threshold=args.threshold,
         )
+        # CSV and JSON are tables for readers outside the team: they pass the publication boundary.
+        publish = project.publication()
     if args.format == "json":
-        out(result.to_json())
+        out(result.to_json(publish=publish))
     elif args.format == "csv":
-        sys.stdout.write(result.to_csv())
+        sys.stdout.write(result.to_csv(publish=publish))
     else:
         out(result.to_table())
     return 0

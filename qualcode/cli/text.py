@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from qualcode.cli._io import coder_name, count, err, open_project, out, safe
+from qualcode.cli._io import coder_name, count, err, open_project, out
 from qualcode.core.errors import BadInput
 
 MAX_HITS = 1_000_000
@@ -31,8 +31,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         if coder is not None:
             added = project.code_hits(hits, coder, args.code)
             err(f"coded {len(hits)} hits' segments for {coder}: {added} new codings")
+        # CSV and JSON are for readers outside the team too: they pass the publication boundary.
+        publish = project.publication()
     if args.format == "json":
-        out(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+        out(json.dumps([publish.value(h.as_dict()) for h in hits], ensure_ascii=False, indent=2))
     elif args.format == "csv":
         import csv
 
@@ -40,7 +42,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         writer.writerow(["transcript", "participant", "segment", "left", "match", "right"])
         for h in hits:
             writer.writerow(
-                [safe(str(v)) for v in (h.transcript, h.participant or "", h.ordinal, h.left, h.match, h.right)]
+                [publish.text(str(v)) for v in (h.transcript, h.participant or "", h.ordinal, h.left, h.match, h.right)]
             )
     else:
         for h in hits:
@@ -122,8 +124,9 @@ def cmd_freq(args: argparse.Namespace) -> int:
             project.write_frequencies(frame, args.output)
             out(f"wrote {args.output}")
             return 0
+        publish = project.publication()
     if args.format == "csv":
-        sys.stdout.write(safe(frame.to_csv(index=False)))
+        sys.stdout.write(publish.frame(frame).to_csv(index=False))
     else:
         for group, rows in frame.groupby("group", sort=False):
             out(f"{group}: " + ", ".join(f"{r.lemma} {r.count}" for r in rows.itertuples()))

@@ -12,7 +12,7 @@ import io
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.errors import BadInput
 from qualcode.core.export.display import Column, DisplayTable, Note, to_csv, to_text
 from qualcode.core.store import Store
+
+if TYPE_CHECKING:
+    from qualcode.core.publication import Publication
 
 LEVELS = ("code", "theme", "transcript")
 
@@ -92,8 +95,10 @@ class Report:
             out["codings_from_suggestions"] = {c: n for c, (n, _total) in self.from_suggestions.items()}
         return out
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+    def to_json(self, *, publish: Publication | None = None) -> str:
+        """The JSON of DESIGN.md; with ``publish``, every string in it passes the publication boundary."""
+        data = self.to_dict()
+        return json.dumps(publish.value(data) if publish else data, ensure_ascii=False, indent=2)
 
     def sections(self) -> list[tuple[str, list[Row]]]:
         """(level, rows) for each level reported, the pooled row last."""
@@ -176,10 +181,14 @@ class Report:
             data_digits=6,
         )
 
-    def to_csv(self, *, formulas_as_text: bool = True) -> str:
-        """The report's data as CSV, one row per item with its level; see `display.to_csv` for formulas_as_text."""
+    def to_csv(self, *, formulas_as_text: bool = True, publish: Publication | None = None) -> str:
+        """The report's data as CSV, one row per item with its level; see `display.to_csv` for formulas_as_text.
+
+        With ``publish``, every string in it passes the publication boundary.
+        """
         buffer = io.StringIO()
-        to_csv(self.display_table(), buffer, formulas_as_text=formulas_as_text)
+        table = self.display_table()
+        to_csv(table.published(publish.text) if publish else table, buffer, formulas_as_text=formulas_as_text)
         return buffer.getvalue()
 
     def to_table(self) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from qualcode.core.analysis import is_interviewer
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
-from qualcode.core.pseudonyms import _stop_words
+from qualcode.core.pseudonyms import Pseudonymiser, _stop_words
 from qualcode.core.store import Store
 from qualcode.core.textindex import all_indexes
 
@@ -29,6 +29,10 @@ def frequencies(
 
     ``by`` is "transcript", "theme" (segments coded under each main theme by
     ``coder``), or a participant attribute such as "role" or "grade_level".
+
+    Words that belong to a confirmed pseudonym's name are not counted: every
+    part of a name identifies ("hansen" of "Marit Hansen"), and a name is no
+    theme. Group names still carry real names; exports publish them.
     """
     import pandas as pd
 
@@ -52,9 +56,12 @@ def frequencies(
             theme = book.theme_of(code_id).name
             if theme not in groups_of_segment[segment_id]:
                 groups_of_segment[segment_id].append(theme)
+    hide = Pseudonymiser.from_store(store)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for tid, (transcript, index) in all_indexes(store).items():
         segments = store.transcripts.segments(tid)
+        names = hide.spans(transcript.text) if hide else []
+        name_starts = [start for start, _end in names]
         if by == "transcript":
             fixed = [transcript.name]
         elif by != "theme":
@@ -62,6 +69,9 @@ def frequencies(
         starts = [s.start for s in segments]
         for start, lemma, lower in zip(index.starts, index.lemma, index.lower, strict=True):
             if not lower.isalpha() or lower in stop or lemma in stop:
+                continue
+            at = bisect_right(name_starts, start) - 1
+            if at >= 0 and start < names[at][1]:
                 continue
             segment = segments[max(bisect_right(starts, start) - 1, 0)]
             if not include_interviewer and is_interviewer(segment.speaker):

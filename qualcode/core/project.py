@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from qualcode.core.exchange.refi_read import ImportResult
     from qualcode.core.merge import MergeResult
     from qualcode.core.pseudonyms import Candidate
+    from qualcode.core.publication import Publication
     from qualcode.core.resolution import Resolution
     from qualcode.core.search import SearchHit
     from qualcode.core.suggest import Suggestion
@@ -144,6 +145,12 @@ class Project:
     def name(self) -> str:
         """The study's name: its codebook's name, else the file's."""
         return str(self.store.settings.get("codebook_name", "") or "") or self.path.stem
+
+    def publication(self) -> Publication:
+        """The publication boundary of this project: what anything written for readers outside passes through."""
+        from qualcode.core.publication import Publication
+
+        return Publication.of(self.store)
 
     def audit_log(self) -> list[AuditEntry]:
         """Every change recorded in the project, oldest first."""
@@ -416,13 +423,14 @@ class Project:
         return frequencies(self.store, by=by, coder=coder, top=top, include_interviewer=include_interviewer)
 
     def write_frequencies(self, frame: pd.DataFrame, output: str | Path) -> Path:
-        """Write a frequency table to .csv or .xlsx, whole or not at all."""
+        """Write a frequency table to .csv or .xlsx, published, whole or not at all."""
         from qualcode.core.files import atomic_file
 
         suffix = Path(output).suffix.lower()
         if suffix not in (".csv", ".xlsx"):
             raise BadInput("write frequencies to a .csv or .xlsx file", where=str(output))
         guard_output(output, projects=[self.path])
+        frame = self.publication().frame(frame)
         with atomic_file(output, suffix) as temporary:
             if suffix == ".csv":
                 frame.to_csv(temporary, index=False)

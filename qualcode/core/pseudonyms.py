@@ -232,6 +232,10 @@ class Pseudonymiser:
 
     # -- matching -------------------------------------------------------------------
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where names stand in ``text`` (as given, NFC expected): (start, end) of each, left to right."""
+        return [(start, end) for start, end, _entry in self._matches(text)]
+
     def _matches(self, text: str) -> Iterator[tuple[int, int, Pseudonym]]:
         """(start, end, entry) of each name in the text as given, left to right, not overlapping.
 

@@ -27,9 +27,7 @@ class Handouts:
 
     def add(self, handout_id: str, coder: str) -> None:
         with self.db.transaction():
-            self.db.execute(
-                "INSERT INTO handouts (id, coder, created_at) VALUES (?, ?, ?)", (handout_id, coder, now())
-            )
+            self.db.execute("INSERT INTO handouts (id, coder, created_at) VALUES (?, ?, ?)", (handout_id, coder, now()))
 
     def coder_of(self, handout_id: str) -> str | None:
         """The coder a hand-out was made for, or None when this project never handed it out."""
