@@ -84,7 +84,7 @@ def cmd_pseudonyms(args: argparse.Namespace) -> int:
         if args.action == "add":
             if len(args.values) != 2 or not args.values[0].strip():
                 raise BadInput("give the name and its replacement: pseudonyms add STUDY.qc NAME REPLACEMENT")
-            project.set_pseudonym(args.values[0], args.values[1], confirmed=True, actor=args.actor)
+            project.set_pseudonym(args.values[0], args.values[1], confirmed=True, prefix=args.prefix, actor=args.actor)
             out(f"{args.values[0].strip()} → {args.values[1]}")
         elif args.action in ("confirm", "remove"):
             if len(args.values) != 1:
@@ -105,7 +105,8 @@ def cmd_pseudonyms(args: argparse.Namespace) -> int:
         elif args.action == "list":
             for entry in project.pseudonyms():
                 status = "confirmed" if entry.confirmed else "suggested"
-                out(f"{entry.original:<24} → {entry.replacement:<16} {status}")
+                compounds = "  (and words it begins)" if entry.prefix else ""
+                out(f"{entry.original:<24} → {entry.replacement:<16} {status}{compounds}")
         else:
             rows = project.pseudonym_report()
             for transcript, ordinal, original, n in rows:
@@ -173,6 +174,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--limit", type=int, default=50, help="suggest: how many candidates")
     p.add_argument("--add", action="store_true", help="suggest: put the candidates in the list, unconfirmed")
     p.add_argument("--replacement", default="[name]", help="suggest --add: the replacement to propose")
+    p.add_argument(
+        "--prefix", action="store_true", help="add: also hide words the name begins (Nordby in Nordbyskolen)"
+    )
     p.add_argument("--actor", default="lead", help="who makes the change, for the audit log")
     p.set_defaults(func=cmd_pseudonyms)
 

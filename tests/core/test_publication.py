@@ -165,3 +165,13 @@ def test_internal_exchange_keeps_the_real_text(leaky, tmp_path):
     assert "Marit" in (tmp_path / "alice.csv").read_text(encoding="utf-8")
     leaky.export_codebook(tmp_path / "book.yaml")
     assert "Marit" in (tmp_path / "book.yaml").read_text(encoding="utf-8")
+
+
+def test_pseudonyms_add_with_prefix_from_the_command_line(tmp_path, leaky):
+    path = str(leaky.path)
+    leaky.close()
+    assert run("pseudonyms", "add", path, "Solberg", "[school]", "--prefix").returncode == 0
+    listed = run("pseudonyms", "list", path).stdout
+    assert re.search(r"Solberg\s+→ \[school\]\s+confirmed  \(and words it begins\)", listed)
+    with Project.open(path) as project:
+        assert [e.prefix for e in project.pseudonyms() if e.original == "Solberg"] == [True]
