@@ -16,6 +16,7 @@ from qualcode.core.codebook import codebook_from_codes
 from qualcode.core.errors import BadInput
 from qualcode.core.model import Code
 from qualcode.core.store import Store
+from tests.core.test_cli import content as dump
 
 
 @pytest.fixture
@@ -41,14 +42,6 @@ def edit(path: Path, *statements: str) -> list[str]:
         for statement in statements:
             db.execute(statement)
         db.commit()
-        return list(db.iterdump())
-    finally:
-        db.close()
-
-
-def dump(path: Path) -> list[str]:
-    db = sqlite3.connect(path)
-    try:
         return list(db.iterdump())
     finally:
         db.close()

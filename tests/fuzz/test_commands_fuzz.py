@@ -39,6 +39,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SMALL_CODEBOOK, TRANSCRIPT
+from tests.core.test_cli import content as dump
 
 LIMIT_S = 30.0
 """Seconds one command may take on this small project; the slowest real case (a Word report) needs about one."""
@@ -555,15 +556,6 @@ def snapshot(folder: Path) -> dict[str, tuple[str, str]]:
             else:
                 entries[rel] = ("device" if stat.S_ISCHR(mode) else "other", str(path.lstat().st_rdev))
     return entries
-
-
-def dump(path: Path) -> list[str]:
-    """Everything a project file holds, as SQL, to compare before and after."""
-    db = sqlite3.connect(path)
-    try:
-        return list(db.iterdump())
-    finally:
-        db.close()
 
 
 @dataclass
