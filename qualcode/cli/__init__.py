@@ -54,8 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             err(f"qualcode: {getattr(args, 'project', '')}: the project file is damaged or unreadable ({e})")
         return 2
+    except sqlite3.IntegrityError as e:
+        # A name or id that must be unique is taken: the input clashes with the project, which is intact.
+        err(
+            f"qualcode: {getattr(args, 'project', '')}: the input clashes with what the project holds already ({e}); "
+            "rename the item or remove the other one; nothing was written"
+        )
+        return 2
     except sqlite3.DatabaseError as e:
-        err(f"qualcode: {getattr(args, 'project', '')}: the project file is damaged or locked ({e})")
+        err(f"qualcode: {getattr(args, 'project', '')}: the project file is damaged ({e}); restore it from a backup")
         return 2
     except BrokenPipeError:
         # The reader of our output (``| head``) has gone: stop quietly, as Unix tools do.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,38 @@ def test_sentence_import_of_the_samples(tmp_path: Path) -> None:
         people = {x.id: x.attributes for x in p.participants()}
         assert people["P3"]["years_experience"] == 21
         assert any("participants" in s for s in skipped)
+
+
+def test_replacing_a_transcript_beside_one_named_like_its_old_copy(project, tmp_path):
+    """'X (replaced)' is a name a user's file can have; replacing X must not clash with it."""
+
+    twin = tmp_path / "P1_interview (replaced).txt"
+    twin.write_text(TRANSCRIPT, encoding="utf-8")
+    project.import_files([twin])
+    changed = tmp_path / "P1_interview.txt"
+    changed.write_text(TRANSCRIPT + "\nP1: One more thing.\n", encoding="utf-8")
+    reports, _ = project.import_files([changed], replace=True)
+    assert reports[0].status == "replaced"
+    assert sorted(t.name for t in project.transcripts()) == ["P1_interview", "P1_interview (replaced)"]
+
+
+def test_a_clash_inside_the_project_file_is_named_not_called_damage(project, tmp_path):
+    from tests.core.test_cli import content, run
+
+    path = project.path
+    project.close()
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TRIGGER one_import BEFORE INSERT ON transcripts "
+        "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: transcripts.name'); END"
+    )
+    db.commit()
+    db.close()
+    before = content(path)
+    other = tmp_path / "P2_interview.txt"
+    other.write_text("P2: Hello.\n", encoding="utf-8")
+    result = run("import", str(path), str(other))
+    assert result.returncode == 2
+    assert "clashes with what the project holds already" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert content(path) == before
