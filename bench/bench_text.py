@@ -20,9 +20,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qualcode.core.project import Project  # noqa: E402
-from qualcode.core.pseudonyms import suggest as pseudonym_candidates  # noqa: E402
-from qualcode.core.search import search  # noqa: E402
-from qualcode.core.suggest import suggestions  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 NAMES = ["Emil", "Sofie", "Janne", "Tobias", "Oliver", "Ida", "Jonas", "Emma", "Adam", "Nora"]
@@ -47,7 +44,7 @@ def build(folder: Path, words: int) -> Project:
     project = Project.create(folder / "bench.qc", codebook=REPO / "codebooks" / "back2school.yaml")
     t = time.perf_counter()
     project.import_files(files)
-    total = sum(t["words"] for t in project.transcripts())
+    total = sum(t.words for t in project.transcripts())
     print(f"project: {len(files)} transcripts, {total:,} words (import {time.perf_counter() - t:.1f} s)")
     return project
 
@@ -65,11 +62,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         project = build(Path(tmp), args.words)
-        timed("first search (builds and stores the index)", lambda: search(project, "step ladder"))
-        timed("search again, from the cache", lambda: search(project, "step ladder"))
-        timed("lemma search 'meetings'", lambda: search(project, "meetings", lemma=True))
-        timed("keyword suggestions for every code", lambda: suggestions(project, "bench"))
-        timed("pseudonym candidates (rules)", lambda: pseudonym_candidates(project))
+        timed("first search (builds and stores the index)", lambda: project.search("step ladder"))
+        timed("search again, from the cache", lambda: project.search("step ladder"))
+        timed("lemma search 'meetings'", lambda: project.search("meetings", lemma=True))
+        timed("keyword suggestions for every code", lambda: project.suggestions("bench"))
+        timed("pseudonym candidates (rules)", lambda: project.suggest_pseudonyms())
         project.close()
 
 

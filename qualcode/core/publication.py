@@ -42,7 +42,8 @@ class Publication:
 
     def text(self, value: str) -> str:
         """One string, ready to publish."""
-        return self.hide.apply(without_control(value)) if self.hide else without_control(value)
+        # Cleaned after replacing, so a replacement cannot bring a control character in either.
+        return without_control(self.hide.apply(value)) if self.hide else without_control(value)
 
     def value(self, value: Any) -> Any:
         """Any JSON-like value, every string in it (keys included) published; numbers untouched."""

@@ -14,6 +14,7 @@ driven by them.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -146,9 +147,11 @@ class DisplayTable:
         `Publication.text`, so no confirmed name survives in any cell, column
         name or caption of any format.
         """
-        copy = replace(self)
-        copy._retext(text)
-        return copy
+        # A shallow copy, not `replace`: the cleaning of __post_init__ need not run again, as
+        # ``text`` removes control characters itself.
+        published = copy.copy(self)
+        published._retext(text)
+        return published
 
     @classmethod
     def plain(cls, frame: pd.DataFrame, *, caption: str = "", notes: tuple[Note, ...] = ()) -> DisplayTable:

@@ -152,12 +152,15 @@ class WordReport:
         for i, width in enumerate(widths):
             table.columns[i].width = width
         head, plain, strong = table.rows
+        # Style ids looked up once: python-docx resolves a style by name with a scan of every style,
+        # which a 200-column matrix would do six hundred times.
+        style_id = {name: self.doc.styles[name].style_id for name in ("Table Text", "Table Quote")}
         for row in table.rows:
             for i, cell in enumerate(row.cells):
                 cell.width = widths[i]
         for i, text in enumerate(header):
             paragraph = head.cells[i].paragraphs[0]
-            paragraph.style = self.doc.styles["Table Text"]
+            paragraph._p.style = style_id["Table Text"]
             run = paragraph.add_run(text)
             run.bold = True
             if numeric[i]:
@@ -166,7 +169,7 @@ class WordReport:
             for i, cell in enumerate(template.cells):
                 paragraph = cell.paragraphs[0]
                 style = "Table Quote" if i == quote_column and not bold else "Table Text"
-                paragraph.style = self.doc.styles[style]
+                paragraph._p.style = style_id[style]
                 run = paragraph.add_run("")
                 run.bold = bold or None
                 if numeric[i]:
