@@ -12,8 +12,21 @@ The Python API mirrors the command line; every command is a thin layer on it::
 Heavy libraries (spaCy, pandas, python-docx) load only when a feature needs them.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from qualcode.core.errors import BadInput, QualcodeError
-from qualcode.core.project import Project
 from qualcode.version import __version__
 
+if TYPE_CHECKING:
+    from qualcode.core.project import Project
+
 __all__ = ["BadInput", "Project", "QualcodeError", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # `Project` loads on first use, so that `qualcode --help` does not load the store and the codebook.
+    if name == "Project":
+        from qualcode.core.project import Project
+
+        return Project
+    raise AttributeError(f"module 'qualcode' has no attribute {name!r}")
