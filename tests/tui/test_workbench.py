@@ -313,3 +313,32 @@ async def test_two_workbenches_on_one_file(demo, tmp_path):
         ("P1_interview", 2, "Lack of resources"),
         ("P1_interview", 3, "Workload"),
     }
+
+
+async def test_export_dialog_offers_every_registered_format(demo, tmp_path):
+    import zipfile
+
+    from qualcode.core.formats import FORMATS
+    from qualcode.tui.screens.export import ExportDialog
+
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("X")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        assert [str(b.label) for b in dialog.query("RadioButton")] == list(FORMATS)
+        dialog.query_one("#format-qdpx").value = True
+        await pilot.pause()
+        assert dialog.query_one("#export-tables").disabled
+        assert "REFI-QDA project" in str(dialog.query_one("#export-about").render())
+        path = dialog.query_one("#export-path").value
+        assert path.endswith(".qdpx")
+        await pilot.press("ctrl+s")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if not isinstance(app.screen, ExportDialog):
+                break
+        assert not isinstance(app.screen, ExportDialog)
+    with zipfile.ZipFile(path) as archive:
+        assert "project.qde" in archive.namelist()

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, RadioSet, SelectionList
 
-from qualcode.core.formats import DEFAULT_TABLES, FORMATS, TABLES, ExportOptions
+from qualcode.core.formats import DEFAULT_TABLES, FORMATS, TABLES, ExportOptions, Format
 from qualcode.core.project import Project
 from qualcode.tui.workers import ReportsWorkerErrors
 
@@ -66,14 +66,15 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         stem = self.project.with_suffix("")
         with Vertical(classes="dialog export-dialog"):
-            yield Label("Export tables", classes="dialog-title")
+            yield Label("Export", classes="dialog-title")
             with Horizontal(classes="export-row"):
                 with RadioSet(id="export-format"):
                     for i, fmt in enumerate(FORMATS.values()):
-                        yield RadioButton(f"{fmt.name}: {fmt.label}", value=i == 0, id=f"format-{fmt.name}")
+                        yield RadioButton(fmt.name, value=i == 0, id=f"format-{fmt.name}")
                 yield SelectionList[str](
                     *[(TABLE_LABELS[t], t, t in DEFAULT_TABLES) for t in TABLES], id="export-tables"
                 )
+            yield Label(_about(FORMATS[FORMAT_NAMES[0]]), id="export-about")
             yield Label("Coder (consensus, or a coder's name)", classes="field-label")
             yield Input(self.coder, id="export-coder")
             yield Label("Write to", classes="field-label")
@@ -90,6 +91,7 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[list[str] | None]):
         stem = str(Path(path_input.value).with_suffix("")).removesuffix("-tables")
         path_input.value = stem + "-tables" if chosen.target == "folder" else stem + chosen.suffix
         self.query_one("#export-tables", SelectionList).disabled = chosen.whole_project
+        self.query_one("#export-about", Label).update(_about(chosen))
 
     @on(Button.Pressed, "#export-go")
     def go_pressed(self) -> None:
@@ -153,3 +155,11 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[list[str] | None]):
     def action_cancel(self) -> None:
         if not self.running:
             self.dismiss(None)
+
+
+def _about(fmt: Format) -> str:
+    """What a format is and what of the project it holds, in a line under the choices."""
+    holds = "the tables ticked"
+    if fmt.whole_project:
+        holds = "the codebook" if fmt.reads == "codebook" else "the whole project"
+    return f"{fmt.label} ({fmt.suffix}): {holds}"
