@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 
@@ -14,6 +15,7 @@ import pytest
 from qualcode.core import agreement
 from qualcode.core.agreement_report import report
 from qualcode.core.export.display import Column, DisplayTable, Note, to_csv, to_text
+from qualcode.core.export.table_views import codebook_table, frequency_table, quote_table, theme_table
 from qualcode.core.export.tables import Exporter, ExportOptions
 
 PICKS = {
@@ -160,3 +162,156 @@ def test_the_matrix_is_one_table_for_data_files_and_readers(coded):
     workload = next(line for line in lines if line.cells[0] == "Workload")
     assert workload.level == 1 and workload.cells[1:] == ("3",), "the indent is the level, not spaces in the label"
     assert to_text(table).splitlines()[0] == "Themes, subthemes and codes by participant (number of coded segments)"
+
+
+# -- the analysis tables: one builder each, every format renders it --------------------------------
+
+THEMES = pd.DataFrame(
+    {
+        "Theme": ["Role", "Role", "Impact"],
+        "Subtheme": ["Entry", "Workload", ""],
+        "Segments": [28, 75, 4],
+        "Participants": [7, 8, 2],
+    }
+)
+QUOTES = pd.DataFrame(
+    {
+        "Theme": ["Role", "Role", "Role", "Impact"],
+        "Subtheme": ["Entry", "Entry", "Workload", ""],
+        "Participant": ["P1", "P2", "P1", "P5"],
+        "Quote": ["It was autumn.", "A leaflet.", "One more meeting.", "=SUM(A1)"],
+        "Attribution": ["(P1)", "(P2)", "(P1)", "(P5)"],
+        "Transcript": ["P1_interview", "P2_interview", "P1_interview", "P5_interview"],
+        "Segment": [3, 8, 11, 2],
+        "Starred": [False, True, False, False],
+    }
+)
+CODEBOOK = pd.DataFrame(
+    {
+        "Code": ["Role", "Role/Entry"],
+        "Name": ["Role", "Entry"],
+        "Level": [0, 1],
+        "Key": ["r", "r.e"],
+        "Definition": ["The school's part.", ""],
+        "Include": ["Tasks.", ""],
+        "Exclude": ["Effects.", "Waiting."],
+        "Example": ["", "The nurse had heard."],
+        "Segments": [0, 18],
+        "Participants": [0, 7],
+    }
+)
+WORDS = pd.DataFrame(
+    {
+        "group": ["P1_interview", "P1_interview", "P2_interview"],
+        "rank": [1, 2, 1],
+        "lemma": ["school", "week", "plan"],
+        "count": [5, 3, 2],
+        "share": [0.1, 0.06, 0.2],
+    }
+)
+
+
+def test_the_theme_table_names_each_theme_once_and_explains_its_counts():
+    table = theme_table(THEMES)
+    assert table.caption == "Main themes and subthemes"
+    assert [c.label for c in table.columns] == ["Main theme", "Subtheme", "Segments", "Participants"]
+    assert table.note_lines() == [
+        "Segments: coded segments under the subtheme; participants: informants with any of them."
+    ]
+    assert to_text(table).splitlines() == [
+        "Main themes and subthemes",
+        "",
+        "Main theme  Subtheme  Segments  Participants",
+        "  Role      Entry           28             7",
+        "            Workload        75             8",
+        "  Impact    —                4             2",
+        "",
+        "Segments: coded segments under the subtheme; participants: informants with any of them.",
+    ]
+    bare = theme_table(THEMES[["Theme", "Subtheme"]])
+    assert [c.label for c in bare.columns] == ["Main theme", "Subtheme"] and not bare.notes, "no counts, no note"
+
+
+def test_the_quote_table_quotes_attributes_and_groups_by_theme_and_subtheme():
+    table = quote_table(QUOTES)
+    assert table.caption == "Illustrative quotes by theme and subtheme" and not table.notes
+    assert [c.label for c in table.columns] == ["Theme ▸ subtheme", "Quote"]
+    assert [c.quote for c in table.columns] == [False, True], "the quotes are set as quotations"
+    assert to_text(table).splitlines()[2:] == [
+        "Theme ▸ subtheme   Quote",
+        "  Role ▸ Entry     “It was autumn.” (P1)",
+        "                   “A leaflet.” (P2)",
+        "  Role ▸ Workload  “One more meeting.” (P1)",
+        "  Impact           “=SUM(A1)” (P5)",
+    ]
+    empty = list(quote_table(QUOTES.iloc[:0]).lines())
+    assert [line.cells for line in empty] == [("—", "No quotes: every coded segment is an interviewer's turn.")]
+
+
+def test_the_codebook_indents_codes_joins_criteria_and_use_and_goes_landscape():
+    table = codebook_table(CODEBOOK)
+    assert table.caption == "Codebook: definitions, criteria, examples and use"
+    assert [c.label for c in table.columns] == ["Code", "Definition", "Criteria", "Example", "Used"]
+    assert table.note_lines() == ["Used: coded segments / participants."] and table.landscape
+    role, entry = table.lines()
+    assert role.cells == ("Role", "The school's part.", "Include: Tasks.\nExclude: Effects.", "—", "0 / 0")
+    assert entry.level == 1 and entry.cells == ("Entry", "—", "Exclude: Waiting.", "The nurse had heard.", "18 / 7")
+    # A terminal row is one line: the criteria's line break becomes a space.
+    assert to_text(table).splitlines()[2:] == [
+        "Code       Definition          Criteria                           Example                 Used",
+        "  Role     The school's part.  Include: Tasks. Exclude: Effects.  —                      0 / 0",
+        "    Entry  —                   Exclude: Waiting.                  The nurse had heard.  18 / 7",
+        "",
+        "Used: coded segments / participants.",
+    ]
+    assert list(codebook_table(pd.DataFrame()).lines()) == [], "a codebook without codes is a header alone"
+
+
+def test_the_frequency_table_puts_a_transcripts_words_on_one_line():
+    table = frequency_table(WORDS)
+    assert table.caption.startswith("Most frequent words per transcript") and not table.notes
+    assert [c.label for c in table.columns] == ["Transcript", "Words (count)"]
+    assert to_text(table).splitlines()[2:] == [
+        "Transcript      Words (count)",
+        "  P1_interview  school (5), week (3)",
+        "  P2_interview  plan (2)",
+    ]
+    assert [line.cells for line in frequency_table(WORDS.iloc[:0]).lines()] == [("—", "—")]
+
+
+def test_joined_cells_leave_the_data_files_their_separate_columns():
+    for table, frame in ((quote_table(QUOTES), QUOTES), (codebook_table(CODEBOOK), CODEBOOK)):
+        pd.testing.assert_frame_equal(table.data(), frame)
+        out = io.StringIO()
+        to_csv(table, out)
+        assert list(pd.read_csv(io.StringIO(out.getvalue())).columns) == list(frame.columns)
+
+
+def test_publication_reaches_the_joined_columns_and_their_forms():
+    table = quote_table(QUOTES).published(lambda text: text.replace("P1", "Px"))
+    assert [line.cells[1] for line in table.lines()][0] == "“It was autumn.” (Px)"
+    assert table.columns[1].parts[0].key == "Attribution"
+
+
+def test_a_column_added_to_a_builder_shows_in_word_xlsx_and_csv_alike(coded, tmp_path, monkeypatch):
+    from qualcode.core.export import tables
+
+    def with_share(frame: pd.DataFrame) -> DisplayTable:
+        table = theme_table(frame.assign(Share=frame["Segments"] / frame["Segments"].sum()))
+        return dataclasses.replace(table, columns=(*table.columns, Column("Share", "% of segments", 1, 100)))
+
+    monkeypatch.setattr(tables, "theme_table", with_share)
+    exporter = Exporter(coded.store, ExportOptions(tables=("theme",)))
+    shown = [line.cells[-1] for line in exporter.tables()["theme"].lines()]
+    exporter.write_docx(tmp_path / "r.docx")
+    exporter.write_xlsx(tmp_path / "t.xlsx")
+    exporter.write_csv(tmp_path / "theme.csv")
+
+    word = docx.Document(str(tmp_path / "r.docx")).tables[0]
+    assert word.rows[0].cells[-1].text == "% of segments"
+    assert [row.cells[-1].text for row in word.rows[1:]] == shown and any(s != "0.0" for s in shown)
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx")["theme"]
+    csv_frame = pd.read_csv(tmp_path / "theme.csv")
+    assert [c.value for c in sheet[1]][-1] == csv_frame.columns[-1] == "Share"
+    xlsx_share = [row[-1].value for row in sheet.iter_rows(min_row=2)]
+    assert [f"{v * 100:.1f}" for v in xlsx_share] == [f"{v * 100:.1f}" for v in csv_frame["Share"]] == shown

@@ -36,6 +36,16 @@ printable = without_control
 
 
 @dataclass(frozen=True)
+class Part:
+    """Text from another frame column, written in a cell after the column's own (a quote's attribution)."""
+
+    key: str
+    """The frame column it comes from."""
+    form: str = "{}"
+    """How it is written, "{}" standing for its text: "({})" for a count after a word."""
+
+
+@dataclass(frozen=True)
 class Column:
     """A column as a reader sees it, taken from a column of the frame."""
 
@@ -51,6 +61,20 @@ class Column:
     """For an interval: the frame column of its upper end (``key`` is the lower end), shown as "[lo, hi]"."""
     align: str = ""
     """"left" or "right"; empty sets numbers right and text left."""
+    form: str = "{}"
+    """How its text is written, "{}" standing for it: "“{}”" for a quotation, "Include: {}" for a criterion."""
+    parts: tuple[Part, ...] = ()
+    """Further frame columns written in the same cell after its own text, each when it has text."""
+    sep: str = " "
+    """What stands between the cell's own text and its parts: " ▸ " for theme ▸ subtheme, "\n" for a new line."""
+    empty: str = ""
+    """What a reader sees in a cell without text: "—" where a blank would look like a mistake."""
+    repeat: bool = True
+    """False leaves a cell blank that reads as the one above it, so a theme is named once for its group."""
+    quote: bool = False
+    """Set as a quotation (Word's table quote style, italic), as a quote table's quotes are."""
+    width: float = 0.0
+    """Its share of a Word table's width, relative to the other columns; 0 lets the longest text decide."""
 
     @property
     def numeric(self) -> bool:
@@ -63,18 +87,39 @@ class Column:
 
     def show(self, record: Mapping[str, Any], mark: str = "") -> str:
         """The cell's text for a reader: a number to its digits, "—" when undefined, then any footnote mark."""
-        value = record[self.key]
+        return self._write(*(record[key] for key in self.keys)) + mark
+
+    def texts(self, frame: pd.DataFrame) -> list[str]:
+        """The column's text in every row of the frame, as `show` writes it, without marks."""
+        # Column by column, not record by record: a quote table has ten thousand rows.
+        return [self._write(*values) for values in zip(*(frame[key].tolist() for key in self.keys), strict=True)]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every frame column the cell is written from: its own, an interval's upper end, its parts."""
+        return (self.key, *((self.upper,) if self.upper else ()), *(p.key for p in self.parts))
+
+    def _write(self, value: Any, *more: Any) -> str:
+        """The cell's text from the values of `keys`, in their order."""
         if self.upper is not None:
-            low, high = _float(value), _float(record[self.upper])
+            low, high = _float(value), _float(more[0])
             if math.isnan(low) or math.isnan(high):
-                return MISSING + mark
-            return f"[{low * self.scale:.{self.digits}f}, {high * self.scale:.{self.digits}f}]{mark}"
+                return MISSING
+            return f"[{low * self.scale:.{self.digits}f}, {high * self.scale:.{self.digits}f}]"
         if self.digits is None:
-            return ("" if _missing(value) else str(value)) + mark
-        number = _float(value)
-        if math.isnan(number):
-            return MISSING + mark
-        return f"{number * self.scale:.{self.digits}f}{mark}"
+            text = "" if _missing(value) else str(value)
+        else:
+            number = _float(value)
+            if math.isnan(number):
+                return MISSING
+            text = f"{number * self.scale:.{self.digits}f}"
+        if self.parts or self.form != "{}":
+            pieces = [self.form.format(text)] if text else []
+            for part, other in zip(self.parts, more, strict=True):
+                if not _missing(other) and (shown := str(other)):
+                    pieces.append(part.form.format(shown))
+            text = self.sep.join(pieces)
+        return text or self.empty
 
 
 @dataclass(frozen=True)
@@ -126,6 +171,13 @@ class DisplayTable:
     """The frame columns a data file holds, in order; every column when empty."""
     data_digits: int | None = None
     """Decimals of floats in a CSV; None writes them in full."""
+    merge: str = ""
+    """When set, consecutive rows whose first cell reads the same are one line, their other cells joined with it
+    (", " makes a transcript's top words one list)."""
+    no_rows: str = ""
+    """What a reader sees, after "—", when the frame has no rows; nothing when empty."""
+    landscape: bool | None = None
+    """Whether Word sets the table on a landscape page; None leaves it to the number of columns."""
 
     def __post_init__(self) -> None:
         # The one place text enters every export: what cannot be shown is removed here, once.
@@ -139,6 +191,7 @@ class DisplayTable:
         object.__setattr__(self, "columns", tuple(_retext_column(c, text) for c in self.columns))
         object.__setattr__(self, "marks", {(i, text(key)): mark for (i, key), mark in self.marks.items()})
         object.__setattr__(self, "data_columns", tuple(text(key) for key in self.data_columns))
+        object.__setattr__(self, "no_rows", text(self.no_rows))
 
     def published(self, text: Callable[[str], str]) -> DisplayTable:
         """The same table with every string in it (cells, keys, labels, caption, notes) passed through ``text``.
@@ -170,23 +223,52 @@ class DisplayTable:
         return frame.reset_index(drop=True)
 
     def lines(self) -> Iterator[Line]:
-        """The table as a reader sees it, section headings in place."""
+        """The table as a reader sees it, section headings in place.
+
+        A line is a row of the frame, or with ``merge`` a run of rows whose
+        labels read the same; a cell of a column that does not ``repeat`` is
+        blank when it reads as the one above, until a section heading.
+        """
         headings: dict[int, list[str]] = {}
         for position, text in self.headings:
             headings.setdefault(position, []).append(text)
         blank = ("",) * (len(self.columns) - 1)
-        keys = [c.key for c in self.columns] + [c.upper for c in self.columns if c.upper]
-        for i, record in enumerate(self.frame[list(dict.fromkeys(keys))].to_dict("records")):
-            for text in headings.get(i, ()):
+        rows = len(self.frame)
+        first = self.columns[0]
+        # Column by column, not record by record: a quote table has ten thousand rows.
+        # An empty frame may have no columns at all (a codebook without codes).
+        texts = [c.texts(self.frame) if rows else [] for c in self.columns]
+        labels = [label.strip() for label in texts[0]]
+        for (i, key), mark in self.marks.items():
+            for j, column in enumerate(self.columns[1:], 1):
+                if column.key == key:
+                    texts[j][i] += mark
+        starts = [i for i in range(rows) if not self.merge or i == 0 or i in headings or labels[i] != labels[i - 1]]
+        once = [j for j, column in enumerate(self.columns) if not column.repeat]
+        above: dict[int, str] = {}
+        ends = [*starts[1:], rows] if starts else []
+        for start, end in zip(starts, ends, strict=True):
+            for text in headings.get(start, ()):
+                above.clear()  # a new section names its groups again
                 yield Line((text, *blank), bold=True, heading=True)
-            first, *rest = self.columns
+            if end == start + 1:
+                cells = [labels[start], *(column[start] for column in texts[1:])]
+            else:
+                cells = [labels[start], *(self.merge.join(t for t in column[start:end] if t) for column in texts[1:])]
+            for j in once:
+                shown = cells[j]
+                if above.get(j) == shown:
+                    cells[j] = ""
+                above[j] = shown
             yield Line(
-                (first.show(record).strip(), *(c.show(record, self.marks.get((i, c.key), "")) for c in rest)),
-                level=self.levels[i] if self.levels else 0,
-                bold=bool(self.bold and self.bold[i]),
-                flag=self.marks.get((i, first.key), ""),
+                tuple(cells),
+                level=self.levels[start] if self.levels else 0,
+                bold=bool(self.bold and self.bold[start]),
+                flag=self.marks.get((start, first.key), "") if self.marks else "",
             )
-        for text in headings.get(len(self.frame), ()):
+        if not rows and self.no_rows:
+            yield Line((MISSING, self.no_rows, *blank[1:])[: len(self.columns)])
+        for text in headings.get(rows, ()):
             yield Line((text, *blank), bold=True, heading=True)
 
     def note_lines(self) -> list[str]:
@@ -208,7 +290,7 @@ def to_text(table: DisplayTable) -> str:
     rows = [tuple(c.label for c in table.columns)]
     for line in lines:
         stub = line.cells[0] if line.heading else line.flag.ljust(2) + "  " * line.level + line.cells[0]
-        rows.append((stub, *line.cells[1:]))
+        rows.append(tuple(cell.replace("\n", " ") for cell in (stub, *line.cells[1:])))
     widths = [max(len(r[i]) for r in rows) for i in range(len(table.columns))]
     right = [c.right for c in table.columns]
 
@@ -260,9 +342,18 @@ def _retext_frame(frame: pd.DataFrame, text: Callable[[str], str]) -> pd.DataFra
 
 
 def _retext_column(column: Column, text: Callable[[str], str]) -> Column:
-    """The column with its keys named as in the retexted frame, and its label retexted too."""
+    """The column with its keys named as in the retexted frame, and its texts (label, forms, blank) retexted too."""
     upper = None if column.upper is None else text(column.upper)
-    return replace(column, key=text(column.key), label=text(column.label), upper=upper)
+    parts = tuple(replace(p, key=text(p.key), form=text(p.form)) for p in column.parts)
+    return replace(
+        column,
+        key=text(column.key),
+        label=text(column.label),
+        upper=upper,
+        parts=parts,
+        form=text(column.form),
+        empty=text(column.empty),
+    )
 
 
 def _missing(value: Any) -> bool:

@@ -1,5 +1,9 @@
 """The Word report: theme table, theme × participant matrix, quotes, codebook, agreement, network.
 
+Every table is a `DisplayTable` (built in `table_views` or the agreement
+report) set by the one `add_table`, so Word shows the columns, caption and
+notes the text, CSV and XLSX renderings show.
+
 python-docx makes the document, its headings, captions and styles; the rows
 of big tables are written by `docx_rows.fill_rows`. Tables are set the way
 journals set them: a rule above and below, a thin rule under the header row,
@@ -27,7 +31,6 @@ from qualcode.core.export.display import DisplayTable, printable
 from qualcode.core.export.docx_rows import fill_rows
 
 if TYPE_CHECKING:
-    import pandas as pd
     from docx.document import Document as DocumentType
 
 BODY_PT = 9
@@ -268,106 +271,43 @@ def _rules(table: Table, head: Any) -> None:
 
 # -- the sections of the report ------------------------------------------------------
 
-
-def add_theme_table(report: WordReport, frame: pd.DataFrame) -> None:
-    report.landscape(False)
-    report.heading("Themes and subthemes")
-    report.caption("Table", "Main themes and subthemes")
-    counts = "Segments" in frame.columns
-    header = ["Main theme", "Subtheme"] + (["Segments", "Participants"] if counts else [])
-    rows, previous = [], None
-    for record in frame.to_dict("records"):
-        theme = record["Theme"] if record["Theme"] != previous else ""
-        previous = record["Theme"]
-        row = [theme, record["Subtheme"] or "—"]
-        if counts:
-            row += [str(record["Segments"]), str(record["Participants"])]
-        rows.append(row)
-    report.table(
-        header,
-        rows,
-        weights=[3, 4.2] + ([1.5, 1.8] if counts else []),
-        numeric=[False, False] + ([True, True] if counts else []),
-    )
-    if counts:
-        report.note("Note. Segments: coded segments under the subtheme; participants: informants with any of them.")
+HEADINGS = {
+    "theme": "Themes and subthemes",
+    "matrix": "Themes by participant",
+    "quotes": "Quotes",
+    "codebook": "Codebook",
+    "agreement": "Agreement between coders",
+    "frequencies": "Word frequencies",
+}
+"""The heading of each table's section in the report, by table name."""
 
 
-def add_matrix(report: WordReport, table: DisplayTable, cells: str) -> None:
-    report.landscape(len(table.columns) > WIDE)
-    report.heading("Themes by participant")
-    others = len(table.columns) - 1
-    add_table(report, table, weights=[4.0] + [1.0] * others if cells != "quote" else [2.5] + [3.0] * others)
-
-
-def add_quotes(report: WordReport, frame: pd.DataFrame) -> None:
-    report.landscape(False)
-    report.heading("Quotes")
-    report.caption("Table", "Illustrative quotes by theme and subtheme")
-    rows, previous = [], None
-    for record in frame.to_dict("records"):
-        where = record["Theme"] + (f" ▸ {record['Subtheme']}" if record["Subtheme"] else "")
-        rows.append(["" if where == previous else where, f"“{record['Quote']}” {record['Attribution']}"])
-        previous = where
-    if not rows:
-        rows = [["—", "No quotes: every coded segment is an interviewer's turn."]]
-    report.table(["Theme ▸ subtheme", "Quote"], rows, weights=[2, 5], quote_column=1)
-
-
-def add_codebook(report: WordReport, frame: pd.DataFrame) -> None:
-    report.landscape(True)
-    report.heading("Codebook")
-    report.caption("Table", "Codebook: definitions, criteria, examples and use")
-    rows = []
-    for r in frame.to_dict("records"):
-        criteria = "\n".join(
-            x
-            for x in (
-                f"Include: {r['Include']}" if r["Include"] else "",
-                f"Exclude: {r['Exclude']}" if r["Exclude"] else "",
-            )
-            if x
-        )
-        rows.append(
-            [
-                r["Name"],
-                r["Definition"] or "—",
-                criteria or "—",
-                r["Example"] or "—",
-                f"{r['Segments']} / {r['Participants']}",
-            ]
-        )
-    report.table(
-        ["Code", "Definition", "Criteria", "Example", "Used"],
-        rows,
-        weights=[2.4, 3.6, 4.2, 3.2, 1.0],
-        numeric=[False, False, False, False, True],
-        levels=[int(r["Level"]) for r in frame.to_dict("records")],
-    )
-    report.note("Note. Used: coded segments / participants.")
-
-
-def add_agreement(report: WordReport, table: DisplayTable) -> None:
-    report.landscape(True)
-    report.heading("Agreement between coders")
+def add_section(report: WordReport, heading: str, table: DisplayTable) -> None:
+    """A section of the report: its heading, then the table, on a landscape page when the table asks or is wide."""
+    report.landscape(table.landscape if table.landscape is not None else len(table.columns) > WIDE)
+    report.heading(heading)
     add_table(report, table)
 
 
-def add_table(report: WordReport, table: DisplayTable, *, weights: Sequence[float] | None = None) -> None:
+def add_table(report: WordReport, table: DisplayTable) -> None:
     """A `DisplayTable` as a captioned journal table: sections in bold, labels indented, notes below.
 
     A label's mark follows it ("Workload*"), as a cell's follows its value
-    ("—a"); column widths follow the longest text in each column unless given.
+    ("—a"); a quotation column is set in the table quote style. Column widths
+    are the columns' own when every column has one, else they follow the
+    longest text in each column.
     """
     lines = list(table.lines())
     rows = [[line.cells[0] + line.flag, *line.cells[1:]] for line in lines]
     header = [c.label for c in table.columns]
+    widths = [c.width for c in table.columns]
     report.caption("Table", table.caption)
     report.table(
         header,
         rows,
-        weights=weights or _weights(header, rows),
+        weights=widths if all(widths) else _weights(header, rows),
         numeric=[c.right for c in table.columns],
+        quote_column=next((i for i, c in enumerate(table.columns) if c.quote), None),
         bold_rows=[line.bold for line in lines],
         levels=[line.level for line in lines],
     )
@@ -386,17 +326,6 @@ def _weights(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[float
     about two and a half characters.
     """
     return [max(min(len(h), 12) * 1.1, *(min(len(r[i]), 40) for r in rows)) + 2.5 for i, h in enumerate(header)]
-
-
-def add_frequencies(report: WordReport, frame: pd.DataFrame) -> None:
-    report.landscape(False)
-    report.heading("Word frequencies")
-    report.caption("Table", "Most frequent words per transcript (lemmas; stop words and interviewer turns left out)")
-    rows = [
-        [str(group), ", ".join(f"{r['lemma']} ({r['count']})" for r in items.to_dict("records"))]
-        for group, items in frame.groupby("group", sort=False)
-    ]
-    report.table(["Transcript", "Words (count)"], rows or [["—", "—"]], weights=[1.6, 5])
 
 
 def add_network(report: WordReport, png: bytes, codes: int, links: int) -> None:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.core.analysis import Analysis
 from qualcode.core.errors import BadInput
-from qualcode.core.export.display import Column, DisplayTable, add_sheet, to_csv
+from qualcode.core.export.display import DisplayTable, add_sheet, to_csv
+from qualcode.core.export.table_views import codebook_table, frequency_table, matrix_table, quote_table, theme_table
 from qualcode.core.files import atomic_file, atomic_files
 from qualcode.core.model import CONSENSUS, ExportOptions
 from qualcode.core.publication import Publication
@@ -49,7 +50,7 @@ class Exporter:
         out: dict[str, DisplayTable] = {}
         for name in o.tables:
             if name == "theme":
-                out[name] = DisplayTable.plain(a.theme_table())
+                out[name] = theme_table(a.theme_table())
             elif name == "matrix":
                 matrix = a.matrix(level=o.level, cells=o.cells, group_by=o.group_by, where=dict(o.where) or None)
                 out[name] = matrix_table(matrix, o.cells)
@@ -57,15 +58,15 @@ class Exporter:
                 quotes = a.quotes(
                     include_interviewer=o.include_interviewer, max_words=o.max_words, per_participant=o.per_participant
                 )
-                out[name] = DisplayTable.plain(quotes)
+                out[name] = quote_table(quotes)
             elif name == "codebook":
-                out[name] = DisplayTable.plain(a.codebook_table())
+                out[name] = codebook_table(a.codebook_table())
             elif name == "agreement":
                 out[name] = self.agreement().display_table()
             elif name == "frequencies":
                 from qualcode.core.frequencies import frequencies
 
-                out[name] = DisplayTable.plain(frequencies(self.store, by="transcript", top=15))
+                out[name] = frequency_table(frequencies(self.store, by="transcript", top=15))
         return {name: table.published(self.publish.text) for name, table in out.items()}
 
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -101,21 +102,11 @@ class Exporter:
         tables = self.tables()
         for done, name in enumerate(o.tables, 1):
             self._step(done - 1, name)
-            if name == "theme":
-                word.add_theme_table(report, tables[name].frame)
-            elif name == "matrix":
-                word.add_matrix(report, tables[name], o.cells)
-            elif name == "quotes":
-                word.add_quotes(report, tables[name].frame)
-            elif name == "codebook":
-                word.add_codebook(report, tables[name].frame)
-            elif name == "agreement":
-                word.add_agreement(report, tables[name])
-            elif name == "frequencies":
-                word.add_frequencies(report, tables[name].frame)
-            elif name == "network":
+            if name == "network":
                 graph = self.network()
                 word.add_network(report, network_png(graph), graph.number_of_nodes(), graph.number_of_edges())
+            else:
+                word.add_section(report, word.HEADINGS[name], tables[name])
         with atomic_file(path, ".docx") as temporary:
             report.save(str(temporary))
         self._step(len(o.tables), "done")
@@ -181,24 +172,3 @@ class Exporter:
                 "the network is a picture or a graph: use 'export docx' or 'export graphml'", where="--tables"
             )
         return self.tables()
-
-
-MATRIX_CELLS = {"count": "number of coded segments", "presence": "✓ = coded at least once", "quote": "first quote"}
-"""What a matrix cell shows, as its caption says."""
-
-
-def matrix_table(frame: pd.DataFrame, cells: str) -> DisplayTable:
-    """The theme × participant matrix: codes indented under subthemes and themes, themes in bold."""
-    columns = [str(c) for c in frame.columns if c not in ("Code", "Level")]
-    digits = 0 if cells == "count" else None
-    # Presence marks ("✓", "2/3") line up as counts do; quotes read as text.
-    align = "left" if cells == "quote" else "right"
-    levels = tuple(int(level) for level in frame["Level"]) if "Level" in frame.columns else ()
-    by = frame.attrs.get("columns_are", "participant")
-    return DisplayTable(
-        frame,
-        (Column("Code", "Theme / subtheme / code"), *(Column(c, c, digits, align=align) for c in columns)),
-        caption=f"Themes, subthemes and codes by {by} ({MATRIX_CELLS[cells]})",
-        levels=levels,
-        bold=tuple(level == 0 for level in levels),
-    )

@@ -1,0 +1,110 @@
+"""The analysis tables as readers see them: one `DisplayTable` per table, from the `Analysis` frame.
+
+Each builder says, once, which of the frame's columns a reader sees, under
+which label, how a cell is written (a quote in curly quotes with its
+attribution, "—" for a missing definition), the caption and the notes; text,
+CSV, XLSX and Word render what it returns. Data files hold the frame's columns
+as they are, so joining columns for a reader changes no data file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from qualcode.core.export.display import MISSING, Column, DisplayTable, Note, Part
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def theme_table(frame: pd.DataFrame) -> DisplayTable:
+    """Main themes and their subthemes (a paper's Table 1), each theme named once, with counts when computed."""
+    counts = "Segments" in frame.columns
+    columns = [
+        Column("Theme", "Main theme", repeat=False, width=3),
+        Column("Subtheme", "Subtheme", empty=MISSING, width=4.2),
+    ]
+    notes: tuple[Note, ...] = ()
+    if counts:
+        columns += [Column("Segments", "Segments", 0, width=1.5), Column("Participants", "Participants", 0, width=1.8)]
+        notes = (Note("Segments: coded segments under the subtheme; participants: informants with any of them."),)
+    return DisplayTable(frame, tuple(columns), caption="Main themes and subthemes", notes=notes)
+
+
+MATRIX_CELLS = {"count": "number of coded segments", "presence": "✓ = coded at least once", "quote": "first quote"}
+"""What a matrix cell shows, as its caption says."""
+
+
+def matrix_table(frame: pd.DataFrame, cells: str) -> DisplayTable:
+    """The theme × participant matrix: codes indented under subthemes and themes, themes in bold."""
+    columns = [str(c) for c in frame.columns if c not in ("Code", "Level")]
+    digits = 0 if cells == "count" else None
+    # Presence marks ("✓", "2/3") line up as counts do; quotes read as text, in wider columns.
+    align = "left" if cells == "quote" else "right"
+    label_width, width = (2.5, 3.0) if cells == "quote" else (4.0, 1.0)
+    levels = tuple(int(level) for level in frame["Level"]) if "Level" in frame.columns else ()
+    by = frame.attrs.get("columns_are", "participant")
+    return DisplayTable(
+        frame,
+        (
+            Column("Code", "Theme / subtheme / code", width=label_width),
+            *(Column(c, c, digits, align=align, width=width) for c in columns),
+        ),
+        caption=f"Themes, subthemes and codes by {by} ({MATRIX_CELLS[cells]})",
+        levels=levels,
+        bold=tuple(level == 0 for level in levels),
+    )
+
+
+def quote_table(frame: pd.DataFrame) -> DisplayTable:
+    """The coded quotes grouped by theme ▸ subtheme (named once per group), each in quotes with "(P5)" after it."""
+    return DisplayTable(
+        frame,
+        (
+            Column("Theme", "Theme ▸ subtheme", parts=(Part("Subtheme"),), sep=" ▸ ", repeat=False, width=2),
+            Column("Quote", "Quote", form="“{}”", parts=(Part("Attribution"),), quote=True, width=5),
+        ),
+        caption="Illustrative quotes by theme and subtheme",
+        no_rows="No quotes: every coded segment is an interviewer's turn.",
+    )
+
+
+def codebook_table(frame: pd.DataFrame) -> DisplayTable:
+    """Every code, indented by level, with its definition, criteria, example and use, on a landscape page."""
+    levels = tuple(int(level) for level in frame["Level"]) if "Level" in frame.columns else ()
+    return DisplayTable(
+        frame,
+        (
+            Column("Name", "Code", width=2.4),
+            Column("Definition", "Definition", empty=MISSING, width=3.6),
+            Column(
+                "Include",
+                "Criteria",
+                form="Include: {}",
+                parts=(Part("Exclude", "Exclude: {}"),),
+                sep="\n",
+                empty=MISSING,
+                width=4.2,
+            ),
+            Column("Example", "Example", empty=MISSING, width=3.2),
+            Column("Segments", "Used", 0, parts=(Part("Participants"),), sep=" / ", width=1.0),
+        ),
+        caption="Codebook: definitions, criteria, examples and use",
+        notes=(Note("Used: coded segments / participants."),),
+        levels=levels,
+        landscape=True,
+    )
+
+
+def frequency_table(frame: pd.DataFrame) -> DisplayTable:
+    """Each transcript's most frequent words on one line, "word (count)", most frequent first."""
+    return DisplayTable(
+        frame,
+        (
+            Column("group", "Transcript", width=1.6),
+            Column("lemma", "Words (count)", parts=(Part("count", "({})"),), width=5),
+        ),
+        caption="Most frequent words per transcript (lemmas; stop words and interviewer turns left out)",
+        merge=", ",
+        no_rows=MISSING,
+    )
