@@ -198,17 +198,28 @@ class Analysis:
                     else:
                         record[column] = "✓" if having else ""
                 else:
-                    record[column] = next((quotes[(m, pid)] for pid in pids for m in members if (m, pid) in quotes), "")
+                    # The earliest quote of the participant (the first of a group) under any member code:
+                    # chosen by position, not by the order of a set, so every run gives the same cell.
+                    record[column] = next(
+                        (
+                            min(found)[1]
+                            for pid in pids
+                            if (found := [quotes[(m, pid)] for m in members if (m, pid) in quotes])
+                        ),
+                        "",
+                    )
             records.append(record)
         frame = pd.DataFrame.from_records(records)
         frame.attrs["columns_are"] = group_by or "participant"
         return frame
 
-    def _first_quotes(self, words: int) -> dict[tuple[str, str], str]:
-        out: dict[tuple[str, str], str] = {}
+    def _first_quotes(self, words: int) -> dict[tuple[str, str], tuple[tuple[str, int], str]]:
+        """Per (code, participant), the first quote and where it stands (transcript, segment)."""
+        out: dict[tuple[str, str], tuple[tuple[str, int], str]] = {}
         for code_id in {r[6] for r in self.rows}:
             for quote in self._runs({code_id}, include_interviewer=False):
-                out.setdefault((code_id, quote.participant), _cut(quote.text, words))
+                where = (quote.transcript, quote.first_ordinal)
+                out.setdefault((code_id, quote.participant), (where, _cut(quote.text, words)))
         return out
 
     def quotes(

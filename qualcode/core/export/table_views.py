@@ -41,7 +41,8 @@ def matrix_table(frame: pd.DataFrame, cells: str) -> DisplayTable:
     digits = 0 if cells == "count" else None
     # Presence marks ("✓", "2/3") line up as counts do; quotes read as text, in wider columns.
     align = "left" if cells == "quote" else "right"
-    label_width, width = (2.5, 3.0) if cells == "quote" else (4.0, 1.0)
+    # Quote cells are long: such a matrix goes on a landscape page, and its label column keeps room for a name.
+    label_width, width = (4.0, 3.0) if cells == "quote" else (4.0, 1.0)
     levels = tuple(int(level) for level in frame["Level"]) if "Level" in frame.columns else ()
     by = frame.attrs.get("columns_are", "participant")
     return DisplayTable(
@@ -53,6 +54,7 @@ def matrix_table(frame: pd.DataFrame, cells: str) -> DisplayTable:
         caption=f"Themes, subthemes and codes by {by} ({MATRIX_CELLS[cells]})",
         levels=levels,
         bold=tuple(level == 0 for level in levels),
+        landscape=True if cells == "quote" else None,
     )
 
 
