@@ -232,7 +232,8 @@ class CodingSession:
                     self._write(self._pending[0])
                     written.append(self._pending.popleft().edit)
         except ProjectBusy:
-            pass
+            # Still busy: what was not written stays first in the queue for the next try.
+            return written
         finally:
             if written:
                 self._note_unsaved()
