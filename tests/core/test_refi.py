@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -65,6 +66,37 @@ def test_exports_are_valid_against_the_schemas(coded):
         "project.qde",
         *[f"sources/{n}" for n in sorted(n.split("/")[1] for n in files if n.startswith("sources/"))],
     ]
+
+
+def test_exports_hold_what_the_schemas_require_without_the_schemas(coded):
+    """The schema test's behaviour on a plain clone: the elements, attributes and references the XSDs demand."""
+    ns = {"p": "urn:QDA-XML:project:1.0", "c": "urn:QDA-XML:codebook:1.0"}
+    guid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    codebook = etree.fromstring(qdc_bytes(coded.store))
+    assert codebook.tag == "{urn:QDA-XML:codebook:1.0}CodeBook" and codebook.get("origin")
+    qdc_codes = codebook.findall(".//c:Code", ns)
+    assert qdc_codes and all(guid.fullmatch(c.get("guid")) and c.get("name") and c.get("isCodable") for c in qdc_codes)
+    files = qdpx_files(coded.store)
+    root = etree.fromstring(files["project.qde"])
+    assert root.tag == "{urn:QDA-XML:project:1.0}Project" and root.get("name") and root.get("origin")
+    children = [etree.QName(e).localname for e in root]
+    # The XSD's sequence: Users, CodeBook, Variables, Cases, Sources, Notes …, Description; in that order.
+    order = ["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Description"]
+    assert [c for c in order if c in children] == children
+    users = {u.get("guid") for u in root.findall("p:Users/p:User", ns)}
+    codes = {c.get("guid") for c in root.findall(".//p:CodeBook//p:Code", ns)}
+    assert users and codes and all(guid.fullmatch(g) for g in users | codes)
+    for source in root.findall("p:Sources/p:TextSource", ns):
+        text = files[f"sources/{source.get('guid')}.txt"].decode("utf-8")
+        assert source.get("plainTextPath") == f"internal://{source.get('guid')}.txt"
+        for selection in source.findall("p:PlainTextSelection", ns):
+            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+            assert 0 <= start < end <= len(text)
+            assert selection.get("creatingUser") in users
+            for ref in selection.findall("p:Coding/p:CodeRef", ns):
+                assert ref.get("targetGUID") in codes
+    notes = {n.get("guid") for n in root.findall("p:Notes/p:Note", ns)}
+    assert {r.get("targetGUID") for r in root.findall(".//p:NoteRef", ns)} <= notes
 
 
 def _state(store: Store) -> dict:
