@@ -341,47 +341,60 @@ def suggest(store: Store, *, limit: int = 50) -> list[Candidate]:
     (not in its lemma table or stop words) and is never written in lower case. Words already in
     the pseudonym list are left out; the most frequent come first.
     """
-    from qualcode.core.textindex import all_indexes, lemma_table
+    from qualcode.core.textindex import all_indexes, lemma_table, search_documents
 
     known = {p.original for p in store.pseudonyms.all()}
+    out: list[Candidate] = []
+    # Only a trained pipeline finds names; the rule-based one leaves the entities empty.
+    if store.settings.spacy_model:
+        entity_counts: Counter[tuple[str, str]] = Counter()
+        for transcript, index in all_indexes(store).values():
+            for start, end, label in index.entities:
+                if label in ("PERSON", "PER", "GPE", "LOC", "ORG", "FAC"):
+                    entity_counts[(transcript.text[start:end], label)] += 1
+        for (name, label), n in entity_counts.most_common():
+            if name not in known:
+                out.append(Candidate(name, n, f"entity:{label}"))
+        if entity_counts:
+            return out[:limit]
     common = lemma_table(store.settings.lang)
     stop = _stop_words(store.settings.lang)
     codebook_words = {
         w.casefold() for c in store.codebook.codes() for w in re.findall(r"\w+", f"{c.name} {' '.join(c.keywords)}")
     }
-    speakers = {s.speaker.casefold() for s in store.transcripts.all_segments() if s.speaker}
-    entity_counts: Counter[tuple[str, str]] = Counter()
+    speakers = {s.casefold() for s in store.search_index.speakers()}
+    # From the search index: capitalised words that do not start a sentence, counted per
+    # transcript text when the index is built; counted here in reading order, so ties keep
+    # the order in which the words first appear.
+    index = store.search_index
+    indexed = search_documents(store)
     rule_counts: Counter[str] = Counter()
-    indexes = all_indexes(store)
+    term_of: dict[str, int] = {}
+    capitals: dict[int, list[tuple[str, int, int, int]]] = {}
+    for t in indexed:
+        if t.document not in capitals:
+            capitals[t.document] = index.capitals(t.document)
+        for word, term, n, _first in capitals[t.document]:
+            lower = word.lower()
+            if lower in common or lower in stop or lower in codebook_words or lower in speakers:
+                continue
+            if re.fullmatch(r"P\d+", word):
+                continue
+            rule_counts[word] += n
+            term_of[word] = term
+    documents = {t.document for t in indexed}
     # A word also written in lower case somewhere ("Yes", "Okay") is an ordinary word.
-    lower_seen = {
-        lower
-        for transcript, index in indexes.values()
-        for start, lower in zip(index.starts, index.lower, strict=True)
-        if transcript.text[start : start + 1].islower()
-    }
-    for _tid, (transcript, index) in indexes.items():
-        text = transcript.text
-        for start, end, label in index.entities:
-            if label in ("PERSON", "PER", "GPE", "LOC", "ORG", "FAC"):
-                entity_counts[(text[start:end], label)] += 1
-        sentence_starts = set(index.sentences)
-        for start, end, lower in zip(index.starts, index.ends, index.lower, strict=True):
-            word = text[start:end]
-            if not word[:1].isupper() or not word.isalpha() or start in sentence_starts:
-                continue
-            if lower in common or lower in stop or lower in codebook_words or lower in speakers or lower in lower_seen:
-                continue
-            if re.fullmatch(r"P\d+", word) or len(word) < 2:
-                continue
-            rule_counts[word] += 1
-    out: list[Candidate] = []
-    if entity_counts:
-        for (name, label), n in entity_counts.most_common():
-            if name not in known:
-                out.append(Candidate(name, n, f"entity:{label}"))
-    else:
-        out = [Candidate(w, n, "rule") for w, n in rule_counts.most_common() if w not in known]
+    lower_case: dict[int, bool] = {}
+    for word, n in rule_counts.most_common():
+        if word in known:
+            continue
+        term = term_of[word]
+        if term not in lower_case:
+            lower_case[term] = bool(index.written_in_lower_case(term) & documents)
+        if not lower_case[term]:
+            out.append(Candidate(word, n, "rule"))
+            if len(out) >= limit:
+                break
     return out[:limit]
 
 

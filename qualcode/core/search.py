@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
 from qualcode.core.store import Store
-from qualcode.core.textindex import all_indexes, lemma_table
+from qualcode.core.store.search_index import ANY_KIND, FORM_KINDS
+from qualcode.core.textindex import JOINERS, Indexed, lemma_table, search_documents
 
 CONTEXT = 60
 """Characters of context shown on each side of a hit, within its sentence."""
 
-JOINERS = {"-", "–", "—", "/"}
-"""Tokens passed over when matching, so "step ladder" finds "step-ladder" and the other way round."""
+__all__ = ["JOINERS", "SearchHit", "code_hits", "query_terms", "search"]
 
 
 @dataclass(frozen=True)
@@ -67,52 +66,82 @@ def query_terms(store: Store, query: str, *, lemma: bool) -> list[set[str]]:
 def search(
     store: Store, query: str, *, lemma: bool = False, transcript: str | None = None, limit: int | None = None
 ) -> list[SearchHit]:
-    """Case-insensitive hits of a word or phrase (or of its lemmas, so 'meetings' finds 'meeting')."""
+    """Case-insensitive hits of a word or phrase (or of its lemmas, so 'meetings' finds 'meeting').
+
+    Read from the project's search index (built for the transcripts that lack
+    it), so a search costs its hits, not the corpus.
+    """
     terms = query_terms(store, query, lemma=lemma)
     # Checked before the indexes are built (and stored), so a refused search leaves the project as it was.
     if transcript is not None and not any(t.name == transcript for t in store.transcripts.summaries()):
         raise BadInput("no such transcript in the project", where=transcript)
-    indexes = all_indexes(store)
-    hits: list[SearchHit] = []
-    n = len(terms)
-    for tid, (t, index) in indexes.items():
-        if transcript is not None and t.name != transcript:
-            continue
-        kept = [k for k, w in enumerate(index.lower) if w not in JOINERS]
-        lowers = [index.lower[k] for k in kept]
-        lemmas = [index.lemma[k] for k in kept] if lemma else lowers
+    indexed = search_documents(store)
+    if transcript is not None:
+        indexed = [t for t in indexed if t.name == transcript]
+    rows = phrase_rows(store, terms, ANY_KIND if lemma else FORM_KINDS, indexed)
+    return hits_of(store, rows, indexed, limit)
 
-        first = terms[0]
-        candidates = [i for i, (w, m) in enumerate(zip(lowers, lemmas, strict=True)) if w in first or m in first]
-        if not candidates:
+
+def phrase_rows(
+    store: Store, words: list[set[str]], kinds: tuple[int, ...], indexed: list[Indexed]
+) -> list[tuple[int, ...]]:
+    """Index rows of consecutive tokens matching ``words`` (each a set of terms), in the given transcripts.
+
+    The rarest word is looked up first and the others at their places next to
+    it, so a phrase with a common word costs the rare word's hits.
+    """
+    index = store.search_index
+    known = index.term_ids({w for word in words for w in word})
+    ids = [[known[w] for w in sorted(word) if w in known] for word in words]
+    if not indexed or not all(ids):
+        return []
+    documents = sorted({t.document for t in indexed})
+    counts = [index.count_at_most(word, kinds, RARE) for word in ids]
+    anchor = counts.index(min(counts))
+    # A few transcripts (--transcript) are looked up by document; otherwise rows of documents
+    # no transcript here uses (another pipeline's) are passed over when the hits are shown.
+    return index.phrase_hits(ids, kinds, anchor, documents if len(documents) <= FEW else None)
+
+
+FEW = 20
+"""Transcripts up to which a search names their documents in its query."""
+
+RARE = 10_000
+"""Postings counted at most when choosing which word of a phrase to look up first."""
+
+
+def hits_of(store: Store, rows: list[tuple[int, ...]], indexed: list[Indexed], limit: int | None) -> list[SearchHit]:
+    """The hits shown for index rows: in transcript order, each in its sentence within its segment."""
+    index = store.search_index
+    by_document: dict[int, list[tuple[int, ...]]] = {}
+    for row in rows:
+        by_document.setdefault(row[0], []).append(row)
+    hits: list[SearchHit] = []
+    for t in indexed:
+        found = by_document.get(t.document)
+        if not found:
             continue
-        segments = store.transcripts.segments(tid)
-        seg_starts = [s.start for s in segments]
-        for i in candidates:
-            if i + n > len(lowers) or not all(
-                lowers[i + j] in terms[j] or lemmas[i + j] in terms[j] for j in range(1, n)
-            ):
-                continue
-            start, end = index.starts[kept[i]], index.ends[kept[i + n - 1]]
-            segment = segments[max(bisect_right(seg_starts, start) - 1, 0)]
-            s_at = bisect_right(index.sentences, start) - 1
-            sentence_start = max(index.sentences[s_at] if s_at >= 0 else segment.start, segment.start)
-            following = bisect_left(index.sentences, end)
-            sentence_end = min(
-                index.sentences[following] if following < len(index.sentences) else segment.end, segment.end
-            )
-            left = t.text[max(sentence_start, start - CONTEXT) : start]
-            right = t.text[end : min(sentence_end, end + CONTEXT)]
+        text = index.text(t.id)
+        segments: dict[int, tuple[int, int, int, str | None]] = {}
+        for _document, _position, start, end, sentence_start, sentence_end, ordinal in found:
+            segment = segments.get(ordinal)
+            if segment is None:
+                segment = segments[ordinal] = index.segment_at(t.id, ordinal)
+            segment_id, segment_start, segment_end, _speaker = segment
+            first = max(sentence_start if sentence_start >= 0 else segment_start, segment_start)
+            last = min(sentence_end if sentence_end >= 0 else segment_end, segment_end)
+            left = text[max(first, start - CONTEXT) : start]
+            right = text[end : min(last, end + CONTEXT)]
             hits.append(
                 SearchHit(
                     t.name,
                     t.participant,
-                    segment.id,
-                    segment.ordinal,
+                    segment_id,
+                    ordinal,
                     start,
                     end,
                     " ".join(left.split()),
-                    t.text[start:end],
+                    text[start:end],
                     " ".join(right.split()),
                 )
             )

@@ -1,7 +1,7 @@
 """Keyword suggestions: codes proposed for segments whose words match the codes' keywords.
 
-Each code may list keywords and phrases in the codebook. A spaCy PhraseMatcher
-looks for them twice: on the lower-case words and on their lemmas (so the
+Each code may list keywords and phrases in the codebook. The search index
+finds them twice: among the lower-case words and among their lemmas (so the
 keyword "meeting" also finds "meetings"). A suggestion is only a proposal:
 nothing becomes a coding until the coder accepts it, and an accepted one is
 recorded with origin "suggestion", so reports can say how many codings came
@@ -12,17 +12,16 @@ suggestions are remembered and not proposed again.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from qualcode.core.analysis import is_interviewer
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
-from qualcode.core.search import JOINERS
+from qualcode.core.search import JOINERS, phrase_rows
 from qualcode.core.store import Store
-from qualcode.core.textindex import all_indexes, lemma_table
+from qualcode.core.store.search_index import FORM_KINDS, LEMMA_KINDS
+from qualcode.core.textindex import lemma_table, search_documents
 
 
 @dataclass(frozen=True)
@@ -37,29 +36,25 @@ class Suggestion:
     matched: str
 
 
-def _patterns(store: Store, nlp: Any) -> tuple[Any, Any, dict[str, str]]:
-    """PhraseMatchers on lower-case words and on lemmas, one label per code id."""
-    from spacy.matcher import PhraseMatcher
-    from spacy.tokens import Doc
+def _keywords(store: Store) -> tuple[dict[str, list[list[str]]], dict[str, str]]:
+    """Each code's keywords as lower-case words (hyphens and slashes left out), and the codes' names."""
+    from qualcode.core.nlp import pipeline
 
-    table = lemma_table(store.settings.lang)
-    lower_matcher = PhraseMatcher(nlp.vocab)
-    lemma_matcher = PhraseMatcher(nlp.vocab)
+    nlp = pipeline(store.settings.lang, store.settings.spacy_model)
+    keywords: dict[str, list[list[str]]] = {}
     names = {}
     for code in store.codebook.codes():
         if not code.keywords:
             continue
         names[code.id] = code.name
-        lower_docs, lemma_docs = [], []
+        phrases = []
         for keyword in code.keywords:
             words = [t.lower_ for t in nlp.make_doc(keyword) if not t.is_space and t.lower_ not in JOINERS]
             if words:
-                lower_docs.append(Doc(nlp.vocab, words=words))
-                lemma_docs.append(Doc(nlp.vocab, words=[table.get(w, w) for w in words]))
-        if lower_docs:
-            lower_matcher.add(code.id, lower_docs)
-            lemma_matcher.add(code.id, lemma_docs)
-    return lower_matcher, lemma_matcher, names
+                phrases.append(words)
+        if phrases:
+            keywords[code.id] = phrases
+    return keywords, names
 
 
 def suggestions(
@@ -70,13 +65,12 @@ def suggestions(
     leave_out_speakers: str | None = None,
     include_interviewer: bool = False,
 ) -> list[Suggestion]:
-    """Codes the keywords propose for segments, minus what the coder already applied or rejected."""
-    from spacy.tokens import Doc
+    """Codes the keywords propose for segments, minus what the coder already applied or rejected.
 
-    from qualcode.core.nlp import pipeline
-
-    nlp = pipeline(store.settings.lang, store.settings.spacy_model)
-    lower_matcher, lemma_matcher, names = _patterns(store, nlp)
+    Each keyword is looked up in the search index twice: its words against the
+    tokens' lower-case forms, and its words' lemmas against the tokens' lemmas.
+    """
+    keywords, names = _keywords(store)
     if not names:
         raise BadInput("no code in the codebook lists keywords; add 'keywords:' to codes in the codebook YAML")
     skip_speaker = _pattern(leave_out_speakers, "--leave-out") if leave_out_speakers else None
@@ -84,36 +78,44 @@ def suggestions(
         raise BadInput("no such transcript in the project", where=transcript)
     have = set(store.codings.pairs(coder)) if coder in store.codings.coders() else set()
     rejected = store.codings.rejected_suggestions(coder)
+    indexed = search_documents(store)
+    if transcript is not None:
+        indexed = [t for t in indexed if t.name == transcript]
+    table = lemma_table(store.settings.lang)
+    # Matches by document: (first position, forms before lemmas, last position, code, start, end, segment).
+    found: dict[int, list[tuple[int, int, int, str, int, int, int]]] = {}
+    for code_id, phrases in keywords.items():
+        for words in phrases:
+            for source, terms, kinds in (
+                (0, [{w} for w in words], FORM_KINDS),
+                (1, [{table.get(w, w)} for w in words], LEMMA_KINDS),
+            ):
+                for document, position, start, end, _s, _e, ordinal in phrase_rows(store, terms, kinds, indexed):
+                    found.setdefault(document, []).append(
+                        (position, source, position + len(words), code_id, start, end, ordinal)
+                    )
+    index = store.search_index
     out: list[Suggestion] = []
     seen: set[tuple[int, str]] = set()
-    for tid, (t, index) in all_indexes(store).items():
-        if transcript is not None and t.name != transcript:
+    for t in indexed:
+        matches = found.get(t.document)
+        if not matches:
             continue
-        kept = [k for k, w in enumerate(index.lower) if w not in JOINERS]
-        if not kept:
-            continue
-        segments = store.transcripts.segments(tid)
-        seg_starts = [s.start for s in segments]
-        lower_doc = Doc(nlp.vocab, words=[index.lower[k] for k in kept])
-        lemma_doc = Doc(nlp.vocab, words=[index.lemma[k] for k in kept])
-        matches = [(m, s, e) for m, s, e in lower_matcher(lower_doc)] + [
-            (m, s, e) for m, s, e in lemma_matcher(lemma_doc)
-        ]
-        for match_id, start, end in sorted(matches, key=lambda m: m[1]):
-            code_id = nlp.vocab.strings[match_id]
-            char_start, char_end = index.starts[kept[start]], index.ends[kept[end - 1]]
-            segment = segments[max(bisect_right(seg_starts, char_start) - 1, 0)]
-            key = (segment.id, code_id)
+        text = index.text(t.id)
+        segments: dict[int, tuple[int, int, int, str | None]] = {}
+        for _position, _source, _last, code_id, start, end, ordinal in sorted(matches):
+            if ordinal not in segments:
+                segments[ordinal] = index.segment_at(t.id, ordinal)
+            segment_id, _start, _end, speaker = segments[ordinal]
+            key = (segment_id, code_id)
             if key in seen or key in have or key in rejected:
                 continue
-            if not include_interviewer and is_interviewer(segment.speaker):
+            if not include_interviewer and is_interviewer(speaker):
                 continue
-            if skip_speaker is not None and segment.speaker and skip_speaker.fullmatch(segment.speaker):
+            if skip_speaker is not None and speaker and skip_speaker.fullmatch(speaker):
                 continue
             seen.add(key)
-            out.append(
-                Suggestion(segment.id, t.name, segment.ordinal, code_id, names[code_id], t.text[char_start:char_end])
-            )
+            out.append(Suggestion(segment_id, t.name, ordinal, code_id, names[code_id], text[start:end]))
     out.sort(key=lambda s: (s.transcript, s.ordinal, s.code))
     return out
 

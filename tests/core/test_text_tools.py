@@ -307,12 +307,14 @@ def test_old_projects_get_the_new_tables(tmp_path, codebook_file):
     project.close()
     db = sqlite3.connect(tmp_path / "old.qc")
     db.executescript(
+        "DROP TABLE search_documents; DROP TABLE search_terms; DROP TABLE search_postings; DROP TABLE search_tokens; "
+        "DROP TABLE search_document_terms; DROP TABLE search_capitals; "
         "DROP TABLE text_index; DROP TABLE rejected_suggestions; DROP TABLE handouts; "
         "ALTER TABLE pseudonyms DROP COLUMN prefix; PRAGMA user_version = 1;"
     )
     db.close()
     with Store(tmp_path / "old.qc") as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert store.schema_version() == SCHEMA_VERSION == 4
         assert store.codings.rejected_suggestions("alice") == set()
 
 

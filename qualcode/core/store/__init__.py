@@ -21,6 +21,7 @@ from qualcode.core.store.decisions import Decisions
 from qualcode.core.store.handouts import Handouts
 from qualcode.core.store.memos import Memos
 from qualcode.core.store.pseudonyms import Pseudonyms
+from qualcode.core.store.search_index import SearchIndex
 from qualcode.core.store.settings import Audit, Settings
 from qualcode.core.store.textindex import TextIndex
 from qualcode.core.store.transcripts import Participants, Transcripts
@@ -54,6 +55,7 @@ class Store:
         self.decisions = Decisions(self.database)
         self.pseudonyms = Pseudonyms(self.database)
         self.text_index = TextIndex(self.database)
+        self.search_index = SearchIndex(self.database)
         self.handouts = Handouts(self.database, self.settings)
 
     @property

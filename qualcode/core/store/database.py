@@ -24,7 +24,7 @@ from typing import Any
 
 from qualcode.core.errors import BadInput, ProjectBusy
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
 
 
@@ -66,6 +66,52 @@ MIGRATIONS: dict[int, str] = {
         created_at TEXT NOT NULL
     );
     ALTER TABLE pseudonyms ADD COLUMN prefix INTEGER NOT NULL DEFAULT 0;
+    """,
+    3: """
+    -- The search index (see core/store/search_index.py): a document is one transcript text (by SHA-256)
+    -- as one pipeline tokenised it; positions count its tokens without hyphens and slashes.
+    CREATE TABLE search_documents (
+        id       INTEGER PRIMARY KEY,
+        sha256   TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        UNIQUE (sha256, pipeline)
+    );
+    CREATE TABLE search_terms (
+        id   INTEGER PRIMARY KEY,
+        term TEXT NOT NULL UNIQUE         -- a lower-case form or a lemma
+    );
+    CREATE TABLE search_postings (
+        term_id     INTEGER NOT NULL,
+        kind        INTEGER NOT NULL,     -- 0 form, 1 lemma, 2 form that is also the lemma
+        document_id INTEGER NOT NULL,
+        position    INTEGER NOT NULL,
+        PRIMARY KEY (term_id, kind, document_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE search_tokens (
+        document_id    INTEGER NOT NULL,
+        position       INTEGER NOT NULL,
+        start_offset   INTEGER NOT NULL,
+        end_offset     INTEGER NOT NULL,
+        sentence_start INTEGER NOT NULL,  -- where its sentence starts, -1 before the first
+        sentence_end   INTEGER NOT NULL,  -- where the next sentence starts, -1 after the last
+        segment        INTEGER NOT NULL,  -- the ordinal of its segment
+        flags          INTEGER NOT NULL,  -- 1: written with a lower-case first letter
+        PRIMARY KEY (document_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE search_document_terms (
+        document_id INTEGER NOT NULL,
+        term_id     INTEGER NOT NULL,
+        PRIMARY KEY (document_id, term_id)
+    ) WITHOUT ROWID;
+    -- Capitalised words that do not start a sentence, counted per document: pseudonym candidates.
+    CREATE TABLE search_capitals (
+        document_id INTEGER NOT NULL,
+        word        TEXT NOT NULL,
+        term_id     INTEGER NOT NULL,
+        n           INTEGER NOT NULL,
+        first_start INTEGER NOT NULL,     -- where it is first written
+        PRIMARY KEY (document_id, word)
+    ) WITHOUT ROWID;
     """,
 }
 

@@ -1,4 +1,4 @@
--- qualcode project schema, version 3.
+-- qualcode project schema, version 4.
 -- Portable SQL: TEXT, INTEGER and REAL columns only, so the same statements run on
 -- SQLite (the default, one file per project) and on a shared PostgreSQL server.
 
@@ -150,3 +150,48 @@ CREATE TABLE rejected_suggestions (
     coder_id   INTEGER NOT NULL REFERENCES coders(id),
     PRIMARY KEY (segment_id, code_id, coder_id)
 );
+
+-- The search index (see core/store/search_index.py): a document is one transcript text (by SHA-256)
+-- as one pipeline tokenised it; positions count its tokens without hyphens and slashes.
+CREATE TABLE search_documents (
+    id       INTEGER PRIMARY KEY,
+    sha256   TEXT NOT NULL,
+    pipeline TEXT NOT NULL,
+    UNIQUE (sha256, pipeline)
+);
+CREATE TABLE search_terms (
+    id   INTEGER PRIMARY KEY,
+    term TEXT NOT NULL UNIQUE         -- a lower-case form or a lemma
+);
+CREATE TABLE search_postings (
+    term_id     INTEGER NOT NULL,
+    kind        INTEGER NOT NULL,     -- 0 form, 1 lemma, 2 form that is also the lemma
+    document_id INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (term_id, kind, document_id, position)
+) WITHOUT ROWID;
+CREATE TABLE search_tokens (
+    document_id    INTEGER NOT NULL,
+    position       INTEGER NOT NULL,
+    start_offset   INTEGER NOT NULL,
+    end_offset     INTEGER NOT NULL,
+    sentence_start INTEGER NOT NULL,  -- where its sentence starts, -1 before the first
+    sentence_end   INTEGER NOT NULL,  -- where the next sentence starts, -1 after the last
+    segment        INTEGER NOT NULL,  -- the ordinal of its segment
+    flags          INTEGER NOT NULL,  -- 1: written with a lower-case first letter
+    PRIMARY KEY (document_id, position)
+) WITHOUT ROWID;
+CREATE TABLE search_document_terms (
+    document_id INTEGER NOT NULL,
+    term_id     INTEGER NOT NULL,
+    PRIMARY KEY (document_id, term_id)
+) WITHOUT ROWID;
+-- Capitalised words that do not start a sentence, counted per document: pseudonym candidates.
+CREATE TABLE search_capitals (
+    document_id INTEGER NOT NULL,
+    word        TEXT NOT NULL,
+    term_id     INTEGER NOT NULL,
+    n           INTEGER NOT NULL,
+    first_start INTEGER NOT NULL,     -- where it is first written
+    PRIMARY KEY (document_id, word)
+) WITHOUT ROWID;
