@@ -103,6 +103,9 @@ def phrase_rows(
     return index.phrase_hits(ids, kinds, anchor, documents if len(documents) <= FEW else None)
 
 
+MANY = 4
+"""Hits in a transcript from which its segments are read at once."""
+
 FEW = 20
 """Transcripts up to which a search names their documents in its query."""
 
@@ -122,7 +125,8 @@ def hits_of(store: Store, rows: list[tuple[int, ...]], indexed: list[Indexed], l
         if not found:
             continue
         text = index.text(t.id)
-        segments: dict[int, tuple[int, int, int, str | None]] = {}
+        # Many hits in a transcript: its segments in one query; a few: one each.
+        segments = index.segments_of(t.id) if len(found) > MANY else {}
         for _document, _position, start, end, sentence_start, sentence_end, ordinal in found:
             segment = segments.get(ordinal)
             if segment is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from qualcode.core.analysis import is_interviewer
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
-from qualcode.core.search import JOINERS, phrase_rows
+from qualcode.core.search import JOINERS, MANY, phrase_rows
 from qualcode.core.store import Store
 from qualcode.core.store.search_index import FORM_KINDS, LEMMA_KINDS
 from qualcode.core.textindex import lemma_table, search_documents
@@ -102,7 +102,8 @@ def suggestions(
         if not matches:
             continue
         text = index.text(t.id)
-        segments: dict[int, tuple[int, int, int, str | None]] = {}
+        # Many hits in a transcript: its segments in one query; a few: one each.
+        segments = index.segments_of(t.id) if len(matches) > MANY else {}
         for _position, _source, _last, code_id, start, end, ordinal in sorted(matches):
             if ordinal not in segments:
                 segments[ordinal] = index.segment_at(t.id, ordinal)

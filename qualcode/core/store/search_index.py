@@ -207,6 +207,14 @@ class SearchIndex:
             (transcript_id, ordinal),
         ).fetchone()
 
+    def segments_of(self, transcript_id: int) -> dict[int, tuple[int, int, int, str | None]]:
+        """(id, start, end, speaker) of each of a transcript's segments, by ordinal."""
+        rows = self.db.execute(
+            "SELECT ordinal, id, start_offset, end_offset, speaker FROM segments WHERE transcript_id = ?",
+            (transcript_id,),
+        )
+        return {row[0]: row[1:] for row in rows.fetchall()}
+
     def transcripts(self) -> list[tuple[int, str, str | None, str, str]]:
         """(id, name, participant, sha256, lang) of every transcript, without its text."""
         return self.db.execute("SELECT id, name, participant, sha256, lang FROM transcripts ORDER BY id").fetchall()
