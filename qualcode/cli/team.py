@@ -83,6 +83,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from qualcode.core.demo import build_demo
 
     path = build_demo(args.dir, fresh=args.fresh)
+    if args.no_tui:
+        # The path alone on stdout, so scripts can take it: qualcode agree "$(qualcode demo --no-tui)" ...
+        out(str(path))
+        return 0
     err(f"demo project: {path}")
     return _run_workbench(str(path), args.coder)
 
@@ -139,4 +143,5 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--coder", default="demo", help="coder name (default: demo)")
     p.add_argument("--dir", help="folder for the demo project (default: the user's data folder)")
     p.add_argument("--fresh", action="store_true", help="rebuild the demo project, dropping earlier codings")
+    p.add_argument("--no-tui", action="store_true", help="build (or reuse) the demo project, print its path and exit")
     p.set_defaults(func=cmd_demo)

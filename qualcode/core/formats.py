@@ -157,13 +157,28 @@ def parse_tables(text: str, fmt: Format | None = None) -> tuple[str, ...]:
 
 
 def load_codebook_file(path: str | Path) -> Codebook:
-    """Read and validate a codebook file (.yaml/.yml, .json, or REFI-QDA .qdc)."""
+    """Read and validate a codebook file (.yaml/.yml, .json, or REFI-QDA .qdc), or a bundled codebook by name.
+
+    A name that is no file, such as ``back2school``, is looked up among the
+    codebooks that ship in the package (``qualcode/data/codebooks``), so
+    ``--codebook back2school`` works from any folder and any install.
+    """
     from qualcode.core.codebook import MAX_CODEBOOK_FILE, parse_codebook
 
     path = Path(path)
     where = str(path)
     if not path.is_file():
-        raise BadInput("no such codebook file", where=where)
+        from importlib import resources
+
+        try:
+            shipped = (resources.files("qualcode") / "data" / "codebooks").iterdir()
+            bundled = {item.name.removesuffix(".yaml"): item for item in shipped if item.name.endswith(".yaml")}
+        except (OSError, ValueError):  # an install without its data (a zip says ValueError): none bundled
+            bundled = {}
+        if where in bundled:
+            return parse_codebook(bundled[where].read_text(encoding="utf-8"), where)
+        names = ", ".join(sorted(bundled)) or "none in this install"
+        raise BadInput(f"no such codebook file, nor a bundled codebook (bundled: {names})", where=where)
     suffix = path.suffix.lower()
     if suffix == ".qdc":
         from qualcode.core.exchange.refi_read import read_qdc
