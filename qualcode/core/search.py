@@ -103,9 +103,6 @@ def phrase_rows(
     return index.phrase_hits(ids, kinds, anchor, documents if len(documents) <= FEW else None)
 
 
-MANY = 4
-"""Hits in a transcript from which its segments are read at once."""
-
 FEW = 20
 """Transcripts up to which a search names their documents in its query."""
 
@@ -119,19 +116,24 @@ def hits_of(store: Store, rows: list[tuple[int, ...]], indexed: list[Indexed], l
     by_document: dict[int, list[tuple[int, ...]]] = {}
     for row in rows:
         by_document.setdefault(row[0], []).append(row)
+    # The texts and segments of every transcript with hits, in a few queries.
+    shown = [t for t in indexed if t.document in by_document]
+    if limit is not None:
+        # Enough transcripts, in order, for the first ``limit`` hits.
+        kept, count = [], 0
+        for t in shown:
+            if count >= limit:
+                break
+            kept.append(t)
+            count += len(by_document[t.document])
+        shown = kept
+    texts = index.texts([t.id for t in shown])
+    segments = index.segments_at_many([t.id for t in shown], [row[6] for row in rows])
     hits: list[SearchHit] = []
-    for t in indexed:
-        found = by_document.get(t.document)
-        if not found:
-            continue
-        text = index.text(t.id)
-        # Many hits in a transcript: its segments in one query; a few: one each.
-        segments = index.segments_of(t.id) if len(found) > MANY else {}
-        for _document, _position, start, end, sentence_start, sentence_end, ordinal in found:
-            segment = segments.get(ordinal)
-            if segment is None:
-                segment = segments[ordinal] = index.segment_at(t.id, ordinal)
-            segment_id, segment_start, segment_end, _speaker = segment
+    for t in shown:
+        text = texts[t.id]
+        for _document, _position, start, end, sentence_start, sentence_end, ordinal in by_document[t.document]:
+            segment_id, segment_start, segment_end, _speaker = segments[(t.id, ordinal)]
             first = max(sentence_start if sentence_start >= 0 else segment_start, segment_start)
             last = min(sentence_end if sentence_end >= 0 else segment_end, segment_end)
             left = text[max(first, start - CONTEXT) : start]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from qualcode.core.analysis import is_interviewer
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
-from qualcode.core.search import JOINERS, MANY, phrase_rows
+from qualcode.core.search import JOINERS, phrase_rows
 from qualcode.core.store import Store
 from qualcode.core.store.search_index import FORM_KINDS, LEMMA_KINDS
 from qualcode.core.textindex import lemma_table, search_documents
@@ -97,17 +97,13 @@ def suggestions(
     index = store.search_index
     out: list[Suggestion] = []
     seen: set[tuple[int, str]] = set()
-    for t in indexed:
-        matches = found.get(t.document)
-        if not matches:
-            continue
-        text = index.text(t.id)
-        # Many hits in a transcript: its segments in one query; a few: one each.
-        segments = index.segments_of(t.id) if len(matches) > MANY else {}
-        for _position, _source, _last, code_id, start, end, ordinal in sorted(matches):
-            if ordinal not in segments:
-                segments[ordinal] = index.segment_at(t.id, ordinal)
-            segment_id, _start, _end, speaker = segments[ordinal]
+    shown = [t for t in indexed if t.document in found]
+    texts = index.texts([t.id for t in shown])
+    segments = index.segments_at_many([t.id for t in shown], [m[6] for ms in found.values() for m in ms])
+    for t in shown:
+        text = texts[t.id]
+        for _position, _source, _last, code_id, start, end, ordinal in sorted(found[t.document]):
+            segment_id, _start, _end, speaker = segments[(t.id, ordinal)]
             key = (segment_id, code_id)
             if key in seen or key in have or key in rejected:
                 continue

@@ -70,6 +70,9 @@ MIGRATIONS: dict[int, str] = {
     3: """
     -- The search index (see core/store/search_index.py): a document is one transcript text (by SHA-256)
     -- as one pipeline tokenised it; positions count its tokens without hyphens and slashes.
+    -- Covering indexes: which texts are indexed is read without passing over the transcripts' texts.
+    CREATE INDEX transcripts_by_sha256 ON transcripts (sha256);
+    CREATE INDEX transcripts_for_search ON transcripts (id, name, participant, sha256, lang);
     CREATE TABLE search_documents (
         id       INTEGER PRIMARY KEY,
         sha256   TEXT NOT NULL,

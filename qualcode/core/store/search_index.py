@@ -32,6 +32,11 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
+def _chunks(values: list[int], size: int = 500) -> list[list[int]]:
+    """Values in groups small enough for one statement's parameters on any engine."""
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
 class SearchIndex:
     """Documents, terms, postings and tokens of the search index."""
 
@@ -214,6 +219,29 @@ class SearchIndex:
             (transcript_id,),
         )
         return {row[0]: row[1:] for row in rows.fetchall()}
+
+    def segments_at_many(
+        self, transcript_ids: Sequence[int], ordinals: Sequence[int]
+    ) -> dict[tuple[int, int], tuple[int, int, int, str | None]]:
+        """(id, start, end, speaker) by (transcript, ordinal), for segments of those transcripts with those ordinals."""
+        out: dict[tuple[int, int], tuple[int, int, int, str | None]] = {}
+        wanted = sorted(set(ordinals))
+        for chunk in _chunks(sorted(set(transcript_ids))):
+            rows = self.db.execute(
+                "SELECT transcript_id, ordinal, id, start_offset, end_offset, speaker FROM segments "
+                f"WHERE transcript_id IN ({_marks(len(chunk))}) AND ordinal IN ({_marks(len(wanted))})",
+                [*chunk, *wanted],
+            )
+            out.update({(row[0], row[1]): row[2:] for row in rows.fetchall()})
+        return out
+
+    def texts(self, transcript_ids: Sequence[int]) -> dict[int, str]:
+        """The texts of some transcripts, by id."""
+        out: dict[int, str] = {}
+        for chunk in _chunks(sorted(set(transcript_ids))):
+            rows = self.db.execute(f"SELECT id, text FROM transcripts WHERE id IN ({_marks(len(chunk))})", chunk)
+            out.update(rows.fetchall())
+        return out
 
     def transcripts(self) -> list[tuple[int, str, str | None, str, str]]:
         """(id, name, participant, sha256, lang) of every transcript, without its text."""
