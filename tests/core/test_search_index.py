@@ -138,7 +138,7 @@ def test_a_schema_3_project_is_migrated_and_searched(tmp_path):
         db.executescript(
             "DROP TABLE search_documents; DROP TABLE search_terms; DROP TABLE search_postings; "
             "DROP TABLE search_tokens; DROP TABLE search_document_terms; DROP TABLE search_capitals; "
-            "PRAGMA user_version = 3;"
+            "DROP INDEX transcripts_by_sha256; DROP INDEX transcripts_for_search; PRAGMA user_version = 3;"
         )
     with Store(path) as store:
         assert store.schema_version() == SCHEMA_VERSION == 4

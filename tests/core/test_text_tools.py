@@ -309,6 +309,7 @@ def test_old_projects_get_the_new_tables(tmp_path, codebook_file):
     db.executescript(
         "DROP TABLE search_documents; DROP TABLE search_terms; DROP TABLE search_postings; DROP TABLE search_tokens; "
         "DROP TABLE search_document_terms; DROP TABLE search_capitals; "
+        "DROP INDEX transcripts_by_sha256; DROP INDEX transcripts_for_search; "
         "DROP TABLE text_index; DROP TABLE rejected_suggestions; DROP TABLE handouts; "
         "ALTER TABLE pseudonyms DROP COLUMN prefix; PRAGMA user_version = 1;"
     )
