@@ -138,7 +138,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("init", help="create a project file")
     p.add_argument("project", help="the project file to create, e.g. study.qc")
     p.add_argument("--lang", default="en", help="language of the transcripts (en, nb, ...)")
-    p.add_argument("--codebook", help="a codebook file (.yaml, .json or .qdc) to load")
+    p.add_argument(
+        "--codebook", help="a codebook file (.yaml, .json or .qdc), or a bundled codebook by name (back2school)"
+    )
     p.add_argument("--unit", default="turn", choices=UNITS, help="default unit of coding for imports")
     p.set_defaults(func=cmd_init)
 
@@ -163,7 +165,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("codebook", help="load, show, export or edit the codebook")
     p.add_argument("action", choices=["load", "show", "export", "rename", "move", "merge", "delete"])
     p.add_argument("project")
-    p.add_argument("file", nargs="?", help="codebook file to load, or to export to (default: print)")
+    p.add_argument(
+        "file",
+        nargs="?",
+        help="codebook file (or bundled codebook name) to load, or file to export to (default: print)",
+    )
     p.add_argument("values", nargs="*", help=argparse.SUPPRESS)
     p.add_argument("--format", choices=["tree", "json", "yaml"])
     p.add_argument("--actor", default="lead", help="who makes an edit, for the audit log")
