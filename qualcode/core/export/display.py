@@ -320,15 +320,22 @@ def to_csv(table: DisplayTable, target: str | IO[str], *, formulas_as_text: bool
     if formulas_as_text:
         frame = frame.copy()
         for key in frame.columns:
-            if frame[key].dtype == object:
+            if _is_text(frame[key]):
                 frame[key] = frame[key].map(neutralise)
     float_format = None if table.data_digits is None else f"%.{table.data_digits}f"
     frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n", float_format=float_format)
 
 
+def _is_text(column: pd.Series) -> bool:
+    """Whether a column holds text: object (pandas 2's default for strings) or the string dtype (pandas 3's)."""
+    import pandas as pd
+
+    return column.dtype == object or isinstance(column.dtype, pd.StringDtype)
+
+
 def _retext_frame(frame: pd.DataFrame, text: Callable[[str], str]) -> pd.DataFrame:
     """The frame with ``text`` applied to its text cells and column names (a copy when any may change)."""
-    texts = [key for key in frame.columns if frame[key].dtype == object]
+    texts = [key for key in frame.columns if _is_text(frame[key])]
     renamed = {key: text(key) for key in frame.columns if isinstance(key, str) and text(key) != key}
     if not texts and not renamed:
         return frame
