@@ -67,8 +67,9 @@ def a_word_with_at_most(project: Project, hits: int) -> str:
     """A word of the corpus with as many hits as possible, but at most ``hits`` (read from the index)."""
     with sqlite3.connect(project.path) as db:
         row = db.execute(
-            "SELECT t.term, COUNT(*) AS n FROM search_postings p JOIN search_terms t ON t.id = p.term_id "
-            "WHERE p.kind IN (0, 2) GROUP BY t.term HAVING COUNT(*) <= ? AND length(t.term) > 3 "
+            "SELECT t.term, SUM(length(p.positions)) / 4 AS n FROM search_postings p "
+            "JOIN search_terms t ON t.id = p.term_id WHERE p.kind IN (0, 2) GROUP BY t.term "
+            "HAVING SUM(length(p.positions)) / 4 <= ? AND length(t.term) > 3 "
             "ORDER BY n DESC LIMIT 1",
             (hits,),
         ).fetchone()
@@ -86,8 +87,8 @@ def main() -> None:
         with sqlite3.connect(project.path) as db:
             db.executescript(
                 "DELETE FROM search_postings; DELETE FROM search_tokens; DELETE FROM search_document_terms; "
-                "DELETE FROM search_capitals; DELETE FROM search_documents; DELETE FROM search_terms; "
-                "DELETE FROM text_index;"
+                "DELETE FROM search_capitals; DELETE FROM search_offsets; DELETE FROM search_documents; "
+                "DELETE FROM search_terms; DELETE FROM text_index;"
             )
         t = time.perf_counter()
         project.search("step ladder")

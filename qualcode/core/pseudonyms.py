@@ -384,14 +384,12 @@ def suggest(store: Store, *, limit: int = 50) -> list[Candidate]:
             term_of[word] = term
     documents = {t.document for t in indexed}
     # A word also written in lower case somewhere ("Yes", "Okay") is an ordinary word.
-    lower_case: dict[int, bool] = {}
-    for word, n in rule_counts.most_common():
-        if word in known:
-            continue
-        term = term_of[word]
-        if term not in lower_case:
-            lower_case[term] = bool(index.written_in_lower_case(term) & documents)
-        if not lower_case[term]:
+    # Read for the words that could be listed, in one pass over their postings.
+    wanted = [word for word, _n in rule_counts.most_common() if word not in known]
+    written = index.written_in_lower_case_many([term_of[word] for word in wanted])
+    for word in wanted:
+        n = rule_counts[word]
+        if not written.get(term_of[word], set()) & documents:
             out.append(Candidate(word, n, "rule"))
             if len(out) >= limit:
                 break

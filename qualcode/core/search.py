@@ -90,24 +90,34 @@ def phrase_rows(
     The rarest word is looked up first and the others at their places next to
     it, so a phrase with a common word costs the rare word's hits.
     """
+    import numpy as np
+
+    keys = phrase_keys(store, words, kinds, indexed)
+    return store.search_index.resolve(keys, np.full(len(keys), len(words), dtype=np.int64))
+
+
+def phrase_keys(store: Store, words: list[set[str]], kinds: tuple[int, ...], indexed: list[Indexed]) -> Any:
+    """Where ``words`` occur as consecutive tokens: sorted keys (document << 32 | first position)."""
+    import numpy as np
+
     index = store.search_index
     known = index.term_ids({w for word in words for w in word})
     ids = [[known[w] for w in sorted(word) if w in known] for word in words]
     if not indexed or not all(ids):
-        return []
+        return np.zeros(0, dtype=np.int64)
     documents = sorted({t.document for t in indexed})
     counts = [index.count_at_most(word, kinds, RARE) for word in ids]
     anchor = counts.index(min(counts))
     # A few transcripts (--transcript) are looked up by document; otherwise rows of documents
     # no transcript here uses (another pipeline's) are passed over when the hits are shown.
-    return index.phrase_hits(ids, kinds, anchor, documents if len(documents) <= FEW else None)
+    return index.phrase_keys(ids, kinds, anchor, documents if len(documents) <= FEW else None)
 
 
 FEW = 20
 """Transcripts up to which a search names their documents in its query."""
 
-RARE = 10_000
-"""Postings counted at most when choosing which word of a phrase to look up first."""
+RARE = 1 << 62
+"""Postings counted at most when choosing which word of a phrase to look up first (the count is cheap now)."""
 
 
 def hits_of(store: Store, rows: list[tuple[int, ...]], indexed: list[Indexed], limit: int | None) -> list[SearchHit]:

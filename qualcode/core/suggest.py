@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from qualcode.core.analysis import is_interviewer
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
-from qualcode.core.search import JOINERS, phrase_rows
+from qualcode.core.search import JOINERS, phrase_keys
 from qualcode.core.store import Store
 from qualcode.core.store.search_index import FORM_KINDS, LEMMA_KINDS
 from qualcode.core.textindex import lemma_table, search_documents
@@ -70,6 +71,8 @@ def suggestions(
     Each keyword is looked up in the search index twice: its words against the
     tokens' lower-case forms, and its words' lemmas against the tokens' lemmas.
     """
+    import numpy as np
+
     keywords, names = _keywords(store)
     if not names:
         raise BadInput("no code in the codebook lists keywords; add 'keywords:' to codes in the codebook YAML")
@@ -82,19 +85,29 @@ def suggestions(
     if transcript is not None:
         indexed = [t for t in indexed if t.name == transcript]
     table = lemma_table(store.settings.lang)
-    # Matches by document: (first position, forms before lemmas, last position, code, start, end, segment).
-    found: dict[int, list[tuple[int, int, int, str, int, int, int]]] = {}
+    # Where each keyword matches (index keys), then the rows of every match read in one pass.
+    matched: list[tuple[Any, int, int, str]] = []
     for code_id, phrases in keywords.items():
         for words in phrases:
             for source, terms, kinds in (
                 (0, [{w} for w in words], FORM_KINDS),
                 (1, [{table.get(w, w)} for w in words], LEMMA_KINDS),
             ):
-                for document, position, start, end, _s, _e, ordinal in phrase_rows(store, terms, kinds, indexed):
-                    found.setdefault(document, []).append(
-                        (position, source, position + len(words), code_id, start, end, ordinal)
-                    )
+                keys = phrase_keys(store, terms, kinds, indexed)
+                if len(keys):
+                    matched.append((keys, source, len(words), code_id))
     index = store.search_index
+    # Matches by document: (first position, forms before lemmas, last position, code, start, end, segment).
+    found: dict[int, list[tuple[int, int, int, str, int, int, int]]] = {}
+    if matched:
+        rows = index.resolve(
+            np.concatenate([m[0] for m in matched]),
+            np.concatenate([np.full(len(m[0]), m[2], dtype=np.int64) for m in matched]),
+        )
+        which = np.repeat(np.arange(len(matched)), [len(m[0]) for m in matched]).tolist()
+        for (document, position, start, end, _s, _e, ordinal), m in zip(rows, which, strict=True):
+            _keys, source, n, code_id = matched[m]
+            found.setdefault(document, []).append((position, source, position + n, code_id, start, end, ordinal))
     out: list[Suggestion] = []
     seen: set[tuple[int, str]] = set()
     shown = [t for t in indexed if t.document in found]

@@ -42,7 +42,7 @@ class TextIndex:
 
     def to_bytes(self) -> bytes:
         data = [FORMAT, self.starts, self.ends, self.lower, self.lemma, self.sentences, self.entities]
-        return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 3)
+        return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> TextIndex | None:
@@ -309,7 +309,6 @@ def search_documents(store: Store) -> list[Indexed]:
                 return np.array(out, dtype=np.int64)
 
             batch: list[tuple[Any, ...]] = []
-            tokens_rows: list[Any] = []
             pending = 0
             for (sha256, name), (tid, lang) in missing.items():
                 text = index.text(tid)
@@ -319,29 +318,34 @@ def search_documents(store: Store) -> list[Indexed]:
                     store.text_index.put(sha256, name, found.index().to_bytes())
                 document = index.add_document(sha256, name)
                 documents[name][sha256] = document
-                parts, token_rows, document_terms, capitals = _rows(found, document, ids)
-                batch.append(parts)
-                tokens_rows.append(token_rows)
-                index.add_rows((), (), document_terms, capitals)
-                pending += len(parts[0])
+                postings, token_row, terms_row, (capitals, offsets) = _rows(found, document, ids)
+                batch.append(postings)
+                index.add_rows((), [token_row], [terms_row], capitals, offsets)
+                pending += len(postings[4]) // 4
                 if pending >= BATCH_POSTINGS:
                     index.add_terms(new_terms)
                     new_terms.clear()
-                    _write(index, batch, tokens_rows)
-                    batch, tokens_rows, pending = [], [], 0
+                    _write(index, batch)
+                    batch, pending = [], 0
             index.add_terms(new_terms)
-            _write(index, batch, tokens_rows)
+            _write(index, batch)
     out = []
     for tid, name, participant, sha256, lang in rows:
         out.append(Indexed(tid, name, participant, documents[names[lang or store.settings.lang]][sha256]))
     return out
 
 
-def _rows(found: Tokens, document: int, ids: Any) -> tuple[tuple[Any, ...], Any, list[Any], list[Any]]:
-    """A document's postings (as arrays), token rows, terms and capitalised words."""
+def _rows(
+    found: Tokens, document: int, ids: Any
+) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[int, bytes], tuple[list[Any], list[Any]]]:
+    """A document's postings (term, kind, document and the slice of its packed positions, as arrays), its
+    token row, its terms and its capitalised words."""
     import numpy as np
 
-    form_terms = ids(found.forms)[found.form_of]
+    from qualcode.core.store.search_index import BLOCK_BITS, DOCUMENT_BLOCKS, pack
+
+    all_forms = ids(found.forms)
+    form_terms = all_forms[found.form_of]
     lemma_terms = ids(found.lemmas)[found.lemma_of]
     kept = ~np.array([f in JOINERS for f in found.forms], dtype=bool)[found.form_of]
     form_terms, lemma_terms = form_terms[kept], lemma_terms[kept]
@@ -353,28 +357,39 @@ def _rows(found: Tokens, document: int, ids: Any) -> tuple[tuple[Any, ...], Any,
         [np.full(int(same.sum()), 2), np.zeros(int(other.sum()), np.int64), np.ones(int(other.sum()), np.int64)]
     )
     position = np.concatenate([positions[same], positions[other], positions[other]])
-    postings = (term, kind, np.full(len(term), document, dtype=np.int64), position)
+    # One row per (term, kind): its positions, ascending, as one slice of a packed array.
+    order = np.lexsort((position, kind, term))
+    term, kind, position = term[order], kind[order], position[order]
+    if len(term):
+        first = np.flatnonzero(np.concatenate([[True], (term[1:] != term[:-1]) | (kind[1:] != kind[:-1])]))
+    else:
+        first = np.zeros(0, dtype=np.int64)
+    last = np.append(first[1:], len(term))
+    packed = pack(position)
+    postings = (term[first], kind[first], first, last, packed)
 
     sentences = np.array(found.sentences, dtype=np.int64)
-    starts, ends = found.starts[kept], found.ends[kept]
-    at = np.searchsorted(sentences, starts, "right") - 1
-    sentence_start = np.where(at >= 0, sentences[np.maximum(at, 0)] if len(sentences) else -1, -1)
-    following = np.searchsorted(sentences, ends, "left")
-    sentence_end = np.where(
-        following < len(sentences), sentences[np.minimum(following, len(sentences) - 1)] if len(sentences) else -1, -1
+    segment = found.segment[kept]
+    if len(segment):
+        segment_firsts = np.flatnonzero(np.concatenate([[True], segment[1:] != segment[:-1]]))
+    else:
+        segment_firsts = np.zeros(0, dtype=np.int64)
+    lower_first = np.array([w[:1].islower() for w in found.words], dtype=np.uint8)[found.word_of][kept]
+    token_row = (
+        document,
+        pack(sentences),
+        pack(segment_firsts),
+        pack(segment[segment_firsts]),
+        lower_first.astype(np.uint8).tobytes(),
     )
-    lower_first = np.array([w[:1].islower() for w in found.words], dtype=np.int64)[found.word_of][kept]
-    token_rows = (
-        np.full(len(starts), document, dtype=np.int64),
-        positions,
-        starts,
-        ends,
-        sentence_start,
-        sentence_end,
-        found.segment[kept],
-        lower_first,
-    )
-    document_terms = [(document, t) for t in np.unique(np.concatenate([form_terms, lemma_terms])).tolist()]
+    terms_row = (document, pack(np.unique(np.concatenate([form_terms, lemma_terms]))))
+    size = 1 << BLOCK_BITS
+    starts, ends = pack(found.starts[kept]), pack(found.ends[kept])
+    step = size * 4
+    offsets = [
+        (document * DOCUMENT_BLOCKS + b, document, starts[b * step : (b + 1) * step], ends[b * step : (b + 1) * step])
+        for b in range((len(starts) + step - 1) // step)
+    ]
 
     # Pseudonym candidates: capitalised words of letters that do not start a sentence.
     capital = np.array([w[:1].isupper() and w.isalpha() and len(w) >= 2 for w in found.words], dtype=bool)
@@ -387,19 +402,32 @@ def _rows(found: Tokens, document: int, ids: Any) -> tuple[tuple[Any, ...], Any,
             counts[w][1] += 1
         else:
             counts[w] = [f, 1, start]
-    all_forms = ids(found.forms)
     capitals = [(document, found.words[w], int(all_forms[f]), n, first) for w, (f, n, first) in counts.items()]
-    return postings, token_rows, document_terms, capitals
+    return (*postings, document), token_row, terms_row, (capitals, offsets)
 
 
-def _write(index: Any, batch: list[tuple[Any, ...]], token_rows: list[Any]) -> None:
-    """Insert gathered postings in key order (term, kind, document, position), then the token rows."""
+def _write(index: Any, batch: list[tuple[Any, ...]]) -> None:
+    """Insert gathered postings rows in key order (term, kind, document)."""
     import numpy as np
 
     if not batch:
         return
-    term, kind, document, position = (np.concatenate([p[i] for p in batch]) for i in range(4))
-    order = np.lexsort((position, document, kind, term))
-    postings = zip(*(a[order].tolist() for a in (term, kind, document, position)), strict=True)
-    tokens_ = (zip(*(a.tolist() for a in rows), strict=True) for rows in token_rows)
-    index.add_rows(postings, (row for rows in tokens_ for row in rows), (), ())
+    term = np.concatenate([p[0] for p in batch])
+    kind = np.concatenate([p[1] for p in batch])
+    document = np.concatenate([np.full(len(p[0]), p[5], dtype=np.int64) for p in batch])
+    part = np.concatenate([np.full(len(p[0]), i, dtype=np.int64) for i, p in enumerate(batch)])
+    first = np.concatenate([p[2] for p in batch]) * 4
+    last = np.concatenate([p[3] for p in batch]) * 4
+    order = np.lexsort((document, kind, term))
+    packed = [p[4] for p in batch]
+    rows = zip(
+        term[order].tolist(),
+        kind[order].tolist(),
+        document[order].tolist(),
+        (
+            packed[i][a:b]
+            for i, a, b in zip(part[order].tolist(), first[order].tolist(), last[order].tolist(), strict=True)
+        ),
+        strict=True,
+    )
+    index.add_rows(rows, (), (), ())

@@ -141,10 +141,49 @@ def test_a_schema_3_project_is_migrated_and_searched(tmp_path):
             "DROP INDEX transcripts_by_sha256; DROP INDEX transcripts_for_search; PRAGMA user_version = 3;"
         )
     with Store(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 4
+        assert store.schema_version() == SCHEMA_VERSION == 5
     project = Project.open(path)
     hits = project.search("step ladder")
     assert hits and all(h.transcript == "P1_interview" for h in hits)
     assert [(h.transcript, h.segment_id, h.start, h.end) for h in hits] == scan(project, "step ladder", lemma=False)
     assert project.suggestions("alice")
+    project.close()
+
+
+SCHEMA_4_INDEX = """
+DROP TABLE search_postings; DROP TABLE search_tokens; DROP TABLE search_document_terms;
+CREATE TABLE search_postings (
+    term_id INTEGER NOT NULL, kind INTEGER NOT NULL, document_id INTEGER NOT NULL, position INTEGER NOT NULL,
+    PRIMARY KEY (term_id, kind, document_id, position)
+) WITHOUT ROWID;
+CREATE TABLE search_tokens (
+    document_id INTEGER NOT NULL, position INTEGER NOT NULL, start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL, sentence_start INTEGER NOT NULL, sentence_end INTEGER NOT NULL,
+    segment INTEGER NOT NULL, flags INTEGER NOT NULL, PRIMARY KEY (document_id, position)
+) WITHOUT ROWID;
+CREATE TABLE search_document_terms (
+    document_id INTEGER NOT NULL, term_id INTEGER NOT NULL, PRIMARY KEY (document_id, term_id)
+) WITHOUT ROWID;
+INSERT INTO search_postings VALUES (1, 2, 1, 0);
+INSERT INTO search_tokens VALUES (1, 0, 0, 3, 0, -1, 1, 0);
+INSERT INTO search_document_terms VALUES (1, 1);
+PRAGMA user_version = 4;
+"""
+
+
+def test_a_schema_4_project_with_the_row_per_token_index_is_migrated_and_indexed_again(tmp_path):
+    path = tmp_path / "old.qc"
+    project = Project.create(path, codebook=REPO / "codebooks" / "back2school.yaml")
+    project.import_files([SAMPLES / "P1_interview.txt"])
+    assert project.search("step ladder")
+    project.close()
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA_4_INDEX)
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+    assert counts(path)["search_documents"] == 0, "the index of schema 4 is dropped, to be built again"
+    project = Project.open(path)
+    hits = project.search("step ladder")
+    assert [(h.transcript, h.segment_id, h.start, h.end) for h in hits] == scan(project, "step ladder", lemma=False)
+    assert hits and counts(path)["search_documents"] == 1
     project.close()

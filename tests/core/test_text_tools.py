@@ -315,7 +315,7 @@ def test_old_projects_get_the_new_tables(tmp_path, codebook_file):
     )
     db.close()
     with Store(tmp_path / "old.qc") as store:
-        assert store.schema_version() == SCHEMA_VERSION == 4
+        assert store.schema_version() == SCHEMA_VERSION == 5
         assert store.codings.rejected_suggestions("alice") == set()
 
 

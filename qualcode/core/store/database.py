@@ -24,7 +24,7 @@ from typing import Any
 
 from qualcode.core.errors import BadInput, ProjectBusy
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
 
 
@@ -106,6 +106,53 @@ MIGRATIONS: dict[int, str] = {
         term_id     INTEGER NOT NULL,
         PRIMARY KEY (document_id, term_id)
     ) WITHOUT ROWID;
+    -- Capitalised words that do not start a sentence, counted per document: pseudonym candidates.
+    CREATE TABLE search_capitals (
+        document_id INTEGER NOT NULL,
+        word        TEXT NOT NULL,
+        term_id     INTEGER NOT NULL,
+        n           INTEGER NOT NULL,
+        first_start INTEGER NOT NULL,     -- where it is first written
+        PRIMARY KEY (document_id, word)
+    ) WITHOUT ROWID;
+    """,
+    4: """
+    -- The search index packed: postings one row per (term, kind, document), tokens one row per document.
+    -- The row-per-token tables of schema 4 are dropped; the index is built again on first use.
+    DROP TABLE search_postings;
+    DROP TABLE search_tokens;
+    DROP TABLE search_document_terms;
+    DROP TABLE search_capitals;
+    DROP TABLE IF EXISTS search_offsets;
+    DELETE FROM search_documents;
+    DELETE FROM search_terms;
+    CREATE TABLE search_postings (
+        term_id     INTEGER NOT NULL,
+        kind        INTEGER NOT NULL,     -- 0 form, 1 lemma, 2 form that is also the lemma
+        document_id INTEGER NOT NULL,
+        positions   BLOB NOT NULL,        -- its token positions in the document: little-endian int32, ascending
+        PRIMARY KEY (term_id, kind, document_id)
+    ) WITHOUT ROWID;
+    -- One row per document of packed arrays (little-endian int32 unless said).
+    CREATE TABLE search_tokens (
+        document_id      INTEGER PRIMARY KEY,
+        sentences        BLOB NOT NULL,   -- character offsets where sentences start, ascending
+        segment_firsts   BLOB NOT NULL,   -- the first position of each segment with tokens
+        segment_ordinals BLOB NOT NULL,   -- and that segment's ordinal
+        flags            BLOB NOT NULL    -- one byte per token by position, 1: written with a lower-case first letter
+    );
+    -- Where each token starts and ends, in blocks of 256 positions, so a hit reads its own block only.
+    CREATE TABLE search_offsets (
+        block_key   INTEGER PRIMARY KEY,  -- document_id * 2^20 + position / 256
+        document_id INTEGER NOT NULL,
+        starts      BLOB NOT NULL,
+        ends        BLOB NOT NULL
+    );
+    -- The terms of a document (packed int32 ids), so dropping it deletes its postings by key.
+    CREATE TABLE search_document_terms (
+        document_id INTEGER PRIMARY KEY,
+        terms       BLOB NOT NULL
+    );
     -- Capitalised words that do not start a sentence, counted per document: pseudonym candidates.
     CREATE TABLE search_capitals (
         document_id INTEGER NOT NULL,

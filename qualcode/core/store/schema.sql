@@ -170,25 +170,29 @@ CREATE TABLE search_postings (
     term_id     INTEGER NOT NULL,
     kind        INTEGER NOT NULL,     -- 0 form, 1 lemma, 2 form that is also the lemma
     document_id INTEGER NOT NULL,
-    position    INTEGER NOT NULL,
-    PRIMARY KEY (term_id, kind, document_id, position)
+    positions   BLOB NOT NULL,        -- its token positions in the document: little-endian int32, ascending
+    PRIMARY KEY (term_id, kind, document_id)
 ) WITHOUT ROWID;
+-- One row per document of packed arrays (little-endian int32 unless said).
 CREATE TABLE search_tokens (
-    document_id    INTEGER NOT NULL,
-    position       INTEGER NOT NULL,
-    start_offset   INTEGER NOT NULL,
-    end_offset     INTEGER NOT NULL,
-    sentence_start INTEGER NOT NULL,  -- where its sentence starts, -1 before the first
-    sentence_end   INTEGER NOT NULL,  -- where the next sentence starts, -1 after the last
-    segment        INTEGER NOT NULL,  -- the ordinal of its segment
-    flags          INTEGER NOT NULL,  -- 1: written with a lower-case first letter
-    PRIMARY KEY (document_id, position)
-) WITHOUT ROWID;
-CREATE TABLE search_document_terms (
+    document_id      INTEGER PRIMARY KEY,
+    sentences        BLOB NOT NULL,   -- character offsets where sentences start, ascending
+    segment_firsts   BLOB NOT NULL,   -- the first position of each segment with tokens
+    segment_ordinals BLOB NOT NULL,   -- and that segment's ordinal
+    flags            BLOB NOT NULL    -- one byte per token by position, 1: written with a lower-case first letter
+);
+-- Where each token starts and ends, in blocks of 256 positions, so a hit reads its own block only.
+CREATE TABLE search_offsets (
+    block_key   INTEGER PRIMARY KEY,  -- document_id * 2^20 + position / 256
     document_id INTEGER NOT NULL,
-    term_id     INTEGER NOT NULL,
-    PRIMARY KEY (document_id, term_id)
-) WITHOUT ROWID;
+    starts      BLOB NOT NULL,
+    ends        BLOB NOT NULL
+);
+-- The terms of a document (packed int32 ids), so dropping it deletes its postings by key.
+CREATE TABLE search_document_terms (
+    document_id INTEGER PRIMARY KEY,
+    terms       BLOB NOT NULL
+);
 -- Capitalised words that do not start a sentence, counted per document: pseudonym candidates.
 CREATE TABLE search_capitals (
     document_id INTEGER NOT NULL,

@@ -1,16 +1,21 @@
-"""The inverted index search, suggestions and pseudonym candidates read: terms, postings and tokens.
+"""The inverted index search, suggestions and pseudonym candidates read: terms, packed postings and tokens.
 
-Portable tables of integers (see schema.sql): a term dictionary (text → id),
-postings (term, kind, document, position) in a clustered primary key so a
-term's hits are one range of the index, and the tokens of each document
-(offsets, sentence bounds, segment) by position. A document is one transcript
-text (its SHA-256) as one pipeline tokenised it, so a transcript whose text is
-replaced gets a new document and the old one is never read; `drop_stale`
-removes documents no transcript has any more.
+Portable tables (see schema.sql): a term dictionary (text → id); postings, one
+row per (term, kind, document) holding the token positions as a packed array
+(little-endian int32 in a BLOB), in a clustered primary key so a term's
+documents are one range of the index; and one row per document of packed
+token arrays (offsets, segment boundaries, flags) and its sentence starts. A
+document is one transcript text (its SHA-256) as one pipeline tokenised it, so
+a transcript whose text is replaced gets a new document and the old one is
+never read; `drop_stale` removes documents no transcript has any more.
 
 Kinds: 0 a token's lower-case form whose lemma differs, 1 its lemma, 2 the form
 that is also its lemma (one row instead of two). A word matches kinds 0 and 2,
 a lemma kinds 1 and 2, and a search by form or lemma all three.
+
+Queries decode the arrays with numpy: a word reads its term's rows (one per
+document containing it) and the token arrays of those documents only; a phrase
+reads its rarest word first and intersects positions.
 """
 
 from __future__ import annotations
@@ -27,6 +32,35 @@ ANY_KIND = (0, 1, 2)
 LOWER_FIRST = 1
 """Token flag: the word is written with a lower-case first letter."""
 
+INT = "<i4"
+"""How positions, offsets and term ids are packed: little-endian 32-bit integers."""
+
+ITEMSIZE = 4
+
+BLOCK_BITS = 8
+"""Token offsets are stored in blocks of 2 ** BLOCK_BITS positions (`search_offsets`)."""
+DOCUMENT_BLOCKS = 1 << 20
+"""A block's key: document id * DOCUMENT_BLOCKS + block."""
+
+LOW = (1 << 32) - 1
+"""The position part of a key (document << 32 | position)."""
+
+
+def pack(values: Any) -> bytes:
+    """An integer array as the bytes stored in a BLOB column."""
+    import numpy as np
+
+    return np.asarray(values).astype(INT, copy=False).tobytes()
+
+
+def unpack(data: bytes | None) -> Any:
+    """The integer array of a BLOB column (int64, so arithmetic on it does not overflow)."""
+    import numpy as np
+
+    if not data:
+        return np.zeros(0, dtype=np.int64)
+    return np.frombuffer(data, dtype=INT).astype(np.int64)
+
 
 def _marks(n: int) -> str:
     return ", ".join("?" * n)
@@ -37,8 +71,12 @@ def _chunks(values: list[int], size: int = 500) -> list[list[int]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
+FEW_DOCUMENTS = 200
+"""Documents up to which the other words of a phrase are read for those documents only."""
+
+
 class SearchIndex:
-    """Documents, terms, postings and tokens of the search index."""
+    """Documents, terms, packed postings and token arrays of the search index."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -69,15 +107,20 @@ class SearchIndex:
             return 0
         with self.db.transaction():
             for doc in stale:
-                terms = self.db.execute(
-                    "SELECT term_id FROM search_document_terms WHERE document_id = ?", (doc,)
-                ).fetchall()
+                row = self.db.execute(
+                    "SELECT terms FROM search_document_terms WHERE document_id = ?", (doc,)
+                ).fetchone()
+                terms = unpack(row[0]).tolist() if row else []
                 self.db.executemany(
                     "DELETE FROM search_postings WHERE term_id = ? AND kind IN (0, 1, 2) AND document_id = ?",
-                    [(term, doc) for (term,) in terms],
+                    [(term, doc) for term in terms],
                 )
                 self.db.execute("DELETE FROM search_document_terms WHERE document_id = ?", (doc,))
                 self.db.execute("DELETE FROM search_tokens WHERE document_id = ?", (doc,))
+                self.db.execute(
+                    "DELETE FROM search_offsets WHERE block_key >= ? AND block_key < ?",
+                    (doc * DOCUMENT_BLOCKS, (doc + 1) * DOCUMENT_BLOCKS),
+                )
                 self.db.execute("DELETE FROM search_capitals WHERE document_id = ?", (doc,))
                 self.db.execute("DELETE FROM search_documents WHERE id = ?", (doc,))
             self.db.execute("DELETE FROM text_index WHERE sha256 NOT IN (SELECT sha256 FROM transcripts)")
@@ -112,21 +155,30 @@ class SearchIndex:
 
     def add_rows(
         self,
-        postings: Iterable[tuple[int, int, int, int]],
-        tokens: Iterable[tuple[int, ...]],
-        document_terms: Iterable[tuple[int, int]],
+        postings: Iterable[tuple[int, int, int, bytes]],
+        tokens: Iterable[tuple[int, bytes, bytes, bytes, bytes]],
+        document_terms: Iterable[tuple[int, bytes]],
         capitals: Iterable[tuple[int, str, int, int, int]],
+        offsets: Iterable[tuple[int, int, bytes, bytes]] = (),
     ) -> None:
-        """Insert a build's rows: postings (term, kind, document, position), best sorted in that order."""
+        """Insert a build's rows: postings (term, kind, document, packed positions), best sorted in that order.
+
+        Tokens: (document, sentence starts, first position of each segment, its
+        ordinal, flags), each packed; document terms: (document, packed term
+        ids); offsets: (block key, document, packed starts, packed ends).
+        """
         self.db.executemany(
-            "INSERT INTO search_postings (term_id, kind, document_id, position) VALUES (?, ?, ?, ?)", postings
+            "INSERT INTO search_postings (term_id, kind, document_id, positions) VALUES (?, ?, ?, ?)", postings
         )
         self.db.executemany(
-            "INSERT INTO search_tokens (document_id, position, start_offset, end_offset, sentence_start, "
-            "sentence_end, segment, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO search_tokens (document_id, sentences, segment_firsts, segment_ordinals, flags) "
+            "VALUES (?, ?, ?, ?, ?)",
             tokens,
         )
-        self.db.executemany("INSERT INTO search_document_terms (document_id, term_id) VALUES (?, ?)", document_terms)
+        self.db.executemany(
+            "INSERT INTO search_offsets (block_key, document_id, starts, ends) VALUES (?, ?, ?, ?)", offsets
+        )
+        self.db.executemany("INSERT INTO search_document_terms (document_id, terms) VALUES (?, ?)", document_terms)
         self.db.executemany(
             "INSERT INTO search_capitals (document_id, word, term_id, n, first_start) VALUES (?, ?, ?, ?, ?)",
             capitals,
@@ -135,15 +187,148 @@ class SearchIndex:
     # -- reading -----------------------------------------------------------------
 
     def count_at_most(self, terms: Sequence[int], kinds: Sequence[int], cap: int) -> int:
-        """How many postings the terms have, counted up to ``cap`` (to pick the rarest word of a phrase)."""
+        """How many postings the terms have, counted up to ``cap`` (to pick the rarest word of a phrase).
+
+        Read from the lengths of the packed arrays, not their contents.
+        """
         if not terms:
             return 0
         row = self.db.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM search_postings WHERE term_id IN ({_marks(len(terms))}) "
-            f"AND kind IN ({_marks(len(kinds))}) LIMIT ?) AS capped",
-            [*terms, *kinds, cap],
+            f"SELECT SUM(length(positions)) FROM search_postings WHERE term_id IN ({_marks(len(terms))}) "
+            f"AND kind IN ({_marks(len(kinds))})",
+            [*terms, *kinds],
         ).fetchone()
-        return int(row[0])
+        return min(int(row[0] or 0) // ITEMSIZE, cap)
+
+    def keys(self, terms: Sequence[int], kinds: Sequence[int], documents: Sequence[int] | None = None) -> Any:
+        """Where the terms occur, as sorted distinct keys (document << 32 | position)."""
+        import numpy as np
+
+        where = f"term_id IN ({_marks(len(terms))}) AND kind IN ({_marks(len(kinds))})"
+        rows: list[tuple[int, bytes]] = []
+        if documents is None:
+            rows = self.db.execute(
+                f"SELECT document_id, positions FROM search_postings WHERE {where}", [*terms, *kinds]
+            ).fetchall()
+        else:
+            for chunk in _chunks(sorted(set(documents))):
+                rows += self.db.execute(
+                    f"SELECT document_id, positions FROM search_postings WHERE {where} "
+                    f"AND document_id IN ({_marks(len(chunk))})",
+                    [*terms, *kinds, *chunk],
+                ).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64)
+        docs = np.array([row[0] for row in rows], dtype=np.int64)
+        lengths = np.array([len(row[1]) // ITEMSIZE for row in rows], dtype=np.int64)
+        positions = np.frombuffer(b"".join(row[1] for row in rows), dtype=INT).astype(np.int64)
+        keys = (np.repeat(docs, lengths) << 32) | positions
+        return np.unique(keys)
+
+    def phrase_keys(
+        self,
+        words: Sequence[Sequence[int]],
+        kinds: Sequence[int],
+        anchor: int,
+        documents: Sequence[int] | None = None,
+    ) -> Any:
+        """Where consecutive words (each a set of term ids) occur: keys (document << 32 | first position), sorted.
+
+        The postings of word ``anchor`` (best the rarest) are read first; every
+        other word is read (for the anchor's documents when they are few) and
+        its positions intersected at their place relative to it.
+        """
+        import numpy as np
+
+        keys = self.keys(words[anchor], kinds, documents)
+        keys = keys[(keys & LOW) >= anchor]
+        firsts = keys - anchor
+        for k, terms in enumerate(words):
+            if k == anchor or not len(firsts):
+                continue
+            found = np.unique(firsts >> 32)
+            other = self.keys(terms, kinds, found.tolist() if len(found) <= FEW_DOCUMENTS else documents)
+            firsts = firsts[np.isin(firsts + k, other, assume_unique=True)]
+        return firsts
+
+    def resolve(self, firsts: Any, lengths: Any) -> list[tuple[int, int, int, int, int, int, int]]:
+        """Rows of hits given by keys (document << 32 | first position) and their lengths in tokens.
+
+        (document, first position, start, end, sentence start, sentence end,
+        segment ordinal): start, sentence start and segment of the first token,
+        end and sentence end of the last. The token arrays of the documents with
+        hits are read once and joined, so the work is a few numpy passes.
+        """
+        import numpy as np
+
+        if not len(firsts):
+            return []
+        docs = firsts >> 32
+        position = firsts & LOW
+        last = position + np.asarray(lengths, dtype=np.int64) - 1
+        wanted, rank = np.unique(docs, return_inverse=True)
+        rows: dict[int, tuple[bytes, ...]] = {}
+        for chunk in _chunks(wanted.tolist()):
+            found = self.db.execute(
+                "SELECT document_id, sentences, segment_firsts, segment_ordinals FROM search_tokens "
+                f"WHERE document_id IN ({_marks(len(chunk))})",
+                chunk,
+            )
+            rows.update((row[0], row[1:]) for row in found.fetchall())
+        ordered = [rows[doc] for doc in wanted.tolist()]
+
+        def joined(column: int) -> tuple[Any, Any, Any]:
+            """A column of every document as one array, with where each document's part starts and its length."""
+            blobs = [row[column] for row in ordered]
+            counts = np.array([len(b) // ITEMSIZE for b in blobs], dtype=np.int64)
+            base = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+            return np.frombuffer(b"".join(blobs), dtype=INT).astype(np.int64), base, counts
+
+        # The offsets of the first and last tokens, from the blocks they are in.
+        first_blocks = docs * DOCUMENT_BLOCKS + (position >> BLOCK_BITS)
+        last_blocks = docs * DOCUMENT_BLOCKS + (last >> BLOCK_BITS)
+        blocks = np.unique(np.concatenate([first_blocks, last_blocks]))
+        fetched: list[tuple[int, bytes, bytes]] = []
+        for chunk in _chunks(blocks.tolist()):
+            fetched += self.db.execute(
+                f"SELECT block_key, starts, ends FROM search_offsets WHERE block_key IN ({_marks(len(chunk))})", chunk
+            ).fetchall()
+        fetched.sort()
+        keys = np.array([row[0] for row in fetched], dtype=np.int64)
+        b_base = np.concatenate([[0], np.cumsum([len(row[1]) // ITEMSIZE for row in fetched])[:-1]]).astype(np.int64)
+        starts = np.frombuffer(b"".join(row[1] for row in fetched), dtype=INT)
+        ends = np.frombuffer(b"".join(row[2] for row in fetched), dtype=INT)
+        mask = (1 << BLOCK_BITS) - 1
+        start = starts[b_base[np.searchsorted(keys, first_blocks)] + (position & mask)].astype(np.int64)
+        end = ends[b_base[np.searchsorted(keys, last_blocks)] + (last & mask)].astype(np.int64)
+        sentences, s_base, s_count = joined(0)
+        s_keys = (np.repeat(np.arange(len(ordered), dtype=np.int64), s_count) << 32) | sentences
+        at = np.searchsorted(s_keys, (rank << 32) | start, "right") - 1
+        inside = at >= s_base[rank]
+        sentence_start = np.where(
+            inside, sentences[np.clip(at, 0, max(len(sentences) - 1, 0))] if len(sentences) else -1, -1
+        )
+        following = np.searchsorted(s_keys, (rank << 32) | end, "left")
+        inside = following < s_base[rank] + s_count[rank]
+        sentence_end = np.where(
+            inside, sentences[np.clip(following, 0, max(len(sentences) - 1, 0))] if len(sentences) else -1, -1
+        )
+        segment_firsts, g_base, g_count = joined(1)
+        ordinals = np.frombuffer(b"".join(row[2] for row in ordered), dtype=INT).astype(np.int64)
+        g_keys = (np.repeat(np.arange(len(ordered), dtype=np.int64), g_count) << 32) | segment_firsts
+        ordinal = ordinals[np.searchsorted(g_keys, (rank << 32) | position, "right") - 1]
+        return list(
+            zip(
+                docs.tolist(),
+                position.tolist(),
+                start.tolist(),
+                end.tolist(),
+                sentence_start.tolist(),
+                sentence_end.tolist(),
+                ordinal.tolist(),
+                strict=True,
+            )
+        )
 
     def phrase_hits(
         self,
@@ -154,37 +339,14 @@ class SearchIndex:
     ) -> list[tuple[int, int, int, int, int, int, int]]:
         """Hits of consecutive words (each a set of term ids), as rows of the first and last token.
 
-        The postings of word ``anchor`` (best the rarest) are read as a range of
-        the index; every other word is checked at its position relative to it
-        by a seek. Returns (document, first position, start, end, sentence
-        start, sentence end, segment ordinal) in document and position order:
-        start, sentence start and segment of the first token, end and sentence
-        end of the last.
+        Returns (document, first position, start, end, sentence start, sentence
+        end, segment ordinal) in document and position order (see `phrase_keys`
+        and `resolve`).
         """
-        n = len(words)
-        kind_marks = _marks(len(kinds))
-        params: list[Any] = [anchor, n - 1 - anchor]
-        where = [f"a.term_id IN ({_marks(len(words[anchor]))}) AND a.kind IN ({kind_marks})"]
-        params += [*words[anchor], *kinds]
-        if documents is not None:
-            where.append(f"a.document_id IN ({_marks(len(documents))})")
-            params += documents
-        for k, terms in enumerate(words):
-            if k == anchor:
-                continue
-            where.append(
-                f"EXISTS (SELECT 1 FROM search_postings b WHERE b.term_id IN ({_marks(len(terms))}) "
-                f"AND b.kind IN ({kind_marks}) AND b.document_id = a.document_id AND b.position = a.position + ?)"
-            )
-            params += [*terms, *kinds, k - anchor]
-        sql = (
-            "SELECT DISTINCT a.document_id, f.position, f.start_offset, l.end_offset, f.sentence_start, "
-            "l.sentence_end, f.segment FROM search_postings a "
-            "JOIN search_tokens f ON f.document_id = a.document_id AND f.position = a.position - ? "
-            "JOIN search_tokens l ON l.document_id = a.document_id AND l.position = a.position + ? "
-            f"WHERE {' AND '.join(where)} ORDER BY a.document_id, f.position"
-        )
-        return [tuple(row) for row in self.db.execute(sql, params).fetchall()]
+        import numpy as np
+
+        firsts = self.phrase_keys(words, kinds, anchor, documents)
+        return self.resolve(firsts, np.full(len(firsts), len(words), dtype=np.int64))
 
     def capitals(self, document: int) -> list[tuple[str, int, int, int]]:
         """(word, term id of its lower-case form, times, first start) of capitalised words not starting a sentence."""
@@ -195,13 +357,33 @@ class SearchIndex:
 
     def written_in_lower_case(self, term: int) -> set[int]:
         """Documents where the term's form is somewhere written with a lower-case first letter."""
-        rows = self.db.execute(
-            "SELECT DISTINCT p.document_id FROM search_postings p JOIN search_tokens t "
-            "ON t.document_id = p.document_id AND t.position = p.position "
-            "WHERE p.term_id = ? AND p.kind IN (0, 2) AND t.flags = ?",
-            (term, LOWER_FIRST),
-        )
-        return {row[0] for row in rows.fetchall()}
+        return self.written_in_lower_case_many([term]).get(term, set())
+
+    def written_in_lower_case_many(self, terms: Sequence[int]) -> dict[int, set[int]]:
+        """For each of some terms, the documents where its form is written with a lower-case first letter.
+
+        The terms' postings are read in one pass, and the flags of the documents they occur in once.
+        """
+        import numpy as np
+
+        rows: list[tuple[int, int, bytes]] = []
+        for chunk in _chunks(sorted(set(terms))):
+            rows += self.db.execute(
+                "SELECT term_id, document_id, positions FROM search_postings "
+                f"WHERE term_id IN ({_marks(len(chunk))}) AND kind IN (0, 2)",
+                chunk,
+            ).fetchall()
+        flags: dict[int, Any] = {}
+        for chunk in _chunks(sorted({row[1] for row in rows})):
+            found = self.db.execute(
+                f"SELECT document_id, flags FROM search_tokens WHERE document_id IN ({_marks(len(chunk))})", chunk
+            )
+            flags.update((doc, np.frombuffer(data, dtype=np.uint8)) for doc, data in found.fetchall())
+        out: dict[int, set[int]] = {}
+        for term, doc, positions in rows:
+            if (flags[doc][np.frombuffer(positions, dtype=INT)] == LOWER_FIRST).any():
+                out.setdefault(term, set()).add(doc)
+        return out
 
     # -- what a hit is shown with ----------------------------------------------------
 
