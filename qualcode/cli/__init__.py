@@ -73,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if e.errno == errno.ENOSPC:
             err(f"qualcode: {e.filename or ''}: the disk is full; nothing was half-written")
             return 2
+        if e.filename is not None:
+            # A path the system refuses (too long, no permission, a folder that vanished): the user's to change.
+            err(f"qualcode: {e.filename}: cannot be used ({e.strerror or e}); choose another path")
+            return 2
         raise
     except KeyboardInterrupt:
         err("qualcode: interrupted; nothing was half-written")

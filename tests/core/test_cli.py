@@ -184,3 +184,11 @@ def test_core_modules_never_import_textual() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_a_path_the_system_refuses_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    too_long = tmp_path / ("x" * 300 + ".qc")
+    assert main(["init", str(too_long)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be used" in err and "Traceback" not in err
+    assert not any(tmp_path.iterdir())

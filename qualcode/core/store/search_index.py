@@ -3,8 +3,10 @@
 Portable tables (see schema.sql): a term dictionary (text → id); postings, one
 row per (term, kind, document) holding the token positions as a packed array
 (little-endian int32 in a BLOB), in a clustered primary key so a term's
-documents are one range of the index; and one row per document of packed
-token arrays (offsets, segment boundaries, flags) and its sentence starts. A
+documents are one range of the index; one row per document of packed arrays
+(sentence starts, segment boundaries, lower-case flags); and the tokens'
+character offsets in blocks of 256 positions (`search_offsets`), so a hit
+reads only its own block. A
 document is one transcript text (its SHA-256) as one pipeline tokenised it, so
 a transcript whose text is replaced gets a new document and the old one is
 never read; `drop_stale` removes documents no transcript has any more.
