@@ -1,9 +1,11 @@
 """Tokens, lemmas, sentences and names of each transcript, computed once and kept in the project.
 
-spaCy runs over every segment once per transcript text and pipeline; the
-result is stored (compressed) keyed by the text's SHA-256 and the pipeline's
-name, so search, suggestions, word frequencies and pseudonym suggestions read
-it back in a fraction of the time.
+Two caches in the project file are made from them, each by the commands that
+read it, keyed by the text's SHA-256 and the pipeline's name: the search index
+(`search_documents`: search, keyword suggestions, pseudonym candidates) and the
+text index of each text (`index_of`: word frequencies, a trained pipeline's
+entities). The rule-based pipeline's tokens come from `ChunkTokenizer`, which
+tokenizes each distinct span of text once per build.
 
 Lemmas come from a trained pipeline when the project names one that is
 installed; otherwise from the lookup tables of spacy-lookups-data, looked up
@@ -16,15 +18,17 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from qualcode.core.model import Transcript
 from qualcode.core.store import Store
+from qualcode.core.store.search_index import SearchIndex
+from qualcode.core.tokenizing import ChunkTokenizer, StringTable
 
-FORMAT = 1
+MAGIC = b"QTI2"
+"""The first bytes of a stored text index (packed arrays); an entry without them is built again."""
 
 
 @dataclass
@@ -40,16 +44,30 @@ class TextIndex:
     entities: list[tuple[int, int, str]]
     """(start, end, label) of names a trained pipeline found; empty with the rule-based one."""
 
-    def to_bytes(self) -> bytes:
-        data = [FORMAT, self.starts, self.ends, self.lower, self.lemma, self.sentences, self.entities]
-        return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
-
     @classmethod
     def from_bytes(cls, data: bytes) -> TextIndex | None:
-        values = json.loads(zlib.decompress(data))
-        if values[0] != FORMAT:
+        """The index `Tokens.to_bytes` stored, or None for an entry of another format."""
+        import numpy as np
+
+        if not data.startswith(MAGIC):
             return None
-        return cls(values[1], values[2], values[3], values[4], values[5], [tuple(e) for e in values[6]])
+        sizes = np.frombuffer(data, dtype="<i8", count=6, offset=len(MAGIC)).tolist()
+        at = len(MAGIC) + 48
+        forms, lemmas, entities = json.loads(zlib.decompress(data[at : at + sizes[0]]))
+        at += sizes[0]
+        arrays = []
+        for n in sizes[1:]:
+            arrays.append(np.frombuffer(data, dtype="<i4", count=n, offset=at))
+            at += 4 * n
+        form_of, lemma_of, starts, ends, sentences = arrays
+        return cls(
+            starts.tolist(),
+            ends.tolist(),
+            [forms[i] for i in form_of.tolist()],
+            [lemmas[i] for i in lemma_of.tolist()],
+            sentences.tolist(),
+            [tuple(e) for e in entities],
+        )
 
 
 @lru_cache(maxsize=4)
@@ -85,26 +103,27 @@ JOINERS = frozenset({"-", "–", "—", "/"})
 class Tokens:
     """One transcript's non-space tokens as arrays: what the cached `TextIndex` and the search index are made of.
 
-    Strings are kept once per distinct value (``forms``, ``lemmas``, ``words``)
-    and each token points at its own, so the work per token stays in numpy.
+    Strings are kept once per distinct value (``forms``, ``lemmas``, ``words``,
+    tables a build may share between its texts) and each token points at its
+    own, so the work per token stays in numpy.
     """
 
     starts: Any
     ends: Any
     segment: Any
     """The ordinal of each token's segment."""
-    forms: list[str]
+    forms: StringTable
     form_of: Any
-    lemmas: list[str]
+    lemmas: StringTable
     lemma_of: Any
-    words: list[str]
+    words: StringTable
     """The tokens as written."""
     word_of: Any
     sentences: list[int]
     entities: list[tuple[int, int, str]]
 
     def index(self) -> TextIndex:
-        forms, lemmas = self.forms, self.lemmas
+        forms, lemmas = self.forms.values, self.lemmas.values
         return TextIndex(
             self.starts.tolist(),
             self.ends.tolist(),
@@ -114,23 +133,48 @@ class Tokens:
             self.entities,
         )
 
+    def to_bytes(self) -> bytes:
+        """The stored form of the text index: the text's own distinct strings as compressed JSON, arrays packed."""
+        import numpy as np
 
-def _docs(nlp: Any, texts: list[str], rule_based: bool) -> Iterator[list[tuple[int, Any]]]:
-    """For each text its Docs with their offsets, as `pipe_pieces` gives them.
+        forms, form_of = _compact(self.form_of, len(self.forms))
+        lemmas, lemma_of = _compact(self.lemma_of, len(self.lemmas))
+        strings = [
+            [self.forms.values[i] for i in forms.tolist()],
+            [self.lemmas.values[i] for i in lemmas.tolist()],
+            self.entities,
+        ]
+        head = zlib.compress(json.dumps(strings, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+        arrays = [form_of, lemma_of, self.starts, self.ends, np.asarray(self.sentences, dtype=np.int64)]
+        sizes = np.array([len(head), *(len(a) for a in arrays)], dtype="<i8")
+        return b"".join([MAGIC, sizes.tobytes(), head, *(np.asarray(a).astype("<i4").tobytes() for a in arrays)])
 
-    The rule-based pipeline runs only its tokenizer, called directly; its
-    sentences are found from the tokens' arrays (`_sentence_starts`). A trained
-    pipeline runs whole.
-    """
-    from qualcode.core.nlp import CHUNK, pipe_pieces, split_long
 
-    if not rule_based:
-        yield from pipe_pieces(nlp, texts, batch_size=256)
-        return
-    tokenizer = nlp.tokenizer
-    limit = min(CHUNK, nlp.max_length)
-    for text in texts:
-        yield [(offset, tokenizer(piece)) for offset, piece in split_long(text, limit)]
+def _compact(numbers: Any, size: int) -> tuple[Any, Any]:
+    """The distinct values among ``numbers`` (all below ``size``), ascending, and each number's place among them."""
+    import numpy as np
+
+    present = np.zeros(size + 1, dtype=bool)
+    present[numbers] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[numbers]
+
+
+class Vocabulary:
+    """What one build of the rule-based pipeline learns once for all its texts: spans, forms and their lemmas."""
+
+    def __init__(self, nlp: Any, lang: str) -> None:
+        self.nlp = nlp
+        self.chunker = ChunkTokenizer(nlp.tokenizer)
+        self.lemmas = StringTable()
+        self.table = lemma_table(lang)
+        self.punct_chars = frozenset(nlp.get_pipe("sentencizer").punct_chars)
+
+    def lemma_of_forms(self) -> Any:
+        """The lemma (its number in `lemmas`) of every form the chunker has seen, by the form's number."""
+        import numpy as np
+
+        table, lemmas = self.table, self.lemmas
+        return self.chunker.forms.derived("lemma", lambda f: lemmas.add(table.get(f, f)), np.int64)
 
 
 def _sentence_starts(punct: Any, is_punct: Any, firsts: Any) -> Any:
@@ -155,56 +199,87 @@ def _sentence_starts(punct: Any, is_punct: Any, firsts: Any) -> Any:
     return starts
 
 
-def tokens(text: str, segments: list[tuple[int, int]], lang: str, model: str | None) -> Tokens:
-    """Tokenise each segment of a text and collect tokens, lemmas, sentences and entities as arrays."""
+def _rule_based_tokens(text: str, segments: list[tuple[int, int]], vocabulary: Vocabulary) -> Tokens:
+    """Tokens of the rule-based pipeline: its tokenizer once per distinct span, sentences as its sentencizer."""
     import numpy as np
-    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, LOWER, ORTH, SENT_START
 
-    from qualcode.core.nlp import pipeline
+    from qualcode.core.nlp import CHUNK, split_long
 
-    nlp = pipeline(lang, model)
-    trained_lemmas = bool(model) and nlp.has_pipe("lemmatizer")
+    chunker = vocabulary.chunker
+    limit = min(CHUNK, vocabulary.nlp.max_length)
+    pieces: list[tuple[int, int]] = []
+    ordinal_of: list[int] = []
+    # Texts longer than CHUNK are cut as the pipeline would cut them, each piece a Doc.
+    for ordinal, (start, end) in enumerate(segments, 1):
+        for offset, piece in split_long(text[start:end], limit):
+            pieces.append((start + offset, start + offset + len(piece)))
+            ordinal_of.append(ordinal)
+    found = chunker.tokens(text, pieces)
+    firsts = np.ones(len(found.piece), dtype=bool)
+    firsts[1:] = found.piece[1:] != found.piece[:-1]
+    punct_chars = vocabulary.punct_chars
+    punct = chunker.written.derived("sentence_end", lambda w: w in punct_chars, bool)[found.written]
+    sentence_start = _sentence_starts(punct, found.is_punct, firsts)
+    words = ~found.is_space
+    starts = found.starts[words]
+    ordinals = np.array(ordinal_of, dtype=np.int64)
+    form_of = found.lower[words]
+    return Tokens(
+        starts,
+        starts + found.lengths[words],
+        ordinals[found.piece[words]] if len(ordinals) else np.zeros(0, dtype=np.int64),
+        chunker.forms,
+        form_of,
+        vocabulary.lemmas,
+        vocabulary.lemma_of_forms()[form_of],
+        chunker.written,
+        found.written[words],
+        found.starts[sentence_start].tolist(),
+        [],
+    )
+
+
+def _pipeline_tokens(nlp: Any, text: str, segments: list[tuple[int, int]], lang: str, model: str) -> Tokens:
+    """Tokens of a trained pipeline, run whole over each segment (in pieces past `CHUNK`)."""
+    import numpy as np
+    from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, LOWER, ORTH, SENT_START
+
+    from qualcode.core.nlp import pipe_pieces
+
+    trained_lemmas = nlp.has_pipe("lemmatizer")
     table = {} if trained_lemmas else lemma_table(lang)
-    rule_based = nlp.pipe_names == ["sentencizer"]
-    attrs = [IDX, LENGTH, ORTH, LOWER, IS_SPACE, SENT_START, LEMMA, IS_PUNCT]
+    texts = [text[s:e] for s, e in segments]
+    attrs = [IDX, LENGTH, ORTH, LOWER, IS_SPACE, SENT_START, LEMMA]
     arrays, offsets, ordinals, lengths = [], [], [], []
     entities: list[tuple[int, int, str]] = []
-    texts = [text[s:e] for s, e in segments]
-    pieces = _docs(nlp, texts, rule_based)
-    for ordinal, ((segment_start, _end), docs) in enumerate(zip(segments, pieces, strict=True), 1):
+    for ordinal, ((segment_start, _end), docs) in enumerate(
+        zip(segments, pipe_pieces(nlp, texts, batch_size=256), strict=True), 1
+    ):
         for piece_start, doc in docs:
             if not len(doc):
                 continue
             offset = segment_start + piece_start
-            array = doc.to_array(attrs)
-            # A Doc's first token always starts a sentence (doc.sents), whatever the flag says.
-            array[0, 5] = 1
-            arrays.append(array)
+            arrays.append(doc.to_array(attrs))
             offsets.append(offset)
             ordinals.append(ordinal)
             lengths.append(len(doc))
             entities.extend((offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents)
     if not arrays:
         empty = np.zeros(0, dtype=np.int64)
-        return Tokens(empty, empty, empty, [], empty, [], empty, [], empty, [], entities)
+        nothing = StringTable()
+        return Tokens(empty, empty, empty, nothing, empty, nothing, empty, nothing, empty, [], entities)
     every = np.concatenate(arrays)
     starts = every[:, 0].astype(np.int64) + np.repeat(np.array(offsets, dtype=np.int64), lengths)
-    if rule_based:
-        firsts = np.zeros(len(every), dtype=bool)
-        firsts[np.cumsum([0, *lengths[:-1]])] = True
-        punct_chars = nlp.get_pipe("sentencizer").punct_chars
-        punct_hashes = np.array([nlp.vocab.strings.add(c) for c in punct_chars], dtype=np.uint64)
-        sentence_start = _sentence_starts(np.isin(every[:, 2], punct_hashes), every[:, 7] == 1, firsts)
-    else:
-        sentence_start = every[:, 5] == 1
-    sentences = starts[sentence_start].tolist()
+    firsts = np.zeros(len(every), dtype=bool)
+    firsts[np.cumsum([0, *lengths[:-1]])] = True
+    # A Doc's first token always starts a sentence (doc.sents), whatever the flag says.
+    sentences = starts[(every[:, 5] == 1) | firsts].tolist()
+    segment = np.repeat(np.array(ordinals, dtype=np.int64), lengths)
     words = every[:, 4] == 0
-    every, starts = every[words], starts[words]
-    ends = starts + every[:, 1].astype(np.int64)
-    segment = np.repeat(np.array(ordinals, dtype=np.int64), lengths)[words]
+    every, starts, segment = every[words], starts[words], segment[words]
     strings = nlp.vocab.strings
     hashes, word_of = np.unique(every[:, 2], return_inverse=True)
-    written = [strings[int(h)] for h in hashes.tolist()]
+    written = StringTable(strings[int(h)] for h in hashes.tolist())
     hashes, form_of = np.unique(every[:, 3], return_inverse=True)
     forms = [strings[int(h)] for h in hashes.tolist()]
     if trained_lemmas:
@@ -213,14 +288,35 @@ def tokens(text: str, segments: list[tuple[int, int]], lang: str, model: str | N
             strings[int(h)].lower() or table.get(forms[f], forms[f])
             for h, f in zip(every[:, 6].tolist(), form_of.tolist(), strict=True)
         ]
-        lemmas, lemma_of = np.unique(np.array(token_lemmas, dtype=object), return_inverse=True)
-        lemmas = list(lemmas)
+        distinct, lemma_of = np.unique(np.array(token_lemmas, dtype=object), return_inverse=True)
+        lemmas = StringTable(distinct.tolist())
     else:
-        lemma_set = {f: table.get(f, f) for f in forms}
-        lemmas = sorted(set(lemma_set.values()))
-        number = {lemma: i for i, lemma in enumerate(lemmas)}
-        lemma_of = np.array([number[lemma_set[f]] for f in forms], dtype=np.int64)[form_of]
-    return Tokens(starts, ends, segment, forms, form_of, lemmas, lemma_of, written, word_of, sentences, entities)
+        lemmas = StringTable()
+        lemma_of = np.array([lemmas.add(table.get(f, f)) for f in forms], dtype=np.int64)[form_of]
+    ends = starts + every[:, 1].astype(np.int64)
+    return Tokens(
+        starts, ends, segment, StringTable(forms), form_of, lemmas, lemma_of, written, word_of, sentences, entities
+    )
+
+
+def tokens(
+    text: str,
+    segments: list[tuple[int, int]],
+    lang: str,
+    model: str | None,
+    vocabulary: Vocabulary | None = None,
+) -> Tokens:
+    """Tokenise each segment of a text and collect tokens, lemmas, sentences and entities as arrays.
+
+    ``vocabulary`` carries what the rule-based pipeline learnt from one text to
+    the next of a build (made here when not given).
+    """
+    from qualcode.core.nlp import pipeline
+
+    nlp = pipeline(lang, model)
+    if nlp.pipe_names == ["sentencizer"]:
+        return _rule_based_tokens(text, segments, vocabulary or Vocabulary(nlp, lang))
+    return _pipeline_tokens(nlp, text, segments, lang, model or "")
 
 
 def build(text: str, segments: list[tuple[int, int]], lang: str, model: str | None) -> TextIndex:
@@ -237,9 +333,9 @@ def index_of(store: Store, transcript: Transcript, lang: str, model: str | None)
         if found is not None:
             return found
     segments = [(s.start, s.end) for s in store.transcripts.segments(transcript.id)]
-    index = build(transcript.text, segments, lang, model)
-    store.text_index.put(transcript.sha256, name, index.to_bytes())
-    return index
+    found = tokens(transcript.text, segments, lang, model)
+    store.text_index.put(transcript.sha256, name, found.to_bytes())
+    return found.index()
 
 
 def all_indexes(store: Store) -> dict[int, tuple[Transcript, TextIndex]]:
@@ -264,17 +360,95 @@ class Indexed:
 
 
 BATCH_POSTINGS = 2_000_000
-"""Postings gathered before they are written: sorted in key order, then inserted (memory stays bounded)."""
+"""Postings gathered before they are written as one block (memory stays bounded)."""
+
+
+class _Terms:
+    """The term dictionary during a build: ids of known strings, new ones numbered and kept to be written."""
+
+    def __init__(self, known: dict[str, int]) -> None:
+        self.known = known
+        self.new: list[tuple[int, str]] = []
+        self.next_id = max(known.values(), default=0) + 1
+
+    def id(self, term: str) -> int:
+        number = self.known.get(term)
+        if number is None:
+            number = self.known[term] = self.next_id
+            self.new.append((self.next_id, term))
+            self.next_id += 1
+        return number
+
+    def of(self, strings: StringTable) -> Any:
+        """The term id of every string of a table, by the string's number."""
+        import numpy as np
+
+        return strings.derived("term", self.id, np.int64)
+
+
+class _Batch:
+    """What a build gathers before it writes: its documents' postings (one block) and their own rows.
+
+    The postings go out as one row per (term, kind) for the whole block; the
+    rows of each document (tokens, offsets, terms, capitalised words) in one
+    statement per table.
+    """
+
+    def __init__(self) -> None:
+        self.first: int | None = None
+        """The block's first document, which names it."""
+        self.parts: list[tuple[Any, Any, Any]] = []
+        self.size = 0
+        self.tokens: list[tuple[Any, ...]] = []
+        self.document_terms: list[tuple[int, bytes]] = []
+        self.capitals: list[tuple[int, str, int, int, int]] = []
+        self.offsets: list[tuple[int, int, bytes, bytes]] = []
+
+    def write(self, index: SearchIndex, terms: _Terms) -> None:
+        """Write the new terms and everything gathered."""
+        index.add_terms(terms.new)
+        terms.new.clear()
+        index.add_rows(self.rows(), self.tokens, self.document_terms, self.capitals, self.offsets)
+
+    def add(self, document: int, term: Any, kind: Any, position: Any) -> None:
+        import numpy as np
+
+        if self.first is None:
+            self.first = document
+        self.parts.append(((term * 3 + kind), (np.int64(document) << 32) | position, term))
+        self.size += len(term)
+
+    def rows(self) -> list[tuple[int, int, int, bytes]]:
+        """(term, kind, block, packed keys), in key order; the keys of a row ascending."""
+        import numpy as np
+
+        from qualcode.core.store.search_index import KEY
+
+        if not self.parts:
+            return []
+        group = np.concatenate([p[0] for p in self.parts])
+        keys = np.concatenate([p[1] for p in self.parts])
+        # Sorted by (term, kind), then by where each posting was added: documents in order, positions
+        # ascending within each. One sort of distinct 64-bit values, not a stable sort of pairs.
+        bits = max(len(group).bit_length(), 1)
+        order = np.sort((group << bits) | np.arange(len(group), dtype=np.int64)) & ((1 << bits) - 1)
+        group, packed = group[order], keys[order].astype(KEY).tobytes()
+        firsts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+        lasts = np.append(firsts[1:], len(group))
+        block = int(self.first or 0)
+        return [
+            (g // 3, g % 3, block, packed[a * 8 : b * 8])
+            for g, a, b in zip(group[firsts].tolist(), firsts.tolist(), lasts.tolist(), strict=True)
+        ]
 
 
 def search_documents(store: Store) -> list[Indexed]:
     """Every transcript with its document in the search index; the missing ones are built and stored first.
 
-    Documents of texts no transcript holds any more are dropped. The cached
-    `TextIndex` of a text is written alongside when it is missing, from the
-    same tokenisation.
+    Documents of texts no transcript holds any more are dropped (with their
+    cached `TextIndex`, which the commands that read it write: `index_of`).
     """
-    import numpy as np
+    from qualcode.core.nlp import pipeline
 
     index = store.search_index
     index.drop_stale()
@@ -292,142 +466,84 @@ def search_documents(store: Store) -> list[Indexed]:
             missing.setdefault((sha256, names[lang]), (tid, lang))
     if missing:
         with store.transaction():
-            terms = index.all_terms()
-            new_terms: list[tuple[int, str]] = []
-            next_id = max(terms.values(), default=0) + 1
-
-            def ids(strings: list[str]) -> Any:
-                nonlocal next_id
-                out = []
-                for s in strings:
-                    term = terms.get(s)
-                    if term is None:
-                        term = terms[s] = next_id
-                        new_terms.append((next_id, s))
-                        next_id += 1
-                    out.append(term)
-                return np.array(out, dtype=np.int64)
-
-            batch: list[tuple[Any, ...]] = []
-            pending = 0
+            terms = _Terms(index.all_terms())
+            batch = _Batch()
+            vocabularies: dict[str, Vocabulary] = {}
+            segments_of = store.transcripts.segment_spans([tid for tid, _lang in missing.values()])
             for (sha256, name), (tid, lang) in missing.items():
-                text = index.text(tid)
-                segments = [(s.start, s.end) for s in store.transcripts.segments(tid)]
-                found = tokens(text, segments, lang, model)
-                if store.text_index.get(sha256, name) is None:
-                    store.text_index.put(sha256, name, found.index().to_bytes())
-                document = index.add_document(sha256, name)
+                if lang not in vocabularies:
+                    vocabularies[lang] = Vocabulary(pipeline(lang, model), lang)
+                found = tokens(index.text(tid), segments_of.get(tid, []), lang, model, vocabularies[lang])
+                document = index.add_document(sha256, name, batch.first)
                 documents[name][sha256] = document
-                postings, token_row, terms_row, (capitals, offsets) = _rows(found, document, ids)
-                batch.append(postings)
-                index.add_rows((), [token_row], [terms_row], capitals, offsets)
-                pending += len(postings[4]) // 4
-                if pending >= BATCH_POSTINGS:
-                    index.add_terms(new_terms)
-                    new_terms.clear()
-                    _write(index, batch)
-                    batch, pending = [], 0
-            index.add_terms(new_terms)
-            _write(index, batch)
+                _index_document(found, document, terms, batch)
+                if batch.size >= BATCH_POSTINGS:
+                    batch.write(index, terms)
+                    batch = _Batch()
+            batch.write(index, terms)
     out = []
     for tid, name, participant, sha256, lang in rows:
         out.append(Indexed(tid, name, participant, documents[names[lang or store.settings.lang]][sha256]))
     return out
 
 
-def _rows(
-    found: Tokens, document: int, ids: Any
-) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[int, bytes], tuple[list[Any], list[Any]]]:
-    """A document's postings (term, kind, document and the slice of its packed positions, as arrays), its
-    token row, its terms and its capitalised words."""
+def _index_document(found: Tokens, document: int, terms: _Terms, batch: _Batch) -> None:
+    """A document's own rows (tokens, offsets, terms, capitalised words) and its postings, into the batch."""
     import numpy as np
 
     from qualcode.core.store.search_index import BLOCK_BITS, DOCUMENT_BLOCKS, pack
 
-    all_forms = ids(found.forms)
+    all_forms = terms.of(found.forms)
     form_terms = all_forms[found.form_of]
-    lemma_terms = ids(found.lemmas)[found.lemma_of]
-    kept = ~np.array([f in JOINERS for f in found.forms], dtype=bool)[found.form_of]
+    lemma_terms = terms.of(found.lemmas)[found.lemma_of]
+    kept = ~found.forms.derived("joiner", JOINERS.__contains__, bool)[found.form_of]
     form_terms, lemma_terms = form_terms[kept], lemma_terms[kept]
     positions = np.arange(len(form_terms), dtype=np.int64)
     same = form_terms == lemma_terms
     other = ~same
-    term = np.concatenate([form_terms[same], form_terms[other], lemma_terms[other]])
-    kind = np.concatenate(
-        [np.full(int(same.sum()), 2), np.zeros(int(other.sum()), np.int64), np.ones(int(other.sum()), np.int64)]
+    batch.add(
+        document,
+        np.concatenate([form_terms[same], form_terms[other], lemma_terms[other]]),
+        np.concatenate(
+            [np.full(int(same.sum()), 2), np.zeros(int(other.sum()), np.int64), np.ones(int(other.sum()), np.int64)]
+        ),
+        np.concatenate([positions[same], positions[other], positions[other]]),
     )
-    position = np.concatenate([positions[same], positions[other], positions[other]])
-    # One row per (term, kind): its positions, ascending, as one slice of a packed array.
-    order = np.lexsort((position, kind, term))
-    term, kind, position = term[order], kind[order], position[order]
-    if len(term):
-        first = np.flatnonzero(np.concatenate([[True], (term[1:] != term[:-1]) | (kind[1:] != kind[:-1])]))
-    else:
-        first = np.zeros(0, dtype=np.int64)
-    last = np.append(first[1:], len(term))
-    packed = pack(position)
-    postings = (term[first], kind[first], first, last, packed)
 
     sentences = np.array(found.sentences, dtype=np.int64)
     segment = found.segment[kept]
-    if len(segment):
-        segment_firsts = np.flatnonzero(np.concatenate([[True], segment[1:] != segment[:-1]]))
-    else:
-        segment_firsts = np.zeros(0, dtype=np.int64)
-    lower_first = np.array([w[:1].islower() for w in found.words], dtype=np.uint8)[found.word_of][kept]
-    token_row = (
-        document,
-        pack(sentences),
-        pack(segment_firsts),
-        pack(segment[segment_firsts]),
-        lower_first.astype(np.uint8).tobytes(),
+    segment_firsts = np.flatnonzero(np.concatenate([[True], segment[1:] != segment[:-1]])) if len(segment) else segment
+    lower_first = found.words.derived("lower_first", lambda w: w[:1].islower(), np.uint8)[found.word_of][kept]
+    batch.tokens.append(
+        (
+            document,
+            pack(sentences),
+            pack(segment_firsts),
+            pack(segment[segment_firsts]),
+            lower_first.tobytes(),
+        )
     )
-    terms_row = (document, pack(np.unique(np.concatenate([form_terms, lemma_terms]))))
+    batch.document_terms.append((document, pack(_compact(np.concatenate([form_terms, lemma_terms]), terms.next_id)[0])))
     size = 1 << BLOCK_BITS
     starts, ends = pack(found.starts[kept]), pack(found.ends[kept])
     step = size * 4
-    offsets = [
+    batch.offsets.extend(
         (document * DOCUMENT_BLOCKS + b, document, starts[b * step : (b + 1) * step], ends[b * step : (b + 1) * step])
         for b in range((len(starts) + step - 1) // step)
-    ]
+    )
 
     # Pseudonym candidates: capitalised words of letters that do not start a sentence.
-    capital = np.array([w[:1].isupper() and w.isalpha() and len(w) >= 2 for w in found.words], dtype=bool)
+    capital = found.words.derived("capital", lambda w: w[:1].isupper() and w.isalpha() and len(w) >= 2, bool)
     mask = capital[found.word_of] & ~np.isin(found.starts, sentences)
-    counts: dict[int, list[int]] = {}
-    for w, f, start in zip(
-        found.word_of[mask].tolist(), found.form_of[mask].tolist(), found.starts[mask].tolist(), strict=True
-    ):
-        if w in counts:
-            counts[w][1] += 1
-        else:
-            counts[w] = [f, 1, start]
-    capitals = [(document, found.words[w], int(all_forms[f]), n, first) for w, (f, n, first) in counts.items()]
-    return (*postings, document), token_row, terms_row, (capitals, offsets)
-
-
-def _write(index: Any, batch: list[tuple[Any, ...]]) -> None:
-    """Insert gathered postings rows in key order (term, kind, document)."""
-    import numpy as np
-
-    if not batch:
-        return
-    term = np.concatenate([p[0] for p in batch])
-    kind = np.concatenate([p[1] for p in batch])
-    document = np.concatenate([np.full(len(p[0]), p[5], dtype=np.int64) for p in batch])
-    part = np.concatenate([np.full(len(p[0]), i, dtype=np.int64) for i, p in enumerate(batch)])
-    first = np.concatenate([p[2] for p in batch]) * 4
-    last = np.concatenate([p[3] for p in batch]) * 4
-    order = np.lexsort((document, kind, term))
-    packed = [p[4] for p in batch]
-    rows = zip(
-        term[order].tolist(),
-        kind[order].tolist(),
-        document[order].tolist(),
-        (
-            packed[i][a:b]
-            for i, a, b in zip(part[order].tolist(), first[order].tolist(), last[order].tolist(), strict=True)
-        ),
-        strict=True,
+    word_of, form_of, first_at = found.word_of[mask], found.form_of[mask], found.starts[mask]
+    distinct, first_index, counts = np.unique(word_of, return_index=True, return_counts=True)
+    batch.capitals.extend(
+        (document, found.words.values[w], int(all_forms[f]), n, at)
+        for w, f, n, at in zip(
+            distinct.tolist(),
+            form_of[first_index].tolist(),
+            counts.tolist(),
+            first_at[first_index].tolist(),
+            strict=True,
+        )
     )
-    index.add_rows(rows, (), (), ())

@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 from bisect import bisect_right
 
+import numpy as np
 import pytest
 
 from qualcode.core.project import Project
@@ -111,17 +112,18 @@ def test_a_replaced_transcript_gets_a_new_index_and_the_old_one_is_dropped(tmp_p
     project.import_files([source], replace=True)
     assert project.search("ladder") == []
     assert [h.match for h in project.search("meetings", lemma=True)] == ["meetings"]
+    assert not project.frequencies(by="transcript").empty
     after = counts(path)
     with sqlite3.connect(path) as db:
         documents = db.execute("SELECT sha256 FROM search_documents").fetchall()
         texts = db.execute("SELECT sha256 FROM transcripts").fetchall()
         tokens = db.execute("SELECT COUNT(*) FROM search_tokens t JOIN search_documents d ON d.id = t.document_id")
         assert tokens.fetchone()[0] == after["search_tokens"], "no token rows of a dropped document"
-        postings = db.execute(
-            "SELECT COUNT(*) FROM search_postings p JOIN search_documents d ON d.id = p.document_id"
-        ).fetchone()[0]
+        live = {row[0] for row in db.execute("SELECT id FROM search_documents")}
+        keys = [np.frombuffer(row[0], dtype="<i8") for row in db.execute("SELECT keys FROM search_postings")]
     assert documents == texts and after["text_index"] == 1
-    assert postings == after["search_postings"], "no postings of a dropped document"
+    assert keys and all(len(k) for k in keys), "a row left empty is deleted"
+    assert set(np.concatenate(keys) >> 32) == live, "no postings of a dropped document"
     assert {c.text for c in project.suggest_pseudonyms()} == {"Solberg"}
     project.store.transcripts.delete(project.store.transcripts.get("P9_interview").id)
     assert project.search("meetings") == []
@@ -141,7 +143,7 @@ def test_a_schema_3_project_is_migrated_and_searched(tmp_path):
             "DROP INDEX transcripts_by_sha256; DROP INDEX transcripts_for_search; PRAGMA user_version = 3;"
         )
     with Store(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 5
+        assert store.schema_version() == SCHEMA_VERSION == 6
     project = Project.open(path)
     hits = project.search("step ladder")
     assert hits and all(h.transcript == "P1_interview" for h in hits)
@@ -151,6 +153,7 @@ def test_a_schema_3_project_is_migrated_and_searched(tmp_path):
 
 
 SCHEMA_4_INDEX = """
+ALTER TABLE search_documents DROP COLUMN block;
 DROP TABLE search_postings; DROP TABLE search_tokens; DROP TABLE search_document_terms;
 CREATE TABLE search_postings (
     term_id INTEGER NOT NULL, kind INTEGER NOT NULL, document_id INTEGER NOT NULL, position INTEGER NOT NULL,
@@ -167,6 +170,8 @@ CREATE TABLE search_document_terms (
 INSERT INTO search_postings VALUES (1, 2, 1, 0);
 INSERT INTO search_tokens VALUES (1, 0, 0, 3, 0, -1, 1, 0);
 INSERT INTO search_document_terms VALUES (1, 1);
+DROP TABLE text_index;
+CREATE TABLE text_index (sha256 TEXT NOT NULL, pipeline TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sha256, pipeline));
 PRAGMA user_version = 4;
 """
 
@@ -186,4 +191,40 @@ def test_a_schema_4_project_with_the_row_per_token_index_is_migrated_and_indexed
     hits = project.search("step ladder")
     assert [(h.transcript, h.segment_id, h.start, h.end) for h in hits] == scan(project, "step ladder", lemma=False)
     assert hits and counts(path)["search_documents"] == 1
+    project.close()
+
+
+SCHEMA_5_INDEX = """
+ALTER TABLE search_documents DROP COLUMN block;
+DROP TABLE search_postings;
+CREATE TABLE search_postings (
+    term_id INTEGER NOT NULL, kind INTEGER NOT NULL, document_id INTEGER NOT NULL, positions BLOB NOT NULL,
+    PRIMARY KEY (term_id, kind, document_id)
+) WITHOUT ROWID;
+INSERT INTO search_postings VALUES (1, 2, 1, x'00000000');
+DROP TABLE text_index;
+CREATE TABLE text_index (sha256 TEXT NOT NULL, pipeline TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sha256, pipeline));
+INSERT INTO text_index SELECT sha256, 'blank-en+lookup', 'eJyLjgUAARUAuQ==' FROM transcripts;
+PRAGMA user_version = 5;
+"""
+
+
+def test_a_schema_5_project_with_postings_per_document_is_migrated_and_indexed_again(tmp_path):
+    path = tmp_path / "old.qc"
+    project = Project.create(path, codebook=REPO / "codebooks" / "back2school.yaml")
+    project.import_files([SAMPLES / "P1_interview.txt", SAMPLES / "P4_interview.txt"])
+    expected = scan(project, "step ladder", lemma=False)
+    frequencies = project.frequencies(by="transcript", top=5)
+    project.close()
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA_5_INDEX)
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 6
+    assert counts(path) == dict.fromkeys(counts(path), 0), "the index of schema 5 is dropped, to be built again"
+    project = Project.open(path)
+    hits = project.search("step ladder")
+    assert expected and [(h.transcript, h.segment_id, h.start, h.end) for h in hits] == expected
+    assert counts(path)["search_documents"] == 2
+    assert project.frequencies(by="transcript", top=5).equals(frequencies)
+    assert counts(path)["text_index"] == 2
     project.close()

@@ -76,11 +76,21 @@ def test_word_phrase_and_lemma_search_with_context(sample):
 def test_search_results_are_cached_in_the_project(sample):
     sample.search("school")
     with sqlite3.connect(sample.path) as db:
-        rows = db.execute("SELECT COUNT(*), MIN(pipeline) FROM text_index").fetchone()
+        rows = db.execute("SELECT COUNT(*), MIN(pipeline) FROM search_documents").fetchone()
     assert rows == (3, "blank-en+lookup")
     before = content(sample.path)
     sample.search("parents", lemma=True)
     assert content(sample.path) == before, "a second search runs from the cache"
+
+
+def test_word_frequencies_keep_the_text_index_in_the_project(sample):
+    first = sample.frequencies(by="transcript", top=10)
+    with sqlite3.connect(sample.path) as db:
+        rows = db.execute("SELECT COUNT(*), MIN(pipeline) FROM text_index").fetchone()
+    assert rows == (3, "blank-en+lookup")
+    before = content(sample.path)
+    assert sample.frequencies(by="transcript", top=10).equals(first)
+    assert content(sample.path) == before, "frequencies run from the cache the second time"
 
 
 def test_coding_every_hit(sample):
@@ -315,7 +325,7 @@ def test_old_projects_get_the_new_tables(tmp_path, codebook_file):
     )
     db.close()
     with Store(tmp_path / "old.qc") as store:
-        assert store.schema_version() == SCHEMA_VERSION == 5
+        assert store.schema_version() == SCHEMA_VERSION == 6
         assert store.codings.rejected_suggestions("alice") == set()
 
 

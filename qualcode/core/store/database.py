@@ -24,7 +24,7 @@ from typing import Any
 
 from qualcode.core.errors import BadInput, ProjectBusy
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
 
 
@@ -162,6 +162,32 @@ MIGRATIONS: dict[int, str] = {
         first_start INTEGER NOT NULL,     -- where it is first written
         PRIMARY KEY (document_id, word)
     ) WITHOUT ROWID;
+    """,
+    5: """
+    -- Postings of the documents indexed together (a block) in one row per (term, kind); the text
+    -- index as a BLOB of packed arrays. Both are built again on first use.
+    DROP TABLE search_postings;
+    DROP TABLE text_index;
+    DELETE FROM search_tokens;
+    DELETE FROM search_offsets;
+    DELETE FROM search_document_terms;
+    DELETE FROM search_capitals;
+    DELETE FROM search_documents;
+    DELETE FROM search_terms;
+    ALTER TABLE search_documents ADD COLUMN block INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE search_postings (
+        term_id INTEGER NOT NULL,
+        kind    INTEGER NOT NULL,         -- 0 form, 1 lemma, 2 form that is also the lemma
+        block   INTEGER NOT NULL,         -- the first document of the block
+        keys    BLOB NOT NULL,            -- (document << 32 | position) as little-endian int64, ascending
+        PRIMARY KEY (term_id, kind, block)
+    ) WITHOUT ROWID;
+    CREATE TABLE text_index (
+        sha256   TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        data     BLOB NOT NULL,
+        PRIMARY KEY (sha256, pipeline)
+    );
     """,
 }
 

@@ -135,11 +135,11 @@ CREATE TABLE audit_log (
 );
 
 -- Tokens, lemmas and sentences of each transcript text, per spaCy pipeline, so that
--- search and suggestions do not run spaCy again (compressed JSON in base64; see core/textindex.py).
+-- word frequencies and entities do not run spaCy again (packed arrays; see core/textindex.py).
 CREATE TABLE text_index (
     sha256   TEXT NOT NULL,
     pipeline TEXT NOT NULL,
-    data     TEXT NOT NULL,
+    data     BLOB NOT NULL,
     PRIMARY KEY (sha256, pipeline)
 );
 
@@ -160,18 +160,20 @@ CREATE TABLE search_documents (
     id       INTEGER PRIMARY KEY,
     sha256   TEXT NOT NULL,
     pipeline TEXT NOT NULL,
+    block    INTEGER NOT NULL DEFAULT 0,  -- the first document of those indexed with it (see search_postings)
     UNIQUE (sha256, pipeline)
 );
 CREATE TABLE search_terms (
     id   INTEGER PRIMARY KEY,
     term TEXT NOT NULL UNIQUE         -- a lower-case form or a lemma
 );
+-- One row per (term, kind) and block: the documents indexed together share their postings rows.
 CREATE TABLE search_postings (
-    term_id     INTEGER NOT NULL,
-    kind        INTEGER NOT NULL,     -- 0 form, 1 lemma, 2 form that is also the lemma
-    document_id INTEGER NOT NULL,
-    positions   BLOB NOT NULL,        -- its token positions in the document: little-endian int32, ascending
-    PRIMARY KEY (term_id, kind, document_id)
+    term_id INTEGER NOT NULL,
+    kind    INTEGER NOT NULL,         -- 0 form, 1 lemma, 2 form that is also the lemma
+    block   INTEGER NOT NULL,         -- the first document of the block
+    keys    BLOB NOT NULL,            -- (document << 32 | position) as little-endian int64, ascending
+    PRIMARY KEY (term_id, kind, block)
 ) WITHOUT ROWID;
 -- One row per document of packed arrays (little-endian int32 unless said).
 CREATE TABLE search_tokens (
@@ -188,7 +190,7 @@ CREATE TABLE search_offsets (
     starts      BLOB NOT NULL,
     ends        BLOB NOT NULL
 );
--- The terms of a document (packed int32 ids), so dropping it deletes its postings by key.
+-- The terms of a document (packed int32 ids), so dropping it rewrites only its postings rows.
 CREATE TABLE search_document_terms (
     document_id INTEGER PRIMARY KEY,
     terms       BLOB NOT NULL

@@ -1,23 +1,28 @@
 """The inverted index search, suggestions and pseudonym candidates read: terms, packed postings and tokens.
 
 Portable tables (see schema.sql): a term dictionary (text → id); postings, one
-row per (term, kind, document) holding the token positions as a packed array
-(little-endian int32 in a BLOB), in a clustered primary key so a term's
-documents are one range of the index; one row per document of packed arrays
-(sentence starts, segment boundaries, lower-case flags); and the tokens'
-character offsets in blocks of 256 positions (`search_offsets`), so a hit
-reads only its own block. A
+row per (term, kind) and block of documents, holding where the term occurs as
+a packed array of keys (document << 32 | token position, little-endian int64
+in a BLOB), in a clustered primary key so a term's rows are one range of the
+index; one row per document of packed arrays (sentence starts, segment
+boundaries, lower-case flags); and the tokens' character offsets in blocks of
+256 positions (`search_offsets`), so a hit reads only its own block. A
 document is one transcript text (its SHA-256) as one pipeline tokenised it, so
 a transcript whose text is replaced gets a new document and the old one is
 never read; `drop_stale` removes documents no transcript has any more.
+
+A block is the documents one build indexed together (named by its first
+document): a term has one postings row per block rather than per document, so
+a build writes about as many rows as its texts have distinct words, and a
+search reads a few long rows.
 
 Kinds: 0 a token's lower-case form whose lemma differs, 1 its lemma, 2 the form
 that is also its lemma (one row instead of two). A word matches kinds 0 and 2,
 a lemma kinds 1 and 2, and a search by form or lemma all three.
 
-Queries decode the arrays with numpy: a word reads its term's rows (one per
-document containing it) and the token arrays of those documents only; a phrase
-reads its rarest word first and intersects positions.
+Queries decode the arrays with numpy: a word reads its term's rows and the
+token arrays of the documents it occurs in only; a phrase reads its rarest
+word first and intersects positions.
 """
 
 from __future__ import annotations
@@ -38,6 +43,11 @@ INT = "<i4"
 """How positions, offsets and term ids are packed: little-endian 32-bit integers."""
 
 ITEMSIZE = 4
+
+KEY = "<i8"
+"""How postings are packed: keys (document << 32 | position) as little-endian 64-bit integers."""
+
+KEY_SIZE = 8
 
 BLOCK_BITS = 8
 """Token offsets are stored in blocks of 2 ** BLOCK_BITS positions (`search_offsets`)."""
@@ -109,14 +119,7 @@ class SearchIndex:
             return 0
         with self.db.transaction():
             for doc in stale:
-                row = self.db.execute(
-                    "SELECT terms FROM search_document_terms WHERE document_id = ?", (doc,)
-                ).fetchone()
-                terms = unpack(row[0]).tolist() if row else []
-                self.db.executemany(
-                    "DELETE FROM search_postings WHERE term_id = ? AND kind IN (0, 1, 2) AND document_id = ?",
-                    [(term, doc) for term in terms],
-                )
+                self._drop_postings(doc)
                 self.db.execute("DELETE FROM search_document_terms WHERE document_id = ?", (doc,))
                 self.db.execute("DELETE FROM search_tokens WHERE document_id = ?", (doc,))
                 self.db.execute(
@@ -128,13 +131,45 @@ class SearchIndex:
             self.db.execute("DELETE FROM text_index WHERE sha256 NOT IN (SELECT sha256 FROM transcripts)")
         return len(stale)
 
-    def add_document(self, sha256: str, pipeline: str) -> int:
-        """A new, empty document for a text and pipeline; its rows follow with `add_rows`."""
+    def _drop_postings(self, doc: int) -> None:
+        """Take a document's keys out of its block's rows (a row left empty is deleted)."""
+        import numpy as np
+
+        block = self.db.execute("SELECT block FROM search_documents WHERE id = ?", (doc,)).fetchone()[0]
+        row = self.db.execute("SELECT terms FROM search_document_terms WHERE document_id = ?", (doc,)).fetchone()
+        terms = unpack(row[0]).tolist() if row else []
+        updates, deletes = [], []
+        for chunk in _chunks(terms):
+            rows = self.db.execute(
+                f"SELECT term_id, kind, keys FROM search_postings WHERE term_id IN ({_marks(len(chunk))}) "
+                "AND kind IN (0, 1, 2) AND block = ?",
+                [*chunk, block],
+            ).fetchall()
+            for term, kind, data in rows:
+                keys = np.frombuffer(data, dtype=KEY)
+                left = keys[(keys >> 32) != doc]
+                if len(left) == len(keys):
+                    continue
+                if len(left):
+                    updates.append((left.tobytes(), term, kind, block))
+                else:
+                    deletes.append((term, kind, block))
+        self.db.executemany("UPDATE search_postings SET keys = ? WHERE term_id = ? AND kind = ? AND block = ?", updates)
+        self.db.executemany("DELETE FROM search_postings WHERE term_id = ? AND kind = ? AND block = ?", deletes)
+
+    def add_document(self, sha256: str, pipeline: str, block: int | None = None) -> int:
+        """A new, empty document for a text and pipeline, in ``block`` (a block of its own when None).
+
+        Its rows follow with `add_rows`.
+        """
         cur = self.db.execute(
-            "INSERT INTO search_documents (sha256, pipeline) VALUES (?, ?)",
-            (sha256, pipeline),
+            "INSERT INTO search_documents (sha256, pipeline, block) VALUES (?, ?, ?)",
+            (sha256, pipeline, block or 0),
         )
-        return int(cur.lastrowid or 0)
+        document = int(cur.lastrowid or 0)
+        if block is None:
+            self.db.execute("UPDATE search_documents SET block = id WHERE id = ?", (document,))
+        return document
 
     # -- terms -----------------------------------------------------------------
 
@@ -163,14 +198,14 @@ class SearchIndex:
         capitals: Iterable[tuple[int, str, int, int, int]],
         offsets: Iterable[tuple[int, int, bytes, bytes]] = (),
     ) -> None:
-        """Insert a build's rows: postings (term, kind, document, packed positions), best sorted in that order.
+        """Insert a build's rows: postings (term, kind, block, packed keys), best sorted in that order.
 
         Tokens: (document, sentence starts, first position of each segment, its
         ordinal, flags), each packed; document terms: (document, packed term
         ids); offsets: (block key, document, packed starts, packed ends).
         """
         self.db.executemany(
-            "INSERT INTO search_postings (term_id, kind, document_id, positions) VALUES (?, ?, ?, ?)", postings
+            "INSERT INTO search_postings (term_id, kind, block, keys) VALUES (?, ?, ?, ?)", postings
         )
         self.db.executemany(
             "INSERT INTO search_tokens (document_id, sentences, segment_firsts, segment_ordinals, flags) "
@@ -196,35 +231,26 @@ class SearchIndex:
         if not terms:
             return 0
         row = self.db.execute(
-            f"SELECT SUM(length(positions)) FROM search_postings WHERE term_id IN ({_marks(len(terms))}) "
+            f"SELECT SUM(length(keys)) FROM search_postings WHERE term_id IN ({_marks(len(terms))}) "
             f"AND kind IN ({_marks(len(kinds))})",
             [*terms, *kinds],
         ).fetchone()
-        return min(int(row[0] or 0) // ITEMSIZE, cap)
+        return min(int(row[0] or 0) // KEY_SIZE, cap)
 
     def keys(self, terms: Sequence[int], kinds: Sequence[int], documents: Sequence[int] | None = None) -> Any:
-        """Where the terms occur, as sorted distinct keys (document << 32 | position)."""
+        """Where the terms occur, as sorted distinct keys (document << 32 | position), in ``documents`` if given."""
         import numpy as np
 
-        where = f"term_id IN ({_marks(len(terms))}) AND kind IN ({_marks(len(kinds))})"
-        rows: list[tuple[int, bytes]] = []
-        if documents is None:
-            rows = self.db.execute(
-                f"SELECT document_id, positions FROM search_postings WHERE {where}", [*terms, *kinds]
-            ).fetchall()
-        else:
-            for chunk in _chunks(sorted(set(documents))):
-                rows += self.db.execute(
-                    f"SELECT document_id, positions FROM search_postings WHERE {where} "
-                    f"AND document_id IN ({_marks(len(chunk))})",
-                    [*terms, *kinds, *chunk],
-                ).fetchall()
+        rows = self.db.execute(
+            f"SELECT keys FROM search_postings WHERE term_id IN ({_marks(len(terms))}) "
+            f"AND kind IN ({_marks(len(kinds))})",
+            [*terms, *kinds],
+        ).fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64)
-        docs = np.array([row[0] for row in rows], dtype=np.int64)
-        lengths = np.array([len(row[1]) // ITEMSIZE for row in rows], dtype=np.int64)
-        positions = np.frombuffer(b"".join(row[1] for row in rows), dtype=INT).astype(np.int64)
-        keys = (np.repeat(docs, lengths) << 32) | positions
+        keys = np.frombuffer(b"".join(row[0] for row in rows), dtype=KEY).astype(np.int64)
+        if documents is not None:
+            keys = keys[np.isin(keys >> 32, np.asarray(list(documents), dtype=np.int64))]
         return np.unique(keys)
 
     def phrase_keys(
@@ -368,23 +394,33 @@ class SearchIndex:
         """
         import numpy as np
 
-        rows: list[tuple[int, int, bytes]] = []
+        rows: list[tuple[int, bytes]] = []
         for chunk in _chunks(sorted(set(terms))):
             rows += self.db.execute(
-                "SELECT term_id, document_id, positions FROM search_postings "
-                f"WHERE term_id IN ({_marks(len(chunk))}) AND kind IN (0, 2)",
+                f"SELECT term_id, keys FROM search_postings WHERE term_id IN ({_marks(len(chunk))}) AND kind IN (0, 2)",
                 chunk,
             ).fetchall()
+        decoded = [(term, np.frombuffer(data, dtype=KEY).astype(np.int64)) for term, data in rows]
+        documents = sorted({int(d) for _term, keys in decoded for d in np.unique(keys >> 32).tolist()})
         flags: dict[int, Any] = {}
-        for chunk in _chunks(sorted({row[1] for row in rows})):
+        for chunk in _chunks(documents):
             found = self.db.execute(
                 f"SELECT document_id, flags FROM search_tokens WHERE document_id IN ({_marks(len(chunk))})", chunk
             )
             flags.update((doc, np.frombuffer(data, dtype=np.uint8)) for doc, data in found.fetchall())
+        known = np.array(sorted(flags), dtype=np.int64)
+        lengths = np.array([len(flags[d]) for d in known.tolist()], dtype=np.int64)
+        base = np.cumsum(lengths) - lengths
+        every = np.concatenate([flags[d] for d in known.tolist()]) if len(known) else np.zeros(0, dtype=np.uint8)
         out: dict[int, set[int]] = {}
-        for term, doc, positions in rows:
-            if (flags[doc][np.frombuffer(positions, dtype=INT)] == LOWER_FIRST).any():
-                out.setdefault(term, set()).add(doc)
+        for term, keys in decoded:
+            docs = keys >> 32
+            at = np.minimum(np.searchsorted(known, docs), max(len(known) - 1, 0))
+            found = (known[at] == docs) if len(known) else np.zeros(len(docs), dtype=bool)
+            lower = np.zeros(len(docs), dtype=bool)
+            lower[found] = every[base[at[found]] + (keys[found] & LOW)] == LOWER_FIRST
+            if lower.any():
+                out[term] = set(np.unique(docs[lower]).tolist())
         return out
 
     # -- what a hit is shown with ----------------------------------------------------

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
+from collections.abc import Iterable
 
 from qualcode.core.store.database import Database
 
 
 class TextIndex:
-    """Token indexes by (text SHA-256, pipeline)."""
+    """Token indexes by (text SHA-256, pipeline), as the bytes `core.textindex` packs."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -17,12 +17,28 @@ class TextIndex:
         row = self.db.execute(
             "SELECT data FROM text_index WHERE sha256 = ? AND pipeline = ?", (sha256, pipeline)
         ).fetchone()
-        return None if row is None else base64.b64decode(row[0])
+        return None if row is None else bytes(row[0])
+
+    def have(self, sha256s: Iterable[str]) -> set[tuple[str, str]]:
+        """(text SHA-256, pipeline) of the entries stored for some texts."""
+        wanted = sorted(set(sha256s))
+        out: set[tuple[str, str]] = set()
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            rows = self.db.execute(
+                f"SELECT sha256, pipeline FROM text_index WHERE sha256 IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            out.update(rows.fetchall())
+        return out
 
     def put(self, sha256: str, pipeline: str, data: bytes) -> None:
+        self.put_many([(sha256, pipeline, data)])
+
+    def put_many(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        """Store (text SHA-256, pipeline, data) entries, replacing those stored before."""
         with self.db.transaction():
-            self.db.execute(
+            self.db.executemany(
                 "INSERT INTO text_index (sha256, pipeline, data) VALUES (?, ?, ?) "
                 "ON CONFLICT (sha256, pipeline) DO UPDATE SET data = excluded.data",
-                (sha256, pipeline, base64.b64encode(data).decode("ascii")),
+                rows,
             )

@@ -149,6 +149,21 @@ class Transcripts:
         ).fetchall()
         return [Segment(*row) for row in rows]
 
+    def segment_spans(self, transcript_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
+        """(start, end) of each segment in ordinal order, by transcript, for some transcripts."""
+        out: dict[int, list[tuple[int, int]]] = {}
+        wanted = sorted(set(transcript_ids))
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            rows = self.db.execute(
+                "SELECT transcript_id, start_offset, end_offset FROM segments "
+                f"WHERE transcript_id IN ({', '.join('?' * len(chunk))}) ORDER BY transcript_id, ordinal",
+                chunk,
+            )
+            for tid, start, end in rows.fetchall():
+                out.setdefault(tid, []).append((start, end))
+        return out
+
     def all_segments(self) -> list[Segment]:
         rows = self.db.execute(f"SELECT {_SEGMENT_COLUMNS} FROM segments ORDER BY transcript_id, ordinal").fetchall()
         return [Segment(*row) for row in rows]
