@@ -159,6 +159,17 @@ def _compact(numbers: Any, size: int) -> tuple[Any, Any]:
     return np.flatnonzero(present), (np.cumsum(present) - 1)[numbers]
 
 
+def chunked(nlp: Any) -> bool:
+    """Whether the pipeline's tokens come from spaCy's rule-based tokenizer alone (see `ChunkTokenizer`).
+
+    Languages whose tokenizer segments text without spaces (Chinese, Japanese,
+    Thai …) have their own tokenizer class and run whole.
+    """
+    from spacy.tokenizer import Tokenizer
+
+    return nlp.pipe_names == ["sentencizer"] and type(nlp.tokenizer) is Tokenizer
+
+
 class Vocabulary:
     """What one build of the rule-based pipeline learns once for all its texts: spans, forms and their lemmas."""
 
@@ -211,6 +222,10 @@ def _rule_based_tokens(text: str, segments: list[tuple[int, int]], vocabulary: V
     ordinal_of: list[int] = []
     # Texts longer than CHUNK are cut as the pipeline would cut them, each piece a Doc.
     for ordinal, (start, end) in enumerate(segments, 1):
+        if end - start <= limit:
+            pieces.append((start, end))
+            ordinal_of.append(ordinal)
+            continue
         for offset, piece in split_long(text[start:end], limit):
             pieces.append((start + offset, start + offset + len(piece)))
             ordinal_of.append(ordinal)
@@ -314,7 +329,7 @@ def tokens(
     from qualcode.core.nlp import pipeline
 
     nlp = pipeline(lang, model)
-    if nlp.pipe_names == ["sentencizer"]:
+    if chunked(nlp):
         return _rule_based_tokens(text, segments, vocabulary or Vocabulary(nlp, lang))
     return _pipeline_tokens(nlp, text, segments, lang, model or "")
 
@@ -358,6 +373,9 @@ class Indexed:
     participant: str | None
     document: int
 
+
+TEXTS_READ = 100
+"""Transcript texts read from the project in one query while the index is built."""
 
 BATCH_POSTINGS = 2_000_000
 """Postings gathered before they are written as one block (memory stays bounded)."""
@@ -403,18 +421,18 @@ class _Batch:
         self.document_terms: list[tuple[int, bytes]] = []
         self.capitals: list[tuple[int, str, int, int, int]] = []
         self.offsets: list[tuple[int, int, bytes, bytes]] = []
+        self.documents: list[tuple[int, str, str, int]] = []
 
     def write(self, index: SearchIndex, terms: _Terms) -> None:
         """Write the new terms and everything gathered."""
         index.add_terms(terms.new)
         terms.new.clear()
+        index.add_documents(self.documents)
         index.add_rows(self.rows(), self.tokens, self.document_terms, self.capitals, self.offsets)
 
     def add(self, document: int, term: Any, kind: Any, position: Any) -> None:
         import numpy as np
 
-        if self.first is None:
-            self.first = document
         self.parts.append(((term * 3 + kind), (np.int64(document) << 32) | position, term))
         self.size += len(term)
 
@@ -432,7 +450,7 @@ class _Batch:
         # ascending within each. One sort of distinct 64-bit values, not a stable sort of pairs.
         bits = max(len(group).bit_length(), 1)
         order = np.sort((group << bits) | np.arange(len(group), dtype=np.int64)) & ((1 << bits) - 1)
-        group, packed = group[order], keys[order].astype(KEY).tobytes()
+        group, packed = group[order], keys[order].astype(KEY, copy=False).tobytes()
         firsts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
         lasts = np.append(firsts[1:], len(group))
         block = int(self.first or 0)
@@ -468,18 +486,27 @@ def search_documents(store: Store) -> list[Indexed]:
         with store.transaction():
             terms = _Terms(index.all_terms())
             batch = _Batch()
-            vocabularies: dict[str, Vocabulary] = {}
+            vocabularies: dict[str, Vocabulary | None] = {}
             segments_of = store.transcripts.segment_spans([tid for tid, _lang in missing.values()])
-            for (sha256, name), (tid, lang) in missing.items():
-                if lang not in vocabularies:
-                    vocabularies[lang] = Vocabulary(pipeline(lang, model), lang)
-                found = tokens(index.text(tid), segments_of.get(tid, []), lang, model, vocabularies[lang])
-                document = index.add_document(sha256, name, batch.first)
-                documents[name][sha256] = document
-                _index_document(found, document, terms, batch)
-                if batch.size >= BATCH_POSTINGS:
-                    batch.write(index, terms)
-                    batch = _Batch()
+            document = index.next_document()
+            todo = list(missing.items())
+            for at in range(0, len(todo), TEXTS_READ):
+                part = todo[at : at + TEXTS_READ]
+                texts = index.texts([tid for _key, (tid, _lang) in part])
+                for (sha256, name), (tid, lang) in part:
+                    if lang not in vocabularies:
+                        nlp = pipeline(lang, model)
+                        vocabularies[lang] = Vocabulary(nlp, lang) if chunked(nlp) else None
+                    found = tokens(texts[tid], segments_of.get(tid, []), lang, model, vocabularies[lang])
+                    if batch.first is None:
+                        batch.first = document
+                    batch.documents.append((document, sha256, name, batch.first))
+                    documents[name][sha256] = document
+                    _index_document(found, document, terms, batch)
+                    document += 1
+                    if batch.size >= BATCH_POSTINGS:
+                        batch.write(index, terms)
+                        batch = _Batch()
             batch.write(index, terms)
     out = []
     for tid, name, participant, sha256, lang in rows:
@@ -534,7 +561,10 @@ def _index_document(found: Tokens, document: int, terms: _Terms, batch: _Batch) 
 
     # Pseudonym candidates: capitalised words of letters that do not start a sentence.
     capital = found.words.derived("capital", lambda w: w[:1].isupper() and w.isalpha() and len(w) >= 2, bool)
-    mask = capital[found.word_of] & ~np.isin(found.starts, sentences)
+    candidates = np.flatnonzero(capital[found.word_of])
+    at = found.starts[candidates]
+    starts_sentence = np.isin(at, sentences, assume_unique=True) if len(sentences) else np.zeros(len(at), dtype=bool)
+    mask = candidates[~starts_sentence]
     word_of, form_of, first_at = found.word_of[mask], found.form_of[mask], found.starts[mask]
     distinct, first_index, counts = np.unique(word_of, return_index=True, return_counts=True)
     batch.capitals.extend(

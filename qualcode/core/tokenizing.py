@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 JOIN_BATCH = 20_000
@@ -158,6 +159,8 @@ class ChunkTokenizer:
         """spaCy's hash of a token text → (its number in `written`, its lower-case form's in `forms`)."""
         self.words = _Spans()
         self.spaces = _Spans()
+        self._rules = frozenset(tokenizer.rules or ())
+        """The tokenizer's special cases, which a span of letters may be too ("cannot", "gonna")."""
 
     def _columns(self, text: str) -> Any:
         """The tokenizer's tokens of ``text`` as rows (start, length, written, lower, is space, is punct)."""
@@ -176,9 +179,27 @@ class ChunkTokenizer:
         return np.column_stack([array[:, 0], array[:, 1], ids[:, 0], ids[:, 1], array[:, 2], array[:, 3]])
 
     def _learn_words(self, spans: list[str]) -> None:
-        """Tokenize new whitespace-free spans, many per call: each span's tokens lie within its own text."""
+        """Tokenize new whitespace-free spans, many per call: each span's tokens lie within its own text.
+
+        A span of letters only that is no special case is one token: the
+        tokenizer's prefix, suffix and infix rules match punctuation, digits and
+        symbols, never a run of letters (a test checks every word of the English
+        and Norwegian lemma tables), and spaCy's affix search costs more than
+        anything else a build does, once per distinct span.
+        """
         import numpy as np
 
+        rules = self._rules
+        letters = [s for s in spans if s.isalpha() and s not in rules]
+        if letters:
+            vocab = self.tokenizer.vocab
+            rows = []
+            for span in letters:
+                lexeme = vocab[span]
+                rows.append((0, len(span), self.written.add(span), self.forms.add(lexeme.lower_), 0, lexeme.is_punct))
+            self.words.add(letters, np.arange(len(letters), dtype=np.int64), np.array(rows, dtype=np.int64))
+            simple = set(letters)
+            spans = [s for s in spans if s not in simple]
         for at in range(0, len(spans), JOIN_BATCH):
             batch = spans[at : at + JOIN_BATCH]
             lengths = np.fromiter((len(s) for s in batch), dtype=np.int64, count=len(batch))
@@ -227,11 +248,12 @@ class ChunkTokenizer:
         w_start, w_owner = run_start[words], owner[words]
         spans = _words(text, [pieces[i] for i in kept], w_start, run_end[words])
         number = self.words.number
-        # sorted, so the same texts number their strings the same way in every run
-        new = sorted(set(spans).difference(number))
-        if new:
-            self._learn_words(new)
-        w_ids = np.fromiter(map(number.__getitem__, spans), dtype=np.int64, count=len(spans))
+        w_ids = np.fromiter(map(number.get, spans, repeat(-1)), dtype=np.int64, count=len(spans))
+        unknown = np.flatnonzero(w_ids < 0)
+        if len(unknown):
+            # sorted, so the same texts number their strings the same way in every run
+            self._learn_words(sorted({spans[i] for i in unknown.tolist()}))
+            w_ids[unknown] = [number[spans[i]] for i in unknown.tolist()]
 
         # Whitespace: a run after a word loses one leading ' ' (spaCy's trailing space), the rest is a span.
         s_start, s_end, s_owner = run_start[blank], run_end[blank], owner[blank]

@@ -157,19 +157,13 @@ class SearchIndex:
         self.db.executemany("UPDATE search_postings SET keys = ? WHERE term_id = ? AND kind = ? AND block = ?", updates)
         self.db.executemany("DELETE FROM search_postings WHERE term_id = ? AND kind = ? AND block = ?", deletes)
 
-    def add_document(self, sha256: str, pipeline: str, block: int | None = None) -> int:
-        """A new, empty document for a text and pipeline, in ``block`` (a block of its own when None).
+    def next_document(self) -> int:
+        """The id the next document added gets."""
+        return int(self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM search_documents").fetchone()[0])
 
-        Its rows follow with `add_rows`.
-        """
-        cur = self.db.execute(
-            "INSERT INTO search_documents (sha256, pipeline, block) VALUES (?, ?, ?)",
-            (sha256, pipeline, block or 0),
-        )
-        document = int(cur.lastrowid or 0)
-        if block is None:
-            self.db.execute("UPDATE search_documents SET block = id WHERE id = ?", (document,))
-        return document
+    def add_documents(self, rows: Iterable[tuple[int, str, str, int]]) -> None:
+        """New documents (id, text SHA-256, pipeline, block); their rows follow with `add_rows`."""
+        self.db.executemany("INSERT INTO search_documents (id, sha256, pipeline, block) VALUES (?, ?, ?, ?)", rows)
 
     # -- terms -----------------------------------------------------------------
 
@@ -204,9 +198,7 @@ class SearchIndex:
         ordinal, flags), each packed; document terms: (document, packed term
         ids); offsets: (block key, document, packed starts, packed ends).
         """
-        self.db.executemany(
-            "INSERT INTO search_postings (term_id, kind, block, keys) VALUES (?, ?, ?, ?)", postings
-        )
+        self.db.executemany("INSERT INTO search_postings (term_id, kind, block, keys) VALUES (?, ?, ?, ?)", postings)
         self.db.executemany(
             "INSERT INTO search_tokens (document_id, sentences, segment_firsts, segment_ordinals, flags) "
             "VALUES (?, ?, ?, ?, ?)",
