@@ -137,32 +137,33 @@ def hits_of(store: Store, rows: list[tuple[int, ...]], indexed: list[Indexed], l
             kept.append(t)
             count += len(by_document[t.document])
         shown = kept
-    texts = index.texts([t.id for t in shown])
     segments = index.segments_at_many([t.id for t in shown], [row[6] for row in rows])
+    ordered = [(t, row) for t in shown for row in by_document[t.document]]
+    if limit is not None:
+        ordered = ordered[:limit]
+    # Each hit's window of text (the hit and its context, within its sentence and segment).
+    windows: list[tuple[int, int, int]] = []
+    for t, (_document, _position, start, end, sentence_start, sentence_end, ordinal) in ordered:
+        _segment_id, segment_start, segment_end, _speaker = segments[(t.id, ordinal)]
+        first = max(sentence_start if sentence_start >= 0 else segment_start, segment_start)
+        last = min(sentence_end if sentence_end >= 0 else segment_end, segment_end)
+        windows.append((t.id, max(first, start - CONTEXT), max(min(last, end + CONTEXT), end)))
     hits: list[SearchHit] = []
-    for t in shown:
-        text = texts[t.id]
-        for _document, _position, start, end, sentence_start, sentence_end, ordinal in by_document[t.document]:
-            segment_id, segment_start, segment_end, _speaker = segments[(t.id, ordinal)]
-            first = max(sentence_start if sentence_start >= 0 else segment_start, segment_start)
-            last = min(sentence_end if sentence_end >= 0 else segment_end, segment_end)
-            left = text[max(first, start - CONTEXT) : start]
-            right = text[end : min(last, end + CONTEXT)]
-            hits.append(
-                SearchHit(
-                    t.name,
-                    t.participant,
-                    segment_id,
-                    ordinal,
-                    start,
-                    end,
-                    " ".join(left.split()),
-                    text[start:end],
-                    " ".join(right.split()),
-                )
+    for (t, row), (_tid, first, _last), window in zip(ordered, windows, index.windows(windows), strict=True):
+        start, end, ordinal = row[2], row[3], row[6]
+        hits.append(
+            SearchHit(
+                t.name,
+                t.participant,
+                segments[(t.id, ordinal)][0],
+                ordinal,
+                start,
+                end,
+                " ".join(window[: start - first].split()),
+                window[start - first : end - first],
+                " ".join(window[end - first :].split()),
             )
-            if limit is not None and len(hits) >= limit:
-                return hits
+        )
     return hits
 
 

@@ -228,3 +228,15 @@ def test_a_schema_5_project_with_postings_per_document_is_migrated_and_indexed_a
     assert project.frequencies(by="transcript", top=5).equals(frequencies)
     assert counts(path)["text_index"] == 2
     project.close()
+
+
+def test_a_hit_and_its_context_are_cut_at_characters_not_bytes(tmp_path):
+    source = tmp_path / "P9_interview.txt"
+    source.write_text("Interviewer: Hvordan gikk det? 🙂\nP9: Blåbærsyltetøy 🙂🙂 på skolen, sa Åse. Ferdig.\n")
+    project = Project.create(tmp_path / "t.qc", lang="nb")
+    project.import_files([source])
+    [hit] = project.search("skolen")
+    assert (hit.left, hit.match, hit.right) == ("Blåbærsyltetøy 🙂🙂 på", "skolen", ", sa Åse.")
+    text = project.store.transcripts.get("P9_interview").text
+    assert text[hit.start : hit.end] == "skolen"
+    project.close()

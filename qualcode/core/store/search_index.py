@@ -447,6 +447,22 @@ class SearchIndex:
             out.update({(row[0], row[1]): row[2:] for row in rows.fetchall()})
         return out
 
+    def windows(self, spans: Sequence[tuple[int, int, int]]) -> list[str]:
+        """The text of each (transcript id, start, end), in order, cut out by the database (``substr``
+        counts characters, as offsets do), so showing hits reads their windows, not whole texts."""
+        out: list[str] = []
+        for at in range(0, len(spans), 200):
+            chunk = spans[at : at + 200]
+            values = ", ".join("(?, ?, ?, ?)" for _ in chunk)
+            params = [v for i, (tid, start, end) in enumerate(chunk) for v in (i, tid, start + 1, end - start)]
+            rows = self.db.execute(
+                f"WITH w (i, tid, a, n) AS (VALUES {values}) "
+                "SELECT w.i, substr(t.text, w.a, w.n) FROM w JOIN transcripts t ON t.id = w.tid ORDER BY w.i",
+                params,
+            ).fetchall()
+            out.extend(text for _i, text in rows)
+        return out
+
     def texts(self, transcript_ids: Sequence[int]) -> dict[int, str]:
         """The texts of some transcripts, by id."""
         out: dict[int, str] = {}
