@@ -36,6 +36,11 @@ a special case could match reaches from one span into the next.
 """
 
 
+SPLIT_AFTER_LETTERS = frozenset(",;:!?.")
+"""Marks the tokenizer splits off two or more letters in every language checked (not "'": Norwegian,
+Danish, Swedish and Finnish keep "Anders'" whole; not "." after one letter: Norwegian keeps "A.")."""
+
+
 @lru_cache(maxsize=1)
 def _space_table() -> Any:
     """A lookup table: is code point ``c`` whitespace as `str.isspace` says (the test spaCy uses)."""
@@ -55,7 +60,8 @@ class StringTable:
     def __init__(self, values: Iterable[str] = ()) -> None:
         self.values: list[str] = []
         self.number: dict[str, int] = {}
-        self._derived: dict[str, tuple[Callable[[str], Any], Any]] = {}
+        self._derived: dict[str, tuple[int, Any]] = {}
+        """Per name: how many strings it has been computed for, and the values (with room to grow)."""
         for value in values:
             self.add(value)
 
@@ -73,15 +79,13 @@ class StringTable:
         """``compute(value)`` for every string as an array, computed only for strings added since the last call."""
         import numpy as np
 
-        known = self._derived.get(name)
-        done = np.zeros(0, dtype=dtype) if known is None else known[1]
-        if len(done) < len(self.values):
-            more = np.fromiter(
-                (compute(v) for v in self.values[len(done) :]), dtype=dtype, count=len(self.values) - len(done)
-            )
-            done = np.concatenate([done, more])
-            self._derived[name] = (compute, done)
-        return done
+        done, values = self._derived.get(name, (0, np.zeros(1024, dtype=dtype)))
+        if done < len(self.values):
+            values = _room(values, len(self.values))
+            more = self.values[done:]
+            values[done : len(self.values)] = np.fromiter(map(compute, more), dtype=dtype, count=len(more))
+            self._derived[name] = (len(self.values), values)
+        return values[: len(self.values)]
 
 
 @dataclass
@@ -159,6 +163,7 @@ class ChunkTokenizer:
         """spaCy's hash of a token text → (its number in `written`, its lower-case form's in `forms`)."""
         self.words = _Spans()
         self.spaces = _Spans()
+        self._plain_lower = _plain_lower(tokenizer.vocab)
         self._rules = frozenset(tokenizer.rules or ())
         """The tokenizer's special cases, which a span of letters may be too ("cannot", "gonna")."""
 
@@ -181,24 +186,29 @@ class ChunkTokenizer:
     def _learn_words(self, spans: list[str]) -> None:
         """Tokenize new whitespace-free spans, many per call: each span's tokens lie within its own text.
 
-        A span of letters only that is no special case is one token: the
-        tokenizer's prefix, suffix and infix rules match punctuation, digits and
-        symbols, never a run of letters (a test checks every word of the English
-        and Norwegian lemma tables), and spaCy's affix search costs more than
-        anything else a build does, once per distinct span.
+        Two shapes of span are laid out without asking spaCy, whose affix search
+        costs more than anything else a build does, once per distinct span: a
+        run of letters that is no special case is one token (the prefix, suffix
+        and infix rules match punctuation, digits and symbols, never letters),
+        and two or more such letters followed by one of `SPLIT_AFTER_LETTERS`
+        are the letters and that mark. Tests check both on words of the lemma
+        tables and on generated text against spaCy itself.
         """
         import numpy as np
 
         rules = self._rules
-        letters = [s for s in spans if s.isalpha() and s not in rules]
-        if letters:
-            vocab = self.tokenizer.vocab
-            rows = []
-            for span in letters:
-                lexeme = vocab[span]
-                rows.append((0, len(span), self.written.add(span), self.forms.add(lexeme.lower_), 0, lexeme.is_punct))
-            self.words.add(letters, np.arange(len(letters), dtype=np.int64), np.array(rows, dtype=np.int64))
-            simple = set(letters)
+        simple: dict[str, list[tuple[int, int, int, int, int, int]]] = {}
+        for span in spans:
+            if span in rules:
+                continue
+            if span.isalpha():
+                simple[span] = [self._row(span, 0)]
+            elif len(span) > 2 and span[-1] in SPLIT_AFTER_LETTERS and span[:-1].isalpha() and span[:-1] not in rules:
+                simple[span] = [self._row(span[:-1], 0), self._row(span[-1], len(span) - 1)]
+        if simple:
+            owner = np.repeat(np.arange(len(simple), dtype=np.int64), [len(r) for r in simple.values()])
+            columns = np.array([row for rows in simple.values() for row in rows], dtype=np.int64)
+            self.words.add(list(simple), owner, columns)
             spans = [s for s in spans if s not in simple]
         for at in range(0, len(spans), JOIN_BATCH):
             batch = spans[at : at + JOIN_BATCH]
@@ -211,6 +221,17 @@ class ChunkTokenizer:
             columns, owner = columns[own], owner[own]
             columns[:, 0] -= starts[owner]
             self.words.add(batch, owner, columns)
+
+    def _row(self, token: str, start: int) -> tuple[int, int, int, int, int, int]:
+        """A token's row (start, length, written, lower, is space, is punct).
+
+        Letters are not punctuation, and their lower-case form is `str.lower`'s
+        when the language keeps spaCy's own getter; otherwise the lexeme says.
+        """
+        if self._plain_lower and token.isalpha():
+            return (start, len(token), self.written.add(token), self.forms.add(token.lower()), 0, 0)
+        lexeme = self.tokenizer.vocab[token]
+        return (start, len(token), self.written.add(token), self.forms.add(lexeme.lower_), 0, int(lexeme.is_punct))
 
     def _learn_space(self, span: str) -> None:
         """Tokenize a whitespace span on its own (spaCy makes one or more space tokens of it)."""
@@ -282,6 +303,14 @@ class ChunkTokenizer:
             columns[:, 5] == 1,
             np.array(kept, dtype=np.int64)[piece],
         )
+
+
+def _plain_lower(vocab: Any) -> bool:
+    """Whether the vocabulary's lower-case forms are spaCy's default, `str.lower`."""
+    from spacy.attrs import LOWER
+    from spacy.lang.lex_attrs import lower
+
+    return vocab.lex_attr_getters.get(LOWER) is lower
 
 
 def _expand(spans: _Spans, ids: Any, span_starts: Any, owners: Any) -> tuple[Any, Any, Any]:

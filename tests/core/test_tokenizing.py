@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from qualcode.core.project import Project
 from qualcode.core.textindex import lemma_table, tokens
-from qualcode.core.tokenizing import ChunkTokenizer, _space_table
+from qualcode.core.tokenizing import SPLIT_AFTER_LETTERS, ChunkTokenizer, _space_table
 from tests.conftest import REPO
 
 SAMPLES = REPO / "transcripts_sample"
@@ -64,7 +64,24 @@ def per_span(tokenizer, text: str, pieces: list[tuple[int, int]]) -> list[tuple]
     return out
 
 
-WORDS = ["school", "Nordby", "meeting", "don't", "U.S.", "e.g.", "co-op", "3.5", "10%", "$5", "æøå", "naïve"]
+WORDS = [
+    "school",
+    "Nordby",
+    "A",
+    "Mr",
+    "Anders",
+    "s",
+    "meeting",
+    "don't",
+    "U.S.",
+    "e.g.",
+    "co-op",
+    "3.5",
+    "10%",
+    "$5",
+    "æøå",
+    "naïve",
+]
 PIECES = st.sampled_from(
     [*WORDS, " ", "  ", "\n", "\t", "\xa0", "\u2028", "\u3000", ".", ",", "!?", '"', "'", "(", ")", ":)", "-", "–", "—",
      "/", "http://x.org/a?b", "🙂", "e\u0301", "...", "a.m.", "cannot", "gonna"]
@@ -117,6 +134,23 @@ def test_a_word_of_letters_alone_is_one_token(lang):
     sample = words[:: max(1, len(words) // 20_000)]
     assert len(sample) > 2_000
     split = [w for w in sample if w not in rules and len(tokenizer(w)) != 1]
+    assert split == []
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_two_letters_or_more_then_a_mark_are_two_tokens(lang):
+    """The other shape `ChunkTokenizer` lays out itself: "school," is "school" and ","."""
+    tokenizer = PIPELINES[lang].tokenizer
+    rules = set(tokenizer.rules)
+    table = lemma_table(lang)
+    words = sorted({w for form in table for w in (form, form.capitalize(), form.upper()) if w.isalpha() and len(w) > 1})
+    sample = words[:: max(1, len(words) // 5_000)]
+    split = [
+        w + mark
+        for mark in SPLIT_AFTER_LETTERS
+        for w in sample
+        if w not in rules and w + mark not in rules and [t.text for t in tokenizer(w + mark)] != [w, mark]
+    ]
     assert split == []
 
 
