@@ -137,10 +137,10 @@ def hits_of(store: Store, rows: list[tuple[int, ...]], indexed: list[Indexed], l
             kept.append(t)
             count += len(by_document[t.document])
         shown = kept
-    segments = index.segments_at_many([t.id for t in shown], [row[6] for row in rows])
     ordered = [(t, row) for t in shown for row in by_document[t.document]]
     if limit is not None:
         ordered = ordered[:limit]
+    segments = index.segments_at_many((t.id, row[6]) for t, row in ordered)
     # Each hit's window of text (the hit and its context, within its sentence and segment).
     windows: list[tuple[int, int, int]] = []
     for t, (_document, _position, start, end, sentence_start, sentence_end, ordinal) in ordered:

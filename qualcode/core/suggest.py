@@ -112,7 +112,7 @@ def suggestions(
     seen: set[tuple[int, str]] = set()
     shown = [t for t in indexed if t.document in found]
     texts = index.texts([t.id for t in shown])
-    segments = index.segments_at_many([t.id for t in shown], [m[6] for ms in found.values() for m in ms])
+    segments = index.segments_at_many((t.id, m[6]) for t in shown for m in found[t.document])
     for t in shown:
         text = texts[t.id]
         for _position, _source, _last, code_id, start, end, ordinal in sorted(found[t.document]):

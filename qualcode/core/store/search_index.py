@@ -433,16 +433,18 @@ class SearchIndex:
         return {row[0]: row[1:] for row in rows.fetchall()}
 
     def segments_at_many(
-        self, transcript_ids: Sequence[int], ordinals: Sequence[int]
+        self, wanted: Iterable[tuple[int, int]]
     ) -> dict[tuple[int, int], tuple[int, int, int, str | None]]:
-        """(id, start, end, speaker) by (transcript, ordinal), for segments of those transcripts with those ordinals."""
+        """(id, start, end, speaker) by (transcript, ordinal), for exactly the segments asked for."""
         out: dict[tuple[int, int], tuple[int, int, int, str | None]] = {}
-        wanted = sorted(set(ordinals))
-        for chunk in _chunks(sorted(set(transcript_ids))):
+        pairs = sorted(set(wanted))
+        for at in range(0, len(pairs), 400):
+            chunk = pairs[at : at + 400]
             rows = self.db.execute(
-                "SELECT transcript_id, ordinal, id, start_offset, end_offset, speaker FROM segments "
-                f"WHERE transcript_id IN ({_marks(len(chunk))}) AND ordinal IN ({_marks(len(wanted))})",
-                [*chunk, *wanted],
+                f"WITH w (tid, ordinal) AS (VALUES {', '.join('(?, ?)' for _ in chunk)}) "
+                "SELECT s.transcript_id, s.ordinal, s.id, s.start_offset, s.end_offset, s.speaker "
+                "FROM w JOIN segments s ON s.transcript_id = w.tid AND s.ordinal = w.ordinal",
+                [v for pair in chunk for v in pair],
             )
             out.update({(row[0], row[1]): row[2:] for row in rows.fetchall()})
         return out
