@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,6 +121,10 @@ RARE = 1 << 62
 """Postings counted at most when choosing which word of a phrase to look up first (the count is cheap now)."""
 
 
+WHOLE_TEXT_HITS = 20
+"""Hits in one transcript from which its whole text is read rather than each hit's window."""
+
+
 def hits_of(store: Store, rows: list[tuple[int, ...]], indexed: list[Indexed], limit: int | None) -> list[SearchHit]:
     """The hits shown for index rows: in transcript order, each in its sentence within its segment."""
     index = store.search_index
@@ -148,8 +153,13 @@ def hits_of(store: Store, rows: list[tuple[int, ...]], indexed: list[Indexed], l
         first = max(sentence_start if sentence_start >= 0 else segment_start, segment_start)
         last = min(sentence_end if sentence_end >= 0 else segment_end, segment_end)
         windows.append((t.id, max(first, start - CONTEXT), max(min(last, end + CONTEXT), end)))
+    # A transcript with many hits is read whole; the others only for their windows.
+    counts = Counter(w[0] for w in windows)
+    whole = index.texts([tid for tid, n in counts.items() if n >= WHOLE_TEXT_HITS])
+    cut = iter(index.windows([w for w in windows if w[0] not in whole]))
+    texts = [whole[tid][a:b] if tid in whole else next(cut) for tid, a, b in windows]
     hits: list[SearchHit] = []
-    for (t, row), (_tid, first, _last), window in zip(ordered, windows, index.windows(windows), strict=True):
+    for (t, row), (_tid, first, _last), window in zip(ordered, windows, texts, strict=True):
         start, end, ordinal = row[2], row[3], row[6]
         hits.append(
             SearchHit(

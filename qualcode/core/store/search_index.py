@@ -438,8 +438,8 @@ class SearchIndex:
         """(id, start, end, speaker) by (transcript, ordinal), for exactly the segments asked for."""
         out: dict[tuple[int, int], tuple[int, int, int, str | None]] = {}
         pairs = sorted(set(wanted))
-        for at in range(0, len(pairs), 400):
-            chunk = pairs[at : at + 400]
+        for at in range(0, len(pairs), 2000):
+            chunk = pairs[at : at + 2000]
             rows = self.db.execute(
                 f"WITH w (tid, ordinal) AS (VALUES {', '.join('(?, ?)' for _ in chunk)}) "
                 "SELECT s.transcript_id, s.ordinal, s.id, s.start_offset, s.end_offset, s.speaker "
@@ -453,8 +453,8 @@ class SearchIndex:
         """The text of each (transcript id, start, end), in order, cut out by the database (``substr``
         counts characters, as offsets do), so showing hits reads their windows, not whole texts."""
         out: list[str] = []
-        for at in range(0, len(spans), 200):
-            chunk = spans[at : at + 200]
+        for at in range(0, len(spans), 1000):
+            chunk = spans[at : at + 1000]
             values = ", ".join("(?, ?, ?, ?)" for _ in chunk)
             params = [v for i, (tid, start, end) in enumerate(chunk) for v in (i, tid, start + 1, end - start)]
             rows = self.db.execute(
