@@ -57,6 +57,20 @@ class Quote:
         return len(self.text.split())
 
 
+def coded_passage(text: str, start: int, end: int, first: int, last: int) -> str:
+    """The coded part ``[first, last)`` of the segment ``[start, end)``, widened to whole words, with "…"
+    where text of the segment is left out before or after it (the whole segment when it is all coded)."""
+    first, last = max(first, start), min(last, end)
+    while first > start and not text[first - 1].isspace():
+        first -= 1
+    while last < end and not text[last].isspace():
+        last += 1
+    passage = text[first:last].strip()
+    before = "… " if text[start:first].strip() else ""
+    after = " …" if text[last:end].strip() else ""
+    return f"{before}{passage}{after}"
+
+
 class Analysis:
     """A project's codings by one coder, ready to be shaped into tables."""
 
@@ -129,7 +143,7 @@ class Analysis:
 
         segments: dict[str, set[int]] = defaultdict(set)
         people: dict[str, set[str]] = defaultdict(set)
-        for sid, tid, _o, _sp, _s, _e, code_id, _st in self.rows:
+        for sid, tid, _o, _sp, _s, _e, code_id, _st, *_coded in self.rows:
             for c in [code_id, *(a.id for a in self.book.ancestors(code_id))]:
                 segments[c].add(sid)
                 people[c].add(self.participant_of(tid))
@@ -180,7 +194,7 @@ class Analysis:
                 grouped[str(self.participants.get(pid, {}).get(group_by, "—"))].append(pid)
             groups = {k: grouped[k] for k in sorted(grouped, key=_natural_key)}
         per_code: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-        for sid, tid, _o, _sp, _s, _e, code_id, _st in self.rows:
+        for sid, tid, _o, _sp, _s, _e, code_id, _st, *_coded in self.rows:
             per_code[code_id][self.participant_of(tid)].add(sid)
         quotes = self._first_quotes(quote_words) if cells == "quote" else {}
         records = []
@@ -264,16 +278,30 @@ class Analysis:
 
     def _runs(self, codes: set[str], *, include_interviewer: bool) -> list[Quote]:
         """Runs of consecutive segments of one speaker carrying any of ``codes``, in reading order."""
-        by_segment: dict[int, tuple[int, int, str | None, int, int, bool]] = {}
-        for sid, tid, ordinal, speaker, start, end, code_id, starred in self.rows:
-            if code_id not in codes:
+        by_segment: dict[int, tuple[int, int, str | None, int, int, bool, int, int]] = {}
+        for row in self.rows:
+            if row.code_id not in codes:
                 continue
-            if not include_interviewer and is_interviewer(speaker):
+            if not include_interviewer and is_interviewer(row.speaker):
                 continue
-            earlier = by_segment.get(sid)
-            by_segment[sid] = (tid, ordinal, speaker, start, end, bool(starred) or bool(earlier and earlier[5]))
+            first, last = (row.coded_start, row.coded_end) if row.coded_start >= 0 else (row.start, row.end)
+            earlier = by_segment.get(row.segment_id)
+            if earlier:
+                # several codes of the subtheme on one segment: the part from the first to the last
+                first, last = min(first, earlier[6]), max(last, earlier[7])
+            starred = bool(row.starred) or bool(earlier and earlier[5])
+            by_segment[row.segment_id] = (
+                row.transcript_id,
+                row.ordinal,
+                row.speaker,
+                row.start,
+                row.end,
+                starred,
+                first,
+                last,
+            )
         quotes: list[Quote] = []
-        run: list[tuple[int, int, str | None, int, int, bool]] = []
+        run: list[tuple[int, int, str | None, int, int, bool, int, int]] = []
         for item in sorted(by_segment.values(), key=lambda r: (r[0], r[1])):
             if run and (item[0] != run[-1][0] or item[1] != run[-1][1] + 1 or item[2] != run[-1][2]):
                 quotes.append(self._quote(run, codes))
@@ -283,10 +311,13 @@ class Analysis:
             quotes.append(self._quote(run, codes))
         return quotes
 
-    def _quote(self, run: list[tuple[int, int, str | None, int, int, bool]], codes: set[str]) -> Quote:
+    def _quote(self, run: list[tuple[int, int, str | None, int, int, bool, int, int]], codes: set[str]) -> Quote:
         tid = run[0][0]
         text = self.transcripts[tid].text
-        joined = " ".join(text[start:end] for _t, _o, _sp, start, end, _st in run)
+        joined = " ".join(
+            coded_passage(text, start, end, first, last) for _t, _o, _sp, start, end, _st, first, last in run
+        )
+        joined = joined.replace("… …", "…")
         theme, subtheme = self.theme_and_subtheme(next(iter(codes)))
         return Quote(
             theme,
@@ -304,7 +335,7 @@ class Analysis:
 
         segments: dict[str, set[int]] = defaultdict(set)
         people: dict[str, set[str]] = defaultdict(set)
-        for sid, tid, _o, _sp, _s, _e, code_id, _st in self.rows:
+        for sid, tid, _o, _sp, _s, _e, code_id, _st, *_coded in self.rows:
             segments[code_id].add(sid)
             people[code_id].add(self.participant_of(tid))
         records = []
@@ -330,7 +361,7 @@ class Analysis:
         import networkx as nx
 
         per_segment: dict[int, set[str]] = defaultdict(set)
-        for sid, *_rest, code_id, _st in self.rows:
+        for sid, _t, _o, _sp, _s, _e, code_id, _st, *_coded in self.rows:
             per_segment[sid].add(code_id)
         graph = nx.Graph()
         frequency: dict[str, int] = defaultdict(int)

@@ -89,7 +89,11 @@ class CodingRow(NamedTuple):
 
 
 class LocatedCoding(NamedTuple):
-    """A coding with where its segment stands, in reading order."""
+    """A coding with where its segment stands, in reading order.
+
+    ``coded_start`` and ``coded_end`` are the part of the segment the coding
+    covers: the whole segment, or where a span coding lies in it.
+    """
 
     segment_id: int
     transcript_id: int
@@ -99,6 +103,44 @@ class LocatedCoding(NamedTuple):
     end: int
     code_id: str
     starred: int
+    coded_start: int = -1
+    coded_end: int = -1
+
+
+class Span(NamedTuple):
+    """A coder's coding of an exact passage: offsets in code points into the transcript's text, end exclusive."""
+
+    id: int
+    transcript_id: int
+    code_id: str
+    coder: str
+    start: int
+    end: int
+    starred: int
+    origin: str
+
+
+class SpanRow(NamedTuple):
+    """A span coding in full, as a hand-out carries it."""
+
+    transcript_id: int
+    code_id: str
+    start: int
+    end: int
+    created_at: str
+    origin: str
+    starred: int
+    guid: str | None
+
+
+def span_counts_for(segment_start: int, segment_end: int, start: int, end: int) -> bool:
+    """Whether a span counts for a segment: it covers at least half of the segment's characters, or lies
+    wholly inside it (the segment-level view of span codings, for agreement, matrices and resolution)."""
+    if end <= segment_start or start >= segment_end or segment_end <= segment_start:
+        return False
+    if start >= segment_start and end <= segment_end:
+        return True
+    return 2 * (min(end, segment_end) - max(start, segment_start)) >= segment_end - segment_start
 
 
 class TranscriptSummary(NamedTuple):

@@ -245,7 +245,7 @@ def test_positions_follow_the_tool_and_do_not_drift(tmp_path, origin, counting):
     assert result.counting == {"utf16": "utf16", "crlf1": "crlf_as_one", "codepoints": "codepoints"}[counting]
     with Store(tmp_path / "x.qc") as store:
         text = store.transcripts.all()[0].text
-        spans = sorted((s, e) for _i, _t, _c, _k, s, e, _d in store.codings.selections())
+        spans = sorted((p.start, p.end) for p in store.codings.spans())
         assert [text[s:e] for s, e in spans] == ["trappetrinn", "møter.\nTredje"]
     # Paragraph segments: "trappetrinn" lies wholly inside paragraph 2 and counts for it; the span
     # across the break covers less than half of paragraph 2 and of paragraph 3, so it is dropped
@@ -366,7 +366,7 @@ def test_export_commands(coded, tmp_path):
     assert run("export", "qdpx", str(coded.path), "-o", str(tmp_path / "s.qdpx")).returncode == 0
     assert run("export", "qdc", str(coded.path), "-o", str(tmp_path / "s.qdc")).returncode == 0
     again = run("import", "qdpx", str(tmp_path / "s.qdpx"), "-o", str(tmp_path / "s2.qc"))
-    assert again.returncode == 0 and "selections: 5 on one segment, 0 over several, 0 dropped" in again.stdout
+    assert again.returncode == 0 and "selections: 5 on one segment, 0 over several, 0 on none" in again.stdout
     exists = run("import", "qdpx", str(tmp_path / "s.qdpx"), "-o", str(tmp_path / "s2.qc"))
     assert exists.returncode == 2 and "already exists" in exists.stderr
     with pytest.raises(BadInput):

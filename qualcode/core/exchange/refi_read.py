@@ -17,10 +17,11 @@ NVivo for Windows counts UTF-16 code units with CRLF as two; ATLAS.ti counts a
 CRLF as one. The counting is chosen by the file's `origin` and checked by how
 many selection ends land on word boundaries; the best-fitting counting wins.
 
-A selection is mapped onto the segments of the imported text: a segment
-counts when the selection covers at least half of its characters, or when the
-selection lies wholly inside it. Every exact span is also kept in the project
-(the `selections` table), so nothing of the other tool's coding is lost.
+Each coded selection becomes a coding of its exact span (a whole-segment
+coding when it is exactly a segment). For segment-level work a span counts for
+a segment when it covers at least half of the segment's characters or lies
+wholly inside it; the import reports how many selections fall on one segment,
+on several, or on none.
 """
 
 from __future__ import annotations
@@ -320,7 +321,7 @@ class ImportResult:
         return (
             f"{self.transcripts} transcripts, {self.codes} codes, coders: {', '.join(self.coders) or 'none'}, "
             f"{self.participants} participants; selections: {self.exact} on one segment, {self.split} over "
-            f"several, {self.dropped} dropped (kept as exact spans); {self.memos} memos; positions counted as "
+            f"several, {self.dropped} on none (coded as their spans); {self.memos} memos; positions counted as "
             f"{self.counting}"
         )
 
@@ -538,16 +539,15 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                         f"selection {sel.guid} uses code {unknown[0]}, which is not in the codebook",
                         where=str(store.path),
                     )
-                for code_id in sel.codes or [None]:
-                    store.codings.add_selection(
-                        f"{sel.guid}:{code_id}" if code_id else sel.guid,
-                        tid,
-                        code_id,
-                        sel.coder,
-                        start,
-                        end,
-                        sel.memo,
-                    )
+                if not sel.codes:
+                    store.codings.add_selection(sel.guid, tid, None, sel.coder, start, end, sel.memo)
+                whole = [s for s in hits if (s.start, s.end) == (start, end)]
+                if whole:
+                    # the selection is exactly a segment: that segment's coding
+                    store.codings.add_many([(whole[0].id, c) for c in sel.codes], sel.coder, origin="import")
+                elif end > start:
+                    for code_id in sel.codes:
+                        store.codings.add_span(tid, start, end, code_id, sel.coder, origin="import", guid=sel.guid)
                 if not hits:
                     result.dropped += 1
                     continue
@@ -555,7 +555,6 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                     result.exact += 1
                 else:
                     result.split += 1
-                store.codings.add_many([(s.id, c) for s in hits for c in sel.codes], sel.coder, origin="import")
                 if sel.memo:
                     for s in hits:
                         old = store.memos.on_segment(s.id, sel.coder)

@@ -202,6 +202,32 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                         note_guid = _guid(study, f"memo:{coder}", str(segment.id))
                         etree.SubElement(selection, q("NoteRef"), targetGUID=note_guid)
                         notes.append((note_guid, coder, h(memo)))
+            # Span codings: each exact passage one selection, its codes as Codings.
+            passages: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+            for span in store.codings.spans(transcript_id=t.id):
+                if span.coder in user_guid:
+                    passages[(span.coder, span.start, span.end)].append(span.code_id)
+            for (coder, start, end), codes in passages.items():
+                where = f"{t.id}:{start}:{end}"
+                selection = etree.SubElement(
+                    source,
+                    q("PlainTextSelection"),
+                    guid=_guid(study, f"span:{coder}", where),
+                    name=h(f"{t.name} {start}-{end}"),
+                    startPosition=str(offset[start]),
+                    endPosition=str(offset[end]),
+                    creatingUser=user_guid[coder],
+                    creationDateTime=stamp,
+                )
+                for code_id in codes:
+                    coding = etree.SubElement(
+                        selection,
+                        q("Coding"),
+                        guid=_guid(study, f"span-coding:{coder}:{code_id}", where),
+                        creatingUser=user_guid[coder],
+                        creationDateTime=stamp,
+                    )
+                    etree.SubElement(coding, q("CodeRef"), targetGUID=code_id)
     if notes:
         container = etree.SubElement(root, q("Notes"))
         for guid, coder, text in notes:

@@ -1,11 +1,18 @@
-"""Coders and their codings: the segments each coder marked with each code, and spans kept from other tools."""
+"""Coders and their codings: whole segments and exact spans each coder marked with each code.
+
+A coding of a whole segment is a row of ``codings``; a coding of any other
+passage a row of ``spans``. Everything that works segment by segment
+(agreement, matrices, the workbench's chips, resolution) sees a span on each
+segment it counts for (`span_counts_for`), read here beside the segment rows.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
 
-from qualcode.core.model import CONSENSUS, CodingRow, LocatedCoding, Selection
+from qualcode.core.model import CONSENSUS, CodingRow, LocatedCoding, Selection, Span, SpanRow, span_counts_for
 from qualcode.core.store.database import Database, now
 
 _CODER = "(SELECT id FROM coders WHERE name = ?)"
@@ -109,7 +116,8 @@ class Codings:
         if coder_id is None:
             return 0
         with self.db.transaction():
-            return self.db.execute("DELETE FROM codings WHERE coder_id = ?", (coder_id,)).rowcount
+            spans = self.db.execute("DELETE FROM spans WHERE coder_id = ?", (coder_id,)).rowcount
+            return self.db.execute("DELETE FROM codings WHERE coder_id = ?", (coder_id,)).rowcount + spans
 
     def rows(self, coder: str) -> list[CodingRow]:
         """A coder's codings in full, as a hand-out carries them."""
@@ -132,31 +140,52 @@ class Codings:
     # -- reading ----------------------------------------------------------------------
 
     def pairs(self, coder: str, transcript_id: int | None = None) -> list[tuple[int, str]]:
-        """A coder's ``(segment_id, code_id)`` pairs, in reading order."""
+        """A coder's ``(segment_id, code_id)`` pairs, in reading order: whole segments and the segments
+        their spans count for."""
         sql = (
-            "SELECT c.segment_id, c.code_id FROM codings c JOIN coders k ON k.id = c.coder_id "
-            "JOIN segments s ON s.id = c.segment_id WHERE k.name = ?"
+            "SELECT c.segment_id, c.code_id, s.transcript_id, s.ordinal FROM codings c "
+            "JOIN coders k ON k.id = c.coder_id JOIN segments s ON s.id = c.segment_id WHERE k.name = ?"
         )
         params: tuple[Any, ...] = (coder,)
         if transcript_id is not None:
             sql += " AND s.transcript_id = ?"
             params += (transcript_id,)
-        sql += " ORDER BY s.transcript_id, s.ordinal, c.code_id"
-        return [(int(s), str(c)) for s, c in self.db.execute(sql, params)]
+        rows = {(int(seg), str(code)): (t, o) for seg, code, t, o in self.db.execute(sql, params)}
+        for found in self._span_segments(coder, transcript_id):
+            rows.setdefault((found.segment_id, found.code_id), (found.transcript_id, found.ordinal))
+        return sorted(rows, key=lambda pair: (*rows[pair], pair[1]))
 
     def located(self, coder: str) -> list[LocatedCoding]:
-        """A coder's codings with where their segments stand, in reading order."""
+        """A coder's codings with where their segments stand, in reading order.
+
+        A span appears on each segment it counts for, with the part of the
+        segment it covers; a whole-segment coding of the same code wins.
+        """
         rows = self.db.execute(
-            "SELECT s.id, s.transcript_id, s.ordinal, s.speaker, s.start_offset, s.end_offset, c.code_id, c.starred "
-            f"FROM codings c JOIN segments s ON s.id = c.segment_id WHERE c.coder_id = {_CODER} "
-            "ORDER BY s.transcript_id, s.ordinal, c.code_id",
+            "SELECT s.id, s.transcript_id, s.ordinal, s.speaker, s.start_offset, s.end_offset, c.code_id, c.starred, "
+            "s.start_offset, s.end_offset "
+            f"FROM codings c JOIN segments s ON s.id = c.segment_id WHERE c.coder_id = {_CODER}",
             (coder,),
         ).fetchall()
-        return [LocatedCoding(*r) for r in rows]
+        out = {(r[0], r[6]): LocatedCoding(*r) for r in rows}
+        for found in self._span_segments(coder):
+            key = (found.segment_id, found.code_id)
+            known = out.get(key)
+            # two codings of one code on a segment: the part from the first to the last, starred if either is
+            out[key] = (
+                found
+                if known is None
+                else known._replace(
+                    coded_start=min(known.coded_start, found.coded_start),
+                    coded_end=max(known.coded_end, found.coded_end),
+                    starred=max(known.starred, found.starred),
+                )
+            )
+        return sorted(out.values(), key=lambda r: (r.transcript_id, r.ordinal, r.code_id))
 
     def starred(self, coder: str, transcript_id: int) -> set[tuple[int, str]]:
         """The ``(segment_id, code_id)`` pairs a coder starred as quotes in one transcript."""
-        return {
+        whole = {
             (int(s), str(c))
             for s, c in self.db.execute(
                 "SELECT c.segment_id, c.code_id FROM codings c JOIN coders k ON k.id = c.coder_id "
@@ -165,41 +194,181 @@ class Codings:
                 (coder, transcript_id),
             )
         }
+        return whole | {(f.segment_id, f.code_id) for f in self._span_segments(coder, transcript_id) if f.starred}
 
     def segments_by_code(self, coder: str) -> dict[str, str]:
-        """Per code id, the coder's segment ids as one comma-separated string.
+        """Per code id, the coder's segment ids as one comma-separated string (spans: the segments they count for).
 
         One short string per code instead of a row per coding: a million
         codings arrive in a few dozen rows and parse straight into arrays.
         """
-        return dict(
+        out = dict(
             self.db.execute(
                 f"SELECT code_id, group_concat(segment_id) FROM codings WHERE coder_id = {_CODER} GROUP BY code_id",
                 (coder,),
             ).fetchall()
         )
+        extra: dict[str, list[str]] = {}
+        for found in self._span_segments(coder):
+            extra.setdefault(found.code_id, []).append(str(found.segment_id))
+        for code_id, ids in extra.items():
+            out[code_id] = ",".join([out[code_id], *ids]) if out.get(code_id) else ",".join(ids)
+        return out
 
     def count(self, coder: str) -> int:
-        return int(self.db.execute(f"SELECT COUNT(*) FROM codings WHERE coder_id = {_CODER}", (coder,)).fetchone()[0])
+        """A coder's codings: whole segments and spans."""
+        return int(
+            self.db.execute(
+                f"SELECT (SELECT COUNT(*) FROM codings WHERE coder_id = {_CODER}) "
+                f"+ (SELECT COUNT(*) FROM spans WHERE coder_id = {_CODER})",
+                (coder, coder),
+            ).fetchone()[0]
+        )
 
     def coded_segment_counts(self, coder: str) -> dict[int, int]:
-        """Per transcript id, how many of its segments this coder has coded."""
-        return dict(
-            self.db.execute(
-                "SELECT s.transcript_id, COUNT(DISTINCT c.segment_id) FROM codings c "
-                "JOIN coders k ON k.id = c.coder_id JOIN segments s ON s.id = c.segment_id "
-                "WHERE k.name = ? GROUP BY s.transcript_id",
-                (coder,),
-            ).fetchall()
-        )
+        """Per transcript id, how many of its segments this coder has coded (by a whole coding or a span)."""
+        coded: dict[int, set[int]] = {}
+        for tid, seg in self.db.execute(
+            "SELECT DISTINCT s.transcript_id, c.segment_id FROM codings c "
+            "JOIN coders k ON k.id = c.coder_id JOIN segments s ON s.id = c.segment_id WHERE k.name = ?",
+            (coder,),
+        ):
+            coded.setdefault(tid, set()).add(seg)
+        for found in self._span_segments(coder):
+            coded.setdefault(found.transcript_id, set()).add(found.segment_id)
+        return {tid: len(segs) for tid, segs in coded.items()}
 
     def origin_counts(self, coder: str) -> dict[str, int]:
         """How many of a coder's codings came from each origin (manual, suggestion, import …)."""
-        return dict(
+        out: dict[str, int] = {}
+        for table in ("codings", "spans"):
+            for origin, n in self.db.execute(
+                f"SELECT origin, COUNT(*) FROM {table} WHERE coder_id = {_CODER} GROUP BY origin", (coder,)
+            ).fetchall():
+                out[origin] = out.get(origin, 0) + n
+        return out
+
+    # -- spans -------------------------------------------------------------------------------
+
+    def add_span(
+        self,
+        transcript_id: int,
+        start: int,
+        end: int,
+        code_id: str,
+        coder: str,
+        *,
+        origin: str = "manual",
+        at: str | None = None,
+        guid: str | None = None,
+    ) -> int | None:
+        """Code an exact passage for a coder; the new span's id, or None when the coder had it already."""
+        with self.db.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            cur = self.db.execute(
+                "INSERT INTO spans (transcript_id, code_id, coder_id, start_offset, end_offset, created_at, origin, "
+                "guid) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (transcript_id, code_id, coder_id, start, end, at or now(), origin, guid),
+            )
+        return int(cur.lastrowid) if cur.rowcount == 1 and cur.lastrowid else None
+
+    def remove_span(self, transcript_id: int, start: int, end: int, code_id: str, coder: str) -> bool:
+        coder_id = self.coder_id(coder)
+        if coder_id is None:
+            return False
+        with self.db.transaction():
+            cur = self.db.execute(
+                "DELETE FROM spans WHERE transcript_id = ? AND start_offset = ? AND end_offset = ? AND code_id = ? "
+                "AND coder_id = ?",
+                (transcript_id, start, end, code_id, coder_id),
+            )
+        return cur.rowcount == 1
+
+    def set_span_starred(self, transcript_id: int, start: int, end: int, code_id: str, coder: str, on: bool) -> None:
+        with self.db.transaction():
             self.db.execute(
-                f"SELECT origin, COUNT(*) FROM codings WHERE coder_id = {_CODER} GROUP BY origin", (coder,)
-            ).fetchall()
+                "UPDATE spans SET starred = ? WHERE transcript_id = ? AND start_offset = ? AND end_offset = ? "
+                f"AND code_id = ? AND coder_id = {_CODER}",
+                (int(on), transcript_id, start, end, code_id, coder),
+            )
+
+    def spans(self, coder: str | None = None, transcript_id: int | None = None) -> list[Span]:
+        """Span codings (of one coder, of one transcript), by transcript and position."""
+        sql = (
+            "SELECT p.id, p.transcript_id, p.code_id, k.name, p.start_offset, p.end_offset, p.starred, p.origin "
+            "FROM spans p JOIN coders k ON k.id = p.coder_id WHERE 1 = 1"
         )
+        params: list[Any] = []
+        if coder is not None:
+            sql += " AND k.name = ?"
+            params.append(coder)
+        if transcript_id is not None:
+            sql += " AND p.transcript_id = ?"
+            params.append(transcript_id)
+        sql += " ORDER BY p.transcript_id, p.start_offset, p.end_offset, p.code_id, k.name"
+        return [Span(*r) for r in self.db.execute(sql, params).fetchall()]
+
+    def span_rows(self, coder: str) -> list[SpanRow]:
+        """A coder's span codings in full, as a hand-out carries them."""
+        rows = self.db.execute(
+            "SELECT transcript_id, code_id, start_offset, end_offset, created_at, origin, starred, guid "
+            f"FROM spans WHERE coder_id = {_CODER} ORDER BY transcript_id, start_offset, end_offset, code_id",
+            (coder,),
+        ).fetchall()
+        return [SpanRow(*r) for r in rows]
+
+    def put_span_rows(self, coder: str, rows: Iterable[SpanRow]) -> None:
+        """Write full span rows for a coder, keeping their times and origins."""
+        with self.db.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            self.db.executemany(
+                "INSERT INTO spans (transcript_id, code_id, coder_id, start_offset, end_offset, created_at, origin, "
+                "starred, guid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    (r.transcript_id, r.code_id, coder_id, r.start, r.end, r.created_at, r.origin, r.starred, r.guid)
+                    for r in rows
+                ),
+            )
+
+    def _span_segments(self, coder: str | None = None, transcript_id: int | None = None) -> list[LocatedCoding]:
+        """Each (span, segment it counts for), as the segment's coding with the part the span covers."""
+        spans = self.spans(coder, transcript_id)
+        if not spans:
+            return []
+        wanted = sorted({p.transcript_id for p in spans})
+        segments: dict[int, list[tuple[int, int, int, str | None, int, int]]] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            for row in self.db.execute(
+                "SELECT transcript_id, start_offset, end_offset, id, ordinal, speaker FROM segments "
+                f"WHERE transcript_id IN ({', '.join('?' * len(chunk))}) ORDER BY transcript_id, start_offset",
+                chunk,
+            ):
+                segments.setdefault(row[0], []).append(row[1:])
+        ends = {tid: [r[1] for r in rows] for tid, rows in segments.items()}
+        out = []
+        for p in spans:
+            rows = segments.get(p.transcript_id, [])
+            at = bisect_left(ends.get(p.transcript_id, []), p.start + 1)
+            while at < len(rows) and rows[at][0] < p.end:
+                start, end, seg_id, ordinal, speaker = rows[at]
+                if span_counts_for(start, end, p.start, p.end):
+                    out.append(
+                        LocatedCoding(
+                            seg_id,
+                            p.transcript_id,
+                            ordinal,
+                            speaker,
+                            start,
+                            end,
+                            p.code_id,
+                            p.starred,
+                            max(start, p.start),
+                            min(end, p.end),
+                        )
+                    )
+                at += 1
+        return out
 
     # -- suggestions turned down ------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from qualcode.core.errors import BadInput, ProjectBusy
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
 
 
@@ -42,6 +42,25 @@ BUSY_TIMEOUT_S = _busy_timeout_from_env()
 
 10 s, or ``QUALCODE_BUSY_TIMEOUT`` seconds when that is set (read once, when qualcode starts).
 """
+
+SPANS = """
+CREATE TABLE spans (
+    id            INTEGER PRIMARY KEY,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    code_id       TEXT NOT NULL REFERENCES codes(id),
+    coder_id      INTEGER NOT NULL REFERENCES coders(id),
+    start_offset  INTEGER NOT NULL,   -- code points into the transcript's text
+    end_offset    INTEGER NOT NULL,   -- exclusive
+    created_at    TEXT NOT NULL,
+    origin        TEXT NOT NULL DEFAULT 'manual',
+    starred       INTEGER NOT NULL DEFAULT 0,
+    guid          TEXT,               -- the REFI-QDA selection it came from, if any
+    CHECK (end_offset > start_offset),
+    UNIQUE (transcript_id, coder_id, code_id, start_offset, end_offset)
+);
+CREATE INDEX spans_by_code ON spans (code_id);
+"""
+"""The span codings table, as schema.sql makes it (the migration to schema 7 makes the same)."""
 
 # Forward migrations: MIGRATIONS[v] takes a project from version v to v + 1.
 MIGRATIONS: dict[int, str] = {
@@ -188,6 +207,29 @@ MIGRATIONS: dict[int, str] = {
         data     BLOB NOT NULL,
         PRIMARY KEY (sha256, pipeline)
     );
+    """,
+    6: """
+    -- Codings of exact passages. The spans a REFI-QDA import kept beside its segment codings
+    -- become span codings; a span equal to a segment stays the segment's coding, and the segment
+    -- codings the import derived from a span are counted from the span now (the same segments).
+    """
+    + SPANS
+    + """
+    INSERT INTO spans (transcript_id, code_id, coder_id, start_offset, end_offset, created_at, origin, guid)
+        SELECT transcript_id, code_id, coder_id, start_offset, end_offset, created_at, 'import', id
+        FROM selections WHERE code_id IS NOT NULL AND coder_id IS NOT NULL AND end_offset > start_offset
+        ON CONFLICT DO NOTHING;
+    DELETE FROM selections WHERE code_id IS NOT NULL AND coder_id IS NOT NULL;
+    DELETE FROM spans WHERE EXISTS (
+        SELECT 1 FROM segments g WHERE g.transcript_id = spans.transcript_id
+        AND g.start_offset = spans.start_offset AND g.end_offset = spans.end_offset);
+    DELETE FROM codings WHERE origin = 'import' AND EXISTS (
+        SELECT 1 FROM spans p JOIN segments g ON g.id = codings.segment_id
+        WHERE p.transcript_id = g.transcript_id AND p.coder_id = codings.coder_id AND p.code_id = codings.code_id
+        AND g.start_offset < p.end_offset AND g.end_offset > p.start_offset
+        AND ((p.start_offset >= g.start_offset AND p.end_offset <= g.end_offset)
+             OR 2 * (MIN(g.end_offset, p.end_offset) - MAX(g.start_offset, p.start_offset))
+                >= g.end_offset - g.start_offset));
     """,
 }
 

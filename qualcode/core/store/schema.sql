@@ -82,7 +82,26 @@ CREATE TABLE memos (
 );
 CREATE UNIQUE INDEX memos_one_per_segment ON memos (coder_id, segment_id) WHERE segment_id IS NOT NULL;
 
--- Spans coded in another tool (REFI-QDA), kept exactly as they came.
+-- Codings of exact passages: a span of the text shorter than a segment or running over
+-- several. A coding of a whole segment is a row of codings; a span counts for a segment
+-- when it covers at least half of the segment's characters or lies wholly inside it.
+CREATE TABLE spans (
+    id            INTEGER PRIMARY KEY,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    code_id       TEXT NOT NULL REFERENCES codes(id),
+    coder_id      INTEGER NOT NULL REFERENCES coders(id),
+    start_offset  INTEGER NOT NULL,   -- code points into the transcript's text
+    end_offset    INTEGER NOT NULL,   -- exclusive
+    created_at    TEXT NOT NULL,
+    origin        TEXT NOT NULL DEFAULT 'manual',
+    starred       INTEGER NOT NULL DEFAULT 0,
+    guid          TEXT,               -- the REFI-QDA selection it came from, if any
+    CHECK (end_offset > start_offset),
+    UNIQUE (transcript_id, coder_id, code_id, start_offset, end_offset)
+);
+CREATE INDEX spans_by_code ON spans (code_id);
+
+-- Selections from another tool (REFI-QDA) that carry no code (a memo on a passage), kept as they came.
 CREATE TABLE selections (
     id            TEXT PRIMARY KEY,   -- the selection's guid
     transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
