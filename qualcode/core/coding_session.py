@@ -17,6 +17,7 @@ so that trying never blocks for long.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from pathlib import Path
 
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.errors import BadInput, ProjectBusy
-from qualcode.core.model import Segment, Transcript
+from qualcode.core.model import Segment, Transcript, span_counts_for
+from qualcode.core.spans import check_span
 from qualcode.core.store import Store
 
 
@@ -32,20 +34,25 @@ from qualcode.core.store import Store
 class Edit:
     """One undoable change: codes put on or taken off segments, a memo, or a star."""
 
-    kind: str  # "code" | "memo" | "star"
+    kind: str  # "code" | "span" | "memo" | "star"
     segment_ids: tuple[int, ...]
+    """The segments it touches (for a span: every segment it overlaps)."""
     code_id: str = ""
     added: bool = True
     before: str = ""
     after: str = ""
+    span: tuple[int, int] = (0, 0)
+    """A span edit's passage: offsets into the transcript's text, end exclusive."""
 
     def describe(self, codebook: Codebook) -> str:
         """A short sentence for the status line."""
         n = len(self.segment_ids)
         where = f"{n} segments" if n > 1 else "the segment"
-        if self.kind == "code":
+        if self.kind in ("code", "span"):
             code = codebook.get(self.code_id)
             name = code.name if code else self.code_id
+            if self.kind == "span":
+                where = f"the passage ({self.span[1] - self.span[0]} characters)"
             return f"{name} {'applied to' if self.added else 'taken off'} {where}"
         if self.kind == "memo":
             return "memo saved" if self.after else "memo removed"
@@ -88,10 +95,13 @@ class CodingSession:
         self.codebook = codebook_from_codes(store.codebook.codes())
         self.segments: list[Segment] = store.transcripts.segments(found.id)
         self.index_of: dict[int, int] = {s.id: i for i, s in enumerate(self.segments)}
+        self.whole: list[set[str]] = [set() for _ in self.segments]
+        """Per segment position, the code ids this coder applied to the whole segment."""
+        self.spans: set[tuple[int, int, str]] = set()
+        """This coder's span codings in the transcript: (start, end, code id)."""
         self.codes: list[set[str]] = [set() for _ in self.segments]
-        """Per segment position, the code ids this coder applied."""
-        for segment_id, code_id in store.codings.pairs(coder, found.id):
-            self.codes[self.index_of[segment_id]].add(code_id)
+        """Per segment position, the code ids it carries: its own, and those of spans that count for it."""
+        self._load_codings()
         self.memos: dict[int, str] = {
             sid: text for sid, text in store.memos.of_coder(coder).items() if sid in self.index_of
         }
@@ -101,6 +111,38 @@ class CodingSession:
         self._pending: deque[_Write] = deque()
         self.unsaved: frozenset[int] = frozenset()
         """Ids of the segments with a change not yet written to the file."""
+
+    def _load_codings(self) -> None:
+        self.whole = [set() for _ in self.segments]
+        for segment_id, code_id in self.store.codings.whole_segment_pairs(self.coder, self.transcript.id):
+            if segment_id in self.index_of:
+                self.whole[self.index_of[segment_id]].add(code_id)
+        self.spans = {(p.start, p.end, p.code_id) for p in self.store.codings.spans(self.coder, self.transcript.id)}
+        self.codes = [set(codes) for codes in self.whole]
+        self._recount(range(len(self.segments)))
+
+    def _recount(self, positions: Iterable[int]) -> None:
+        """The codes of some segments again, from their whole-segment codes and the spans that count for them."""
+        for i in positions:
+            segment = self.segments[i]
+            self.codes[i] = self.whole[i] | {
+                code for start, end, code in self.spans if span_counts_for(segment.start, segment.end, start, end)
+            }
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        """Positions of the segments a passage overlaps (at least its first when it is empty)."""
+        starts = [s.start for s in self.segments]
+        first = max(bisect_right(starts, start) - 1, 0)
+        out = [first]
+        for i in range(first + 1, len(self.segments)):
+            if self.segments[i].start >= end:
+                break
+            out.append(i)
+        return out
+
+    def spans_at(self, offset: int) -> list[tuple[int, int, str]]:
+        """This coder's spans that hold the character at ``offset``, shortest first."""
+        return sorted((p for p in self.spans if p[0] <= offset < p[1]), key=lambda p: (p[1] - p[0], p))
 
     # -- reading -------------------------------------------------------------
 
@@ -156,9 +198,28 @@ class CodingSession:
         positions = sorted(set(indices))
         if not positions:
             raise BadInput("no segment chosen")
-        remove = all(code_id in self.codes[i] for i in positions)
-        changed = [i for i in positions if (code_id in self.codes[i]) == remove]
+        remove = all(code_id in self.whole[i] for i in positions)
+        changed = [i for i in positions if (code_id in self.whole[i]) == remove]
         edit = Edit("code", tuple(self.segments[i].id for i in changed), code_id, added=not remove)
+        self._apply(edit)
+        self._undo.append(edit)
+        self._redo.clear()
+        return edit
+
+    def toggle_span(self, start: int, end: int, code_id: str) -> Edit:
+        """Code the exact passage ``[start, end)`` (offsets into the transcript), or take that coding off.
+
+        A passage that is exactly one segment is that segment's coding.
+        """
+        if self.codebook.get(code_id) is None:
+            raise BadInput("no such code in the codebook", where=code_id)
+        check_span(self.transcript.text, start, end, where=self.transcript.name)
+        touched = self.overlapping(start, end)
+        exact = [i for i in touched if (self.segments[i].start, self.segments[i].end) == (start, end)]
+        if exact:
+            return self.toggle(exact, code_id)
+        added = (start, end, code_id) not in self.spans
+        edit = Edit("span", tuple(self.segments[i].id for i in touched), code_id, added=added, span=(start, end))
         self._apply(edit)
         self._undo.append(edit)
         self._redo.clear()
@@ -242,9 +303,7 @@ class CodingSession:
     def refresh_codebook(self) -> None:
         """Read the codebook and this coder's codings again after the codebook was edited."""
         self.codebook = codebook_from_codes(self.store.codebook.codes())
-        self.codes = [set() for _ in self.segments]
-        for segment_id, code_id in self.store.codings.pairs(self.coder, self.transcript.id):
-            self.codes[self.index_of[segment_id]].add(code_id)
+        self._load_codings()
         # The file lacks what is still pending; the coder's view keeps it.
         for write in self._pending:
             self._show(write)
@@ -286,21 +345,42 @@ class CodingSession:
                     self.store.codings.add_many(rows, self.coder)
                 else:
                     self.store.codings.remove_many(rows, self.coder)
+            elif edit.kind == "span":
+                start, end = edit.span
+                if edit.added:
+                    self.store.codings.add_span(self.transcript.id, start, end, edit.code_id, self.coder)
+                else:
+                    self.store.codings.remove_span(self.transcript.id, start, end, edit.code_id, self.coder)
             elif edit.kind == "memo":
                 self.store.memos.set_on_segment(edit.segment_ids[0], self.coder, edit.after)
             else:
+                index = self.index_of[edit.segment_ids[0]]
+                segment = self.segments[index]
                 for code_id in write.star_codes:
-                    self.store.codings.set_starred(edit.segment_ids[0], code_id, self.coder, bool(edit.after))
+                    if code_id in self.whole[index]:
+                        self.store.codings.set_starred(segment.id, code_id, self.coder, bool(edit.after))
+                    # and the spans of the code that count for the segment
+                    for start, end, code in self.spans:
+                        if code == code_id and span_counts_for(segment.start, segment.end, start, end):
+                            self.store.codings.set_span_starred(
+                                self.transcript.id, start, end, code_id, self.coder, bool(edit.after)
+                            )
 
     def _show(self, write: _Write) -> None:
         """Bring the in-memory view (what the coder sees) up to the change."""
         edit = write.edit
         if edit.kind == "code":
             for sid in edit.segment_ids:
-                codes = self.codes[self.index_of[sid]]
-                (codes.add if edit.added else codes.discard)(edit.code_id)
-                if not edit.added:
-                    self.starred.discard((sid, edit.code_id))
+                whole = self.whole[self.index_of[sid]]
+                (whole.add if edit.added else whole.discard)(edit.code_id)
+            self._recount(self.index_of[sid] for sid in edit.segment_ids)
+            if not edit.added:
+                for sid in edit.segment_ids:
+                    if edit.code_id not in self.codes[self.index_of[sid]]:
+                        self.starred.discard((sid, edit.code_id))
+        elif edit.kind == "span":
+            (self.spans.add if edit.added else self.spans.discard)((*edit.span, edit.code_id))
+            self._recount(self.index_of[sid] for sid in edit.segment_ids)
         elif edit.kind == "memo":
             sid = edit.segment_ids[0]
             if edit.after:
@@ -314,6 +394,6 @@ class CodingSession:
 
 
 def _inverse(edit: Edit) -> Edit:
-    if edit.kind == "code":
-        return Edit("code", edit.segment_ids, edit.code_id, added=not edit.added)
+    if edit.kind in ("code", "span"):
+        return Edit(edit.kind, edit.segment_ids, edit.code_id, added=not edit.added, span=edit.span)
     return Edit(edit.kind, edit.segment_ids, edit.code_id, before=edit.after, after=edit.before)

@@ -1,7 +1,10 @@
-"""A coder's codings as CSV: ``transcript,segment,code[,memo]``.
+"""A coder's codings as CSV: ``transcript,segment,code[,memo][,start,end]``.
 
 ``segment`` is the 1-based ordinal within the transcript; ``code`` is the code's
-path with ``/`` between levels, or its unique name.
+path with ``/`` between levels, or its unique name. ``start,end`` (optional) mark
+an exact passage: offsets from the segment's start in code points, end
+exclusive; the start lies in the segment, the end may run on into the
+segments after it. Empty, or absent, means the whole segment.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ from qualcode.core.codebook import Codebook
 from qualcode.core.errors import BadInput
 from qualcode.core.files import atomic_file
 from qualcode.core.ingest.decoding import clip, csv_rows, decode, normalise, read_bytes
+from qualcode.core.model import Segment
+from qualcode.core.spans import span_problem
 
 if TYPE_CHECKING:
     from qualcode.core.store import Store
 
 HEADER = ["transcript", "segment", "code", "memo"]
+SPAN_COLUMNS = ["start", "end"]
 MAX_SEGMENT_DIGITS = 9
 """A segment number has at most 9 digits: no transcript has a billion segments, and SQLite's integers stay safe."""
 _ORDINAL = re.compile(rf"[0-9]{{1,{MAX_SEGMENT_DIGITS}}}")
@@ -35,6 +41,8 @@ class CodingRow:
     segment: int
     code: str
     memo: str
+    span: tuple[int, int] | None = None
+    """Offsets from the segment's start, or None for the whole segment."""
 
 
 def read_codings_csv(path: Path) -> list[CodingRow]:
@@ -54,7 +62,9 @@ def read_codings_csv(path: Path) -> list[CodingRow]:
     missing = [h for h in HEADER[:3] if h not in header]
     if missing:
         raise BadInput(f"line 1: missing column '{missing[0]}'; expected transcript,segment,code[,memo]", where=where)
-    col = {h: header.index(h) for h in HEADER if h in header}
+    col = {h: header.index(h) for h in [*HEADER, *SPAN_COLUMNS] if h in header}
+    if ("start" in col) != ("end" in col):
+        raise BadInput("line 1: give both columns start and end, or neither", where=where)
     out: list[CodingRow] = []
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
@@ -69,41 +79,85 @@ def read_codings_csv(path: Path) -> list[CodingRow]:
                 where=where,
             )
         memo = row[col["memo"]].strip() if "memo" in col else ""
+        span = _span(row, col, line_no, where)
         out.append(
-            CodingRow(line_no, row[col["transcript"]].strip(), int(ordinal_text), row[col["code"]].strip(), memo)
+            CodingRow(line_no, row[col["transcript"]].strip(), int(ordinal_text), row[col["code"]].strip(), memo, span)
         )
     return out
+
+
+def _span(row: list[str], col: dict[str, int], line_no: int, where: str) -> tuple[int, int] | None:
+    """A row's ``start,end``: both numbers, or both empty (the whole segment)."""
+    values = [row[col[c]].strip() if c in col else "" for c in SPAN_COLUMNS]
+    if not any(values):
+        return None
+    if not all(_ORDINAL.fullmatch(v) for v in values):
+        raise BadInput(
+            f"line {line_no}: start and end must both be numbers of at most {MAX_SEGMENT_DIGITS} digits "
+            f"(offsets within the segment), not '{clip(values[0])}', '{clip(values[1])}'",
+            where=where,
+        )
+    return int(values[0]), int(values[1])
 
 
 def import_codings(store: Store, book: Codebook, path: Path, coder: str, *, replace: bool = False) -> int:
     """Add the codings in a CSV to a coder's work (all rows, or none when one is bad)."""
     where = str(path)
     rows = read_codings_csv(path)
-    transcripts = {t.name: t.id for t in store.transcripts.all()}
+    transcripts = {t.name: t for t in store.transcripts.all()}
     codings: list[tuple[int, str]] = []
+    spans: list[tuple[int, int, int, str]] = []
     memos: dict[int, str] = {}
+    segments: dict[int, dict[int, Segment]] = {}
     for row in rows:
         line_no, name = row.line, row.transcript
         if name not in transcripts:
             raise BadInput(f"line {line_no}: unknown transcript '{clip(name)}'", where=where)
-        segment_id = store.transcripts.segment_id(transcripts[name], row.segment)
-        if segment_id is None:
+        transcript = transcripts[name]
+        if transcript.id not in segments:
+            segments[transcript.id] = {s.ordinal: s for s in store.transcripts.segments(transcript.id)}
+        segment = segments[transcript.id].get(row.segment)
+        if segment is None:
             raise BadInput(f"line {line_no}: transcript '{name}' has no segment {row.segment}", where=where)
         reference = row.code
         if reference:
             code = book.find(reference)
             if code is None:
                 raise BadInput(f"line {line_no}: unknown code '{clip(reference)}'", where=where)
-            codings.append((segment_id, code.id))
+            if row.span is None:
+                codings.append((segment.id, code.id))
+            else:
+                start, end = segment.start + row.span[0], segment.start + row.span[1]
+                if not segment.start <= start < segment.end:
+                    raise BadInput(
+                        f"line {line_no}: start {row.span[0]} is outside segment {row.segment} "
+                        f"(0–{segment.end - segment.start - 1})",
+                        where=where,
+                    )
+                problem = span_problem(transcript.text, start, end)
+                if problem:
+                    raise BadInput(
+                        f"line {line_no}: {problem.replace('the span', 'the span (in the transcript)')}", where=where
+                    )
+                if (start, end) == (segment.start, segment.end):
+                    codings.append((segment.id, code.id))
+                else:
+                    spans.append((transcript.id, start, end, code.id))
         if row.memo:
-            memos[segment_id] = row.memo
+            memos[segment.id] = row.memo
     with store.transaction():
         if replace:
             store.codings.clear(coder)
         added = store.codings.add_many(codings, coder, origin="import")
+        added += sum(
+            store.codings.add_span(tid, start, end, code_id, coder, origin="import") is not None
+            for tid, start, end, code_id in spans
+        )
         for segment_id, memo in memos.items():
             store.memos.set_on_segment(segment_id, coder, memo)
-        store.audit.log(coder, "codings.import", path.name, rows=len(codings), added=added, memos=len(memos))
+        store.audit.log(
+            coder, "codings.import", path.name, rows=len(codings) + len(spans), added=added, memos=len(memos)
+        )
     return added
 
 
@@ -117,22 +171,40 @@ def export_codings(store: Store, book: Codebook, path: Path, coder: str) -> int:
     memos = store.memos.of_coder(coder)
     rows: list[list[str]] = []
     coded: set[int] = set()
-    for segment_id, code_id in store.codings.pairs(coder):
+    for segment_id, code_id in store.codings.whole_segment_pairs(coder):
         seg = segments[segment_id]
         coded.add(segment_id)
-        rows.append([names[seg.transcript_id], str(seg.ordinal), book.path(code_id), memos.get(segment_id, "")])
+        rows.append([names[seg.transcript_id], str(seg.ordinal), book.path(code_id), memos.get(segment_id, ""), "", ""])
+    by_transcript: dict[int, list[Segment]] = {}
+    for seg in segments.values():
+        by_transcript.setdefault(seg.transcript_id, []).append(seg)
+    for span in store.codings.spans(coder):
+        # the segment the span starts in, its offsets from that segment's start
+        seg = next(s for s in by_transcript[span.transcript_id] if s.start <= span.start < max(s.end, s.start + 1))
+        rows.append(
+            [
+                names[seg.transcript_id],
+                str(seg.ordinal),
+                book.path(span.code_id),
+                "",
+                str(span.start - seg.start),
+                str(span.end - seg.start),
+            ]
+        )
     for segment_id, memo in memos.items():
         if segment_id not in coded:
             seg = segments[segment_id]
-            rows.append([names[seg.transcript_id], str(seg.ordinal), "", memo])
+            rows.append([names[seg.transcript_id], str(seg.ordinal), "", memo, "", ""])
     order = {sid: i for i, sid in enumerate(segments)}
     by_key = {(names[s.transcript_id], str(s.ordinal)): order[s.id] for s in segments.values()}
-    rows.sort(key=lambda r: (by_key[(r[0], r[1])], r[2]))
+    rows.sort(key=lambda r: (by_key[(r[0], r[1])], r[4] != "", int(r[4] or 0), r[2]))
+    header = [*HEADER, *SPAN_COLUMNS] if any(r[4] for r in rows) else HEADER
+    rows = [r[: len(header)] for r in rows]
     # Written under a temporary name and renamed when whole: a killed export leaves the earlier file intact.
     try:
         with atomic_file(path) as temporary, temporary.open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
-            writer.writerow(HEADER)
+            writer.writerow(header)
             writer.writerows(rows)
     except OSError as e:
         raise BadInput(f"cannot be written ({e.strerror})", where=str(path)) from None

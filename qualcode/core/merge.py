@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualcode.core.errors import BadInput
-from qualcode.core.model import CONSENSUS
+from qualcode.core.model import CONSENSUS, SpanRow
 from qualcode.core.store import Store
 
 
@@ -198,10 +198,38 @@ def _merge_one(
             memos = other.memos.of_coder(coder)
             incoming = [(segment_of[s], c, at, origin, starred) for s, c, at, origin, starred in rows]
             incoming_memos = {segment_of[s]: text for s, text in memos.items() if s in segment_of}
-            results.append(_apply(lead, path, coder, incoming, incoming_memos, name_of_segment, replace))
+            spans = _incoming_spans(lead, other, path, coder, lead_codes)
+            results.append(_apply(lead, path, coder, incoming, incoming_memos, name_of_segment, replace, spans))
         return results
     finally:
         other.close()
+
+
+def _incoming_spans(lead: Store, other: Store, path: Path, coder: str, lead_codes: set[str]) -> list[SpanRow]:
+    """The coder's span codings, on the lead's transcripts (the same text, so the same offsets)."""
+    rows = other.codings.span_rows(coder)
+    if not rows:
+        return []
+    lead_by_text = {t.sha256: t.id for t in lead.transcripts.all()}
+    theirs = {t.id: t for t in other.transcripts.all()}
+    out = []
+    for row in rows:
+        transcript = theirs[row.transcript_id]
+        if transcript.sha256 not in lead_by_text:
+            raise BadInput(
+                f"transcript '{transcript.name}': its text differs from the lead's copy (or the lead does not have "
+                "it); nothing was merged",
+                where=str(path),
+            )
+        if row.code_id not in lead_codes:
+            code = other.codebook.get(row.code_id)
+            raise BadInput(
+                f"code '{code.name if code else row.code_id}' ({row.code_id}) is not in the lead's codebook; "
+                "load the same codebook first; nothing was merged",
+                where=str(path),
+            )
+        out.append(row._replace(transcript_id=lead_by_text[transcript.sha256]))
+    return out
 
 
 def _check_lines_up(
@@ -243,8 +271,18 @@ def _apply(
     incoming_memos: dict[int, str],
     name_of_segment: dict[int, str],
     replace: bool,
+    spans: list[SpanRow],
 ) -> MergeResult:
     result = MergeResult(path.name, coder)
+    known = lead.codings.coder_id(coder) is not None
+    lead_spans = (
+        {(r.transcript_id, r.code_id, r.start, r.end): r for r in lead.codings.span_rows(coder)} if known else {}
+    )
+    their_spans = {(r.transcript_id, r.code_id, r.start, r.end): r for r in spans}
+    spans_added = set(their_spans) - set(lead_spans)
+    spans_removed = set(lead_spans) - set(their_spans)
+    spans_restarred = {k for k in set(their_spans) & set(lead_spans) if their_spans[k].starred != lead_spans[k].starred}
+    names = {t.id: t.name for t in lead.transcripts.all()} if (spans_added or spans_removed) else {}
     starred = (
         {(s, c): bool(star) for s, c, *_, star in lead.codings.rows(coder)} if lead.codings.coder_id(coder) else {}
     )
@@ -255,13 +293,24 @@ def _apply(
     added, removed = new - existing, existing - new
     changed_memos = {s for s in incoming_memos if existing_memos.get(s) != incoming_memos[s]}
     dropped_memos = set(existing_memos) - set(incoming_memos)
-    if not (added or removed or changed_memos or dropped_memos or restarred):
+    if not (
+        added
+        or removed
+        or changed_memos
+        or dropped_memos
+        or restarred
+        or spans_added
+        or spans_removed
+        or spans_restarred
+    ):
         return result
     plus = Counter(name_of_segment.get(s, "?") for s, _c in added)
     minus = Counter(name_of_segment.get(s, "?") for s, _c in removed)
+    plus.update(names.get(k[0], "?") for k in spans_added)
+    minus.update(names.get(k[0], "?") for k in spans_removed)
     result.per_transcript = {n: (plus.get(n, 0), minus.get(n, 0)) for n in sorted(set(plus) | set(minus))}
     overwritten = {s for s in changed_memos if s in existing_memos}
-    if (removed or dropped_memos or overwritten) and not replace:
+    if (removed or spans_removed or dropped_memos or overwritten) and not replace:
         where = ", ".join(f"{name} +{a}/-{r}" for name, (a, r) in result.per_transcript.items())
         raise BadInput(
             f"coder '{coder}' already has different codings in the lead's project ({where or 'memos differ'}); "
@@ -276,6 +325,15 @@ def _apply(
         lead.memos.set_on_segment(s, coder, incoming_memos[s])
     for (s, c), star in restarred.items():
         lead.codings.set_starred(s, c, coder, star)
-    result.added, result.removed, result.stars = len(added), len(removed), len(restarred)
+    for tid, code_id, start, end in spans_removed:
+        lead.codings.remove_span(tid, start, end, code_id, coder)
+    lead.codings.put_span_rows(coder, [their_spans[k] for k in sorted(spans_added)])
+    for tid, code_id, start, end in spans_restarred:
+        lead.codings.set_span_starred(
+            tid, start, end, code_id, coder, bool(their_spans[tid, code_id, start, end].starred)
+        )
+    result.added = len(added) + len(spans_added)
+    result.removed = len(removed) + len(spans_removed)
+    result.stars = len(restarred) + len(spans_restarred)
     result.memos = len(changed_memos) + len(dropped_memos)
     return result

@@ -121,7 +121,7 @@ RARE = 1 << 62
 """Postings counted at most when choosing which word of a phrase to look up first (the count is cheap now)."""
 
 
-WHOLE_TEXT_HITS = 20
+WHOLE_TEXT_HITS = 3
 """Hits in one transcript from which its whole text is read rather than each hit's window."""
 
 

@@ -83,6 +83,7 @@ class Store:
             db.execute(f"DELETE FROM codings WHERE coder_id IN ({others})", (coder,))
             db.execute(f"DELETE FROM memos WHERE coder_id IN ({others})", (coder,))
             db.execute(f"DELETE FROM selections WHERE coder_id IN ({others})", (coder,))
+            db.execute(f"DELETE FROM spans WHERE coder_id IN ({others})", (coder,))
             db.execute(f"DELETE FROM rejected_suggestions WHERE coder_id IN ({others})", (coder,))
             db.execute("DELETE FROM decisions")
             db.execute("DELETE FROM coders WHERE name <> ?", (coder,))

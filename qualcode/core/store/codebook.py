@@ -60,7 +60,10 @@ class Codebook:
 
     def usage(self) -> dict[str, int]:
         """How many codings each code has, over all coders."""
-        return dict(self.db.execute("SELECT code_id, COUNT(*) FROM codings GROUP BY code_id").fetchall())
+        out = dict(self.db.execute("SELECT code_id, COUNT(*) FROM codings GROUP BY code_id").fetchall())
+        for code_id, n in self.db.execute("SELECT code_id, COUNT(*) FROM spans GROUP BY code_id").fetchall():
+            out[code_id] = out.get(code_id, 0) + n
+        return out
 
     def move_codings(self, from_code: str, to_code: str) -> int:
         """Give every coding, memo and span of one code to another, keeping one coding per segment and coder."""
@@ -74,14 +77,22 @@ class Codebook:
         self.db.execute("DELETE FROM codings WHERE code_id = ?", (from_code,))
         self.db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", (to_code, from_code))
         self.db.execute("UPDATE selections SET code_id = ? WHERE code_id = ?", (to_code, from_code))
-        return moved
+        spans = self.db.execute(
+            "INSERT INTO spans (transcript_id, code_id, coder_id, start_offset, end_offset, created_at, origin, "
+            "starred, guid) SELECT transcript_id, ?, coder_id, start_offset, end_offset, created_at, origin, starred, "
+            "guid FROM spans WHERE code_id = ? ON CONFLICT DO NOTHING",
+            (to_code, from_code),
+        ).rowcount
+        self.db.execute("DELETE FROM spans WHERE code_id = ?", (from_code,))
+        return moved + spans
 
     def delete_codings_of(self, code_id: str) -> int:
         """Remove a code's codings, memos and spans; returns how many codings went."""
         cur = self.db.execute("DELETE FROM codings WHERE code_id = ?", (code_id,))
         self.db.execute("DELETE FROM memos WHERE code_id = ?", (code_id,))
         self.db.execute("DELETE FROM selections WHERE code_id = ?", (code_id,))
-        return cur.rowcount
+        spans = self.db.execute("DELETE FROM spans WHERE code_id = ?", (code_id,)).rowcount
+        return cur.rowcount + spans
 
 
 def _values(code: Code) -> tuple[Any, ...]:

@@ -155,6 +155,19 @@ class Codings:
             rows.setdefault((found.segment_id, found.code_id), (found.transcript_id, found.ordinal))
         return sorted(rows, key=lambda pair: (*rows[pair], pair[1]))
 
+    def whole_segment_pairs(self, coder: str, transcript_id: int | None = None) -> list[tuple[int, str]]:
+        """A coder's codings of whole segments alone (no spans), ``(segment_id, code_id)`` in reading order."""
+        sql = (
+            "SELECT c.segment_id, c.code_id FROM codings c JOIN coders k ON k.id = c.coder_id "
+            "JOIN segments s ON s.id = c.segment_id WHERE k.name = ?"
+        )
+        params: tuple[Any, ...] = (coder,)
+        if transcript_id is not None:
+            sql += " AND s.transcript_id = ?"
+            params += (transcript_id,)
+        rows = self.db.execute(sql + " ORDER BY s.transcript_id, s.ordinal, c.code_id", params)
+        return [(int(seg), str(code)) for seg, code in rows]
+
     def located(self, coder: str) -> list[LocatedCoding]:
         """A coder's codings with where their segments stand, in reading order.
 
