@@ -30,6 +30,7 @@ from qualcode.core.model import (
     Progress,
     Pseudonym,
     Segment,
+    Span,
     Transcript,
     TranscriptSummary,
 )
@@ -302,6 +303,27 @@ class Project:
         return CodingSession(self.store, coder, transcript)
 
     # -- two coders ----------------------------------------------------------------
+
+    def code_span(self, coder: str, transcript: str | int, start: int, end: int, code: str) -> bool:
+        """Code the exact passage ``[start, end)`` of a transcript (code points, end exclusive) for a coder.
+
+        False when the coder had it already; a passage that is exactly a
+        segment is that segment's coding.
+        """
+        session = self.coding_session(coder, transcript)
+        code_id = self._code(code).id
+        exact = [i for i, s in enumerate(session.segments) if (s.start, s.end) == (start, end)]
+        if (start, end, code_id) in session.spans or (exact and code_id in session.whole[exact[0]]):
+            return False
+        session.toggle_span(start, end, code_id)
+        return True
+
+    def spans(self, coder: str | None = None, transcript: str | int | None = None) -> list[Span]:
+        """Span codings (of a coder, in a transcript), by transcript and position."""
+        found = self.store.transcripts.get(transcript) if transcript is not None else None
+        if transcript is not None and found is None:
+            raise BadInput("no such transcript in the project", where=str(transcript))
+        return self.store.codings.spans(coder, found.id if found else None)
 
     def handout(self, coder: str, out: str | Path) -> Path:
         """Write a copy of the project for one coder: transcripts and codebook, no one else's work."""

@@ -157,7 +157,8 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
         codings: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         memos: dict[int, dict[str, str]] = defaultdict(dict)
         for coder in coders:
-            for segment_id, code_id in store.codings.pairs(coder):
+            # whole segments here; span codings follow as their own selections
+            for segment_id, code_id in store.codings.whole_segment_pairs(coder):
                 codings[segment_id][coder].append(code_id)
             for segment_id, text in store.memos.of_coder(coder).items():
                 memos[segment_id][coder] = text

@@ -220,16 +220,20 @@ MIGRATIONS: dict[int, str] = {
         FROM selections WHERE code_id IS NOT NULL AND coder_id IS NOT NULL AND end_offset > start_offset
         ON CONFLICT DO NOTHING;
     DELETE FROM selections WHERE code_id IS NOT NULL AND coder_id IS NOT NULL;
-    DELETE FROM spans WHERE EXISTS (
-        SELECT 1 FROM segments g WHERE g.transcript_id = spans.transcript_id
-        AND g.start_offset = spans.start_offset AND g.end_offset = spans.end_offset);
     DELETE FROM codings WHERE origin = 'import' AND EXISTS (
         SELECT 1 FROM spans p JOIN segments g ON g.id = codings.segment_id
         WHERE p.transcript_id = g.transcript_id AND p.coder_id = codings.coder_id AND p.code_id = codings.code_id
         AND g.start_offset < p.end_offset AND g.end_offset > p.start_offset
         AND ((p.start_offset >= g.start_offset AND p.end_offset <= g.end_offset)
              OR 2 * (MIN(g.end_offset, p.end_offset) - MAX(g.start_offset, p.start_offset))
-                >= g.end_offset - g.start_offset));
+                >= g.end_offset - g.start_offset))
+    AND NOT EXISTS (
+        SELECT 1 FROM spans p JOIN segments g ON g.id = codings.segment_id
+        WHERE p.transcript_id = g.transcript_id AND p.coder_id = codings.coder_id AND p.code_id = codings.code_id
+        AND p.start_offset = g.start_offset AND p.end_offset = g.end_offset);
+    DELETE FROM spans WHERE EXISTS (
+        SELECT 1 FROM segments g WHERE g.transcript_id = spans.transcript_id
+        AND g.start_offset = spans.start_offset AND g.end_offset = spans.end_offset);
     """,
 }
 
