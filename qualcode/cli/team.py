@@ -61,6 +61,7 @@ def cmd_agree(args: argparse.Namespace) -> int:
             bootstrap=bootstrap_count(args.bootstrap),
             seed=args.seed,
             threshold=args.threshold,
+            overlap=args.overlap,
         )
         # CSV and JSON are tables for readers outside the team: they pass the publication boundary.
         publish = project.publication()
@@ -126,6 +127,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--bootstrap", type=int, help="bootstrap resamples for 95%% intervals (default 1000; 0 for none)")
     p.add_argument("--seed", type=int, default=1, help="seed of the bootstrap (default 1)")
     p.add_argument("--threshold", type=float, default=0.6, help="flag codes with Cohen's kappa below this")
+    p.add_argument(
+        "--overlap",
+        type=float,
+        default=0.9,
+        help="span matching: the share of the longer span two codings must share (default 0.9)",
+    )
     p.set_defaults(func=cmd_agree)
 
     p = sub.add_parser("code", help="the coding workbench (TUI) for one coder")

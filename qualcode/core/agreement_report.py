@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qualcode.core import agreement
+from qualcode.core import agreement, span_agreement
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.errors import BadInput
 from qualcode.core.export.display import Column, DisplayTable, Note, to_csv, to_text
+from qualcode.core.span_agreement import Matching
 from qualcode.core.store import Store
 
 if TYPE_CHECKING:
@@ -45,8 +46,12 @@ class Row:
     reason: str | None = None
     display: str = ""
     """How the table shows the item: a code's name indented by its depth; the label when empty."""
+    characters: tuple[int, int, int, int] | None = None
+    """The 2×2 table of the segments' characters (see `span_agreement`)."""
+    spans: Matching | None = None
+    """Span matching of the coders' codings."""
 
-    def as_dict(self, threshold: float, key: str) -> dict[str, Any]:
+    def as_dict(self, threshold: float, key: str, coders: tuple[str, str] = ("a", "b")) -> dict[str, Any]:
         out: dict[str, Any] = {key: self.label}
         out.update(zip(agreement.COUNTS, self.counts, strict=True))
         out.update({name: _number(self.values[name]) for name in agreement.STATISTICS})
@@ -55,6 +60,13 @@ class Row:
         if self.ci:
             out["ci"] = {name: [_number(lo), _number(hi)] for name, (lo, hi) in self.ci.items()}
         out["below_threshold"] = self.below(threshold)
+        if self.characters is not None:
+            stats = agreement.statistics(np.array([self.characters]))
+            out["characters"] = dict(zip(agreement.COUNTS, self.characters, strict=True)) | {
+                name: _number(float(stats[name][0])) for name in agreement.STATISTICS
+            }
+        if self.spans is not None:
+            out["spans"] = self.spans.as_dict(coders)
         return out
 
     def below(self, threshold: float) -> bool:
@@ -83,13 +95,13 @@ class Report:
             "segments": self.segments,
             "threshold": self.threshold,
             "bootstrap_resamples": self.resamples,
-            "codes": [r.as_dict(self.threshold, "code") for r in self.codes],
+            "codes": [r.as_dict(self.threshold, "code", self.coders) for r in self.codes],
         }
         if self.themes is not None:
-            out["themes"] = [r.as_dict(self.threshold, "theme") for r in self.themes]
+            out["themes"] = [r.as_dict(self.threshold, "theme", self.coders) for r in self.themes]
         if self.transcripts is not None:
-            out["transcripts"] = [r.as_dict(self.threshold, "transcript") for r in self.transcripts]
-        out["pooled"] = self.pooled.as_dict(self.threshold, "code")
+            out["transcripts"] = [r.as_dict(self.threshold, "transcript", self.coders) for r in self.transcripts]
+        out["pooled"] = self.pooled.as_dict(self.threshold, "code", self.coders)
         del out["pooled"]["code"]
         if self.from_suggestions is not None:
             out["codings_from_suggestions"] = {c: n for c, (n, _total) in self.from_suggestions.items()}
@@ -109,6 +121,31 @@ class Report:
             parts.append(("transcript", self.transcripts))
         parts.append(("pooled", [self.pooled]))
         return parts
+
+    def _span_notes(self) -> list[Note]:
+        """The pooled character-level and span-matching figures, as sentences under the table."""
+        notes = []
+        characters, spans = self.pooled.characters, self.pooled.spans
+        if characters is not None and sum(characters):
+            stats = agreement.statistics(np.array([characters]))
+            kappa, share = float(stats["cohen_kappa"][0]), float(stats["percent_agreement"][0])
+            kappa_text = "undefined" if math.isnan(kappa) else f"{kappa:.2f}"
+            notes.append(
+                Note(
+                    f"Characters (each character of the segments a unit): κ {kappa_text}, "
+                    f"agreement {share:.1%} over {sum(characters):,} characters."
+                )
+            )
+        if spans is not None and spans.spans_a + spans.spans_b:
+            a, b = self.coders
+            notes.append(
+                Note(
+                    f"Span matching (overlap of at least {spans.overlap:.0%} of the longer span): "
+                    f"{spans.percent_agreement:.1%} of codings matched ({a} {spans.matched_a} of {spans.spans_a}, "
+                    f"{b} {spans.matched_b} of {spans.spans_b})."
+                )
+            )
+        return notes
 
     def display_table(self) -> DisplayTable:
         """The report as one table for every format: sections of codes, themes, transcripts and the pooled row.
@@ -166,6 +203,7 @@ class Report:
         for coder, (n, total) in (self.from_suggestions or {}).items():
             if n:
                 notes.append(Note(f"{coder}: {n} of {total} codings came from accepted keyword suggestions."))
+        notes += self._span_notes()
         notes += [Note(f"undefined: {reason}.", mark) for reason, mark in reasons.items()]
 
         frame = pd.DataFrame.from_records(records)
@@ -205,8 +243,11 @@ def report(
     bootstrap: int = 0,
     seed: int = 1,
     threshold: float = 0.6,
+    overlap: float = span_agreement.OVERLAP,
 ) -> Report:
-    """Compare two coders on every segment of the project."""
+    """Compare two coders on every segment of the project, and on the characters and spans they coded."""
+    if not 0 < overlap <= 1:
+        raise BadInput("the overlap is a share of the longer span, above 0 and at most 1", where="--overlap")
     unknown_levels = [b for b in by if b not in LEVELS]
     if unknown_levels:
         raise BadInput(f"unknown level '{unknown_levels[0]}'; choose from {', '.join(LEVELS)}", where="--by")
@@ -265,6 +306,7 @@ def report(
     transcript_rows = None
     if "transcript" in by:
         transcript_rows = _transcript_rows(store, a, b, np.asarray(transcript_of), len(codes), bootstrap, seed)
+    _add_span_views(store, coder_a, coder_b, codes, code_rows, pooled, transcript_rows, overlap)
 
     return Report(
         coders=(coder_a, coder_b),
@@ -279,6 +321,66 @@ def report(
             c: (store.codings.origin_counts(c).get("suggestion", 0), store.codings.count(c)) for c in (coder_a, coder_b)
         },
     )
+
+
+def _add_span_views(
+    store: Store,
+    coder_a: str,
+    coder_b: str,
+    codes: list[str],
+    code_rows: list[Row],
+    pooled: Row,
+    transcript_rows: list[Row] | None,
+    overlap: float,
+) -> None:
+    """Character-level tables and span matching per code, per transcript and pooled (see `span_agreement`)."""
+    lengths = store.transcripts.text_lengths()
+    ids = [tid for tid, _n in lengths]
+    bases = np.concatenate([[0], np.cumsum([n + 1 for _tid, n in lengths])[:-1]]).astype(np.int64)
+    base_of = dict(zip(ids, bases.tolist(), strict=True))
+    bounds = store.transcripts.all_segment_bounds()
+    units = span_agreement.union([base_of[t] + s for t, s, _e in bounds], [base_of[t] + e for t, _s, e in bounds])
+
+    def by_code(coder: str) -> dict[str, tuple[list[int], list[int]]]:
+        out: dict[str, tuple[list[int], list[int]]] = {}
+        for code_id, tid, start, end in store.codings.passages(coder):
+            starts, ends = out.setdefault(code_id, ([], []))
+            starts.append(base_of[tid] + start)
+            ends.append(base_of[tid] + end)
+        return out
+
+    passages_a, passages_b = by_code(coder_a), by_code(coder_b)
+    empty: tuple[list[int], list[int]] = ([], [])
+    per_transcript = np.zeros((len(ids), 4), dtype=np.int64)
+    matching_by_transcript = [span_agreement.Matching(0, 0, 0, 0, overlap) for _ in ids]
+    total_matching = span_agreement.Matching(0, 0, 0, 0, overlap)
+    for code_id, row in zip(codes, code_rows, strict=True):
+        pa, pb = passages_a.get(code_id, empty), passages_b.get(code_id, empty)
+        tables = span_agreement.character_tables(pa, pb, units, bases)
+        per_transcript += tables
+        row.characters = tuple(int(x) for x in tables.sum(axis=0))  # type: ignore[assignment]
+        hit_a, hit_b = span_agreement.matched(pa, pb, overlap)
+        row.spans = span_agreement.Matching(len(hit_a), int(hit_a.sum()), len(hit_b), int(hit_b.sum()), overlap)
+        total_matching = total_matching + row.spans
+        part_a = np.searchsorted(bases, np.asarray(pa[0], dtype=np.int64), "right") - 1
+        part_b = np.searchsorted(bases, np.asarray(pb[0], dtype=np.int64), "right") - 1
+        for i in set(part_a.tolist()) | set(part_b.tolist()):
+            matching_by_transcript[i] = matching_by_transcript[i] + span_agreement.Matching(
+                int((part_a == i).sum()),
+                int(hit_a[part_a == i].sum()),
+                int((part_b == i).sum()),
+                int(hit_b[part_b == i].sum()),
+                overlap,
+            )
+    pooled.characters = tuple(int(x) for x in per_transcript.sum(axis=0))  # type: ignore[assignment]
+    pooled.spans = total_matching
+    if transcript_rows is not None:
+        position = {tid: i for i, tid in enumerate(ids)}
+        id_of = {t.name: t.id for t in store.transcripts.summaries()}
+        for row in transcript_rows:
+            i = position[id_of[row.label]]
+            row.characters = tuple(int(x) for x in per_transcript[i])  # type: ignore[assignment]
+            row.spans = matching_by_transcript[i]
 
 
 def _compared_codes(book: Codebook, used: set[str]) -> list[str]:

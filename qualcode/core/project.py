@@ -352,11 +352,15 @@ class Project:
         bootstrap: int = 0,
         seed: int = 1,
         threshold: float = 0.6,
+        overlap: float = 0.9,
     ) -> Report:
-        """Agreement statistics of two coders per code, theme, transcript and pooled."""
+        """Agreement statistics of two coders per code, theme, transcript and pooled; on segments, on
+        characters and by span matching (``overlap``: the share of the longer span two codings share)."""
         from qualcode.core.agreement_report import report
 
-        return report(self.store, coder_a, coder_b, by=by, bootstrap=bootstrap, seed=seed, threshold=threshold)
+        return report(
+            self.store, coder_a, coder_b, by=by, bootstrap=bootstrap, seed=seed, threshold=threshold, overlap=overlap
+        )
 
     def resolution(self, coder_a: str, coder_b: str, lead: str) -> Resolution:
         """The lead's queue of the two coders' disagreements, and the decisions on it."""

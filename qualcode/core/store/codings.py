@@ -261,6 +261,16 @@ class Codings:
                 out[origin] = out.get(origin, 0) + n
         return out
 
+    def passages(self, coder: str) -> list[tuple[str, int, int, int]]:
+        """Every passage a coder coded, as (code id, transcript id, start, end): each whole segment and each span."""
+        return self.db.execute(
+            "SELECT c.code_id, s.transcript_id, s.start_offset, s.end_offset FROM codings c "
+            f"JOIN segments s ON s.id = c.segment_id WHERE c.coder_id = {_CODER} "
+            "UNION ALL SELECT code_id, transcript_id, start_offset, end_offset FROM spans "
+            f"WHERE coder_id = {_CODER}",
+            (coder, coder),
+        ).fetchall()
+
     # -- spans -------------------------------------------------------------------------------
 
     def add_span(

@@ -149,6 +149,16 @@ class Transcripts:
         ).fetchall()
         return [Segment(*row) for row in rows]
 
+    def text_lengths(self) -> list[tuple[int, int]]:
+        """(id, length of its text in characters) of every transcript, by id."""
+        return self.db.execute("SELECT id, length(text) FROM transcripts ORDER BY id").fetchall()
+
+    def all_segment_bounds(self) -> list[tuple[int, int, int]]:
+        """(transcript id, start, end) of every segment, in reading order."""
+        return self.db.execute(
+            "SELECT transcript_id, start_offset, end_offset FROM segments ORDER BY transcript_id, start_offset"
+        ).fetchall()
+
     def segment_spans(self, transcript_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
         """(start, end) of each segment in ordinal order, by transcript, for some transcripts."""
         out: dict[int, list[tuple[int, int]]] = {}
