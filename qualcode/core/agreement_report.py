@@ -341,18 +341,29 @@ def _add_span_views(
     bounds = store.transcripts.all_segment_bounds()
     units = span_agreement.union([base_of[t] + s for t, s, _e in bounds], [base_of[t] + e for t, _s, e in bounds])
 
-    def by_code(coder: str) -> dict[str, tuple[list[int], list[int]]]:
-        out: dict[str, tuple[list[int], list[int]]] = {}
-        for code_id, tid, start, end in store.codings.passages(coder):
-            starts, ends = out.setdefault(code_id, ([], []))
-            starts.append(base_of[tid] + start)
-            ends.append(base_of[tid] + end)
-        return out
+    def by_code(coder: str) -> dict[str, tuple[Any, Any]]:
+        rows = store.codings.passages(coder)
+        if not rows:
+            return {}
+        codes = [row[0] for row in rows]
+        numbers = np.array([row[1:] for row in rows], dtype=np.int64)
+        offset = np.array([base_of[t] for t in numbers[:, 0].tolist()], dtype=np.int64)
+        starts, ends = offset + numbers[:, 1], offset + numbers[:, 2]
+        distinct = sorted(set(codes))
+        number = {c: i for i, c in enumerate(distinct)}
+        code_of = np.array([number[c] for c in codes], dtype=np.int64)
+        order = np.argsort(code_of, kind="stable")
+        bounds = np.searchsorted(code_of[order], np.arange(len(distinct) + 1))
+        return {
+            c: (starts[order[bounds[i] : bounds[i + 1]]], ends[order[bounds[i] : bounds[i + 1]]])
+            for i, c in enumerate(distinct)
+        }
 
     passages_a, passages_b = by_code(coder_a), by_code(coder_b)
-    empty: tuple[list[int], list[int]] = ([], [])
+    empty: tuple[Any, Any] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     per_transcript = np.zeros((len(ids), 4), dtype=np.int64)
-    matching_by_transcript = [span_agreement.Matching(0, 0, 0, 0, overlap) for _ in ids]
+    # per transcript: A's codings, A's matched, B's codings, B's matched
+    matching_counts = np.zeros((len(ids), 4), dtype=np.int64)
     total_matching = span_agreement.Matching(0, 0, 0, 0, overlap)
     for code_id, row in zip(codes, code_rows, strict=True):
         pa, pb = passages_a.get(code_id, empty), passages_b.get(code_id, empty)
@@ -364,14 +375,11 @@ def _add_span_views(
         total_matching = total_matching + row.spans
         part_a = np.searchsorted(bases, np.asarray(pa[0], dtype=np.int64), "right") - 1
         part_b = np.searchsorted(bases, np.asarray(pb[0], dtype=np.int64), "right") - 1
-        for i in set(part_a.tolist()) | set(part_b.tolist()):
-            matching_by_transcript[i] = matching_by_transcript[i] + span_agreement.Matching(
-                int((part_a == i).sum()),
-                int(hit_a[part_a == i].sum()),
-                int((part_b == i).sum()),
-                int(hit_b[part_b == i].sum()),
-                overlap,
-            )
+        n = len(ids)
+        matching_counts[:, 0] += np.bincount(part_a, minlength=n)
+        matching_counts[:, 1] += np.bincount(part_a, weights=hit_a, minlength=n).astype(np.int64)
+        matching_counts[:, 2] += np.bincount(part_b, minlength=n)
+        matching_counts[:, 3] += np.bincount(part_b, weights=hit_b, minlength=n).astype(np.int64)
     pooled.characters = tuple(int(x) for x in per_transcript.sum(axis=0))  # type: ignore[assignment]
     pooled.spans = total_matching
     if transcript_rows is not None:
@@ -380,7 +388,7 @@ def _add_span_views(
         for row in transcript_rows:
             i = position[id_of[row.label]]
             row.characters = tuple(int(x) for x in per_transcript[i])  # type: ignore[assignment]
-            row.spans = matching_by_transcript[i]
+            row.spans = span_agreement.Matching(*(int(x) for x in matching_counts[i]), overlap)
 
 
 def _compared_codes(book: Codebook, used: set[str]) -> list[str]:
