@@ -17,7 +17,7 @@ so that trying never blocks for long.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,6 +99,7 @@ class CodingSession:
         """Per segment position, the code ids this coder applied to the whole segment."""
         self.spans: set[tuple[int, int, str]] = set()
         """This coder's span codings in the transcript: (start, end, code id)."""
+        self._by_start: tuple[list[int], list[tuple[int, int, str]], int] | None = None
         self.codes: list[set[str]] = [set() for _ in self.segments]
         """Per segment position, the code ids it carries: its own, and those of spans that count for it."""
         self._load_codings()
@@ -118,16 +119,34 @@ class CodingSession:
             if segment_id in self.index_of:
                 self.whole[self.index_of[segment_id]].add(code_id)
         self.spans = {(p.start, p.end, p.code_id) for p in self.store.codings.spans(self.coder, self.transcript.id)}
+        self._by_start = None
         self.codes = [set(codes) for codes in self.whole]
         self._recount(range(len(self.segments)))
 
     def _recount(self, positions: Iterable[int]) -> None:
         """The codes of some segments again, from their whole-segment codes and the spans that count for them."""
+        self._by_start = None
         for i in positions:
             segment = self.segments[i]
             self.codes[i] = self.whole[i] | {
-                code for start, end, code in self.spans if span_counts_for(segment.start, segment.end, start, end)
+                code
+                for start, end, code in self.spans_overlapping(segment.start, segment.end)
+                if span_counts_for(segment.start, segment.end, start, end)
             }
+
+    def spans_overlapping(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        """This coder's spans that share a character with ``[start, end)``, by start.
+
+        Read from the spans sorted by start (made again after a change), so a
+        screenful of lines costs the spans on it, not all of the transcript's.
+        """
+        if self._by_start is None:
+            ordered = sorted(self.spans)
+            self._by_start = ([p[0] for p in ordered], ordered, max((p[1] - p[0] for p in ordered), default=0))
+        starts, ordered, longest = self._by_start
+        lo = bisect_left(starts, start - longest)
+        hi = bisect_left(starts, end)
+        return [p for p in ordered[lo:hi] if p[1] > start]
 
     def overlapping(self, start: int, end: int) -> list[int]:
         """Positions of the segments a passage overlaps (at least its first when it is empty)."""
@@ -142,7 +161,7 @@ class CodingSession:
 
     def spans_at(self, offset: int) -> list[tuple[int, int, str]]:
         """This coder's spans that hold the character at ``offset``, shortest first."""
-        return sorted((p for p in self.spans if p[0] <= offset < p[1]), key=lambda p: (p[1] - p[0], p))
+        return sorted(self.spans_overlapping(offset, offset + 1), key=lambda p: (p[1] - p[0], p))
 
     # -- reading -------------------------------------------------------------
 
@@ -380,6 +399,7 @@ class CodingSession:
                         self.starred.discard((sid, edit.code_id))
         elif edit.kind == "span":
             (self.spans.add if edit.added else self.spans.discard)((*edit.span, edit.code_id))
+            self._by_start = None
             self._recount(self.index_of[sid] for sid in edit.segment_ids)
         elif edit.kind == "memo":
             sid = edit.segment_ids[0]

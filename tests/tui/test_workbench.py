@@ -342,3 +342,47 @@ async def test_export_dialog_offers_every_registered_format(demo, tmp_path):
         assert not isinstance(app.screen, ExportDialog)
     with zipfile.ZipFile(path) as archive:
         assert "project.qde" in archive.namelist()
+
+
+def _spans(path, coder: str) -> list[tuple[str, str, str]]:
+    """A coder's span codings: (transcript, code, the coded text)."""
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT t.name, c.name, substr(t.text, p.start_offset + 1, p.end_offset - p.start_offset) FROM spans p "
+            "JOIN transcripts t ON t.id = p.transcript_id JOIN codes c ON c.id = p.code_id "
+            "JOIN coders k ON k.id = p.coder_id WHERE k.name = ? ORDER BY p.start_offset",
+            (coder,),
+        ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+async def test_the_word_cursor_codes_exactly_the_words_chosen_and_takes_them_off_again(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_first(pilot)
+        # segment 2 is P1's first turn: "Yes, of course. I have been a teacher ..."
+        await pilot.press("j", "V", "right", "right", "shift+right", "shift+right", "w")
+        await pilot.pause()
+        assert _spans(demo, "alice") == [("P1_interview", "Workload", "course. I have")]
+        assert "Workload applied to the passage (14 characters)" in str(screen.query_one("#status").render())
+        view = screen.view
+        assert view.word_mode and view.word_anchor is None
+        # a passage inside a segment counts for it: the chip line names the code
+        assert "Workload" in {c.name for c in screen.session.codebook.codes if c.id in screen.session.codes[1]}
+        # with the word cursor inside the coded passage, the code's key takes it off
+        await pilot.press("w")
+        await pilot.pause()
+        assert _spans(demo, "alice") == []
+        await pilot.press("u")
+        await pilot.pause()
+        assert _spans(demo, "alice") == [("P1_interview", "Workload", "course. I have")]
+        # a selection running on into the next segment, by lines
+        await pilot.press("shift+down", "shift+down", "shift+down", "shift+down", "t")
+        await pilot.pause()
+        spans = _spans(demo, "alice")
+        assert len(spans) == 2 and spans[1][1] == "Time pressure" and len(spans[1][2]) > 100
+        await pilot.press("escape")
+        assert not view.word_mode
+        await pilot.press("j", "w")  # without the word cursor a code key codes whole segments again
+        await pilot.pause()
+    assert ("P1_interview", 3, "Workload") in codings(demo, "alice")

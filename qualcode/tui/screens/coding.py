@@ -14,7 +14,7 @@ from textual.widgets import Footer
 
 from qualcode.core.coding_session import CodingSession, Edit, Hit
 from qualcode.core.errors import QualcodeError
-from qualcode.tui.screens.dialogs import CodeFinder, MemoEditor, TextPrompt
+from qualcode.tui.screens.dialogs import CodeFinder, MemoEditor, PassageChooser, TextPrompt
 from qualcode.tui.widgets.codebook_panel import CodebookPanel
 from qualcode.tui.widgets.status_line import StatusLine
 from qualcode.tui.widgets.transcript_view import TranscriptView
@@ -103,6 +103,9 @@ class CodingScreen(Screen[None]):
             self.toggle(code.id)
 
     def toggle(self, code_id: str) -> None:
+        if self.view.word_mode:
+            self._toggle_passage(code_id)
+            return
         positions = self.view.chosen_positions()
         if not positions:
             return
@@ -113,6 +116,39 @@ class CodingScreen(Screen[None]):
             return
         self.view.selection_start = None
         self._changed(edit, positions)
+
+    def _toggle_passage(self, code_id: str) -> None:
+        """With the word cursor: code the chosen passage; on a passage coded with the code, take that off
+        (asking which when two of them hold the word)."""
+        view, session = self.view, self.session
+        passage = view.passage()
+        if passage is None:
+            return
+        if view.word_anchor is None:
+            coded = [p for p in session.spans_at(passage[0]) if p[2] == code_id]
+            if len(coded) == 1:
+                passage = coded[0][:2]
+            elif len(coded) > 1:
+                text = session.transcript.text
+
+                def chosen(index: int | None) -> None:
+                    if index is not None:
+                        self._code_passage(coded[index][:2], code_id)
+
+                excerpts = [_excerpt(text[a:b]) for a, b, _c in coded]
+                self.app.push_screen(PassageChooser("Take the code off which passage?", excerpts), chosen)
+                return
+        self._code_passage(passage, code_id)
+
+    def _code_passage(self, passage: tuple[int, int], code_id: str) -> None:
+        try:
+            edit = self.session.toggle_span(*passage, code_id)
+        except QualcodeError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.view.word_anchor = None
+        self._changed(edit, None)
+        self.view.refresh()
 
     @on(CodebookPanel.CodePicked)
     def code_picked(self, event: CodebookPanel.CodePicked) -> None:
@@ -274,7 +310,10 @@ class CodingScreen(Screen[None]):
         )
 
     def action_clear(self) -> None:
-        """Escape: drop the selection, then the search marks, then the filter."""
+        """Escape: drop the selection, then the word cursor, then the search marks, then the filter."""
+        if self.view.leave_word_mode():
+            self._update_status()
+            return
         if self.view.selection_start is not None:
             self.view.selection_start = None
             self.view.refresh()
@@ -354,3 +393,9 @@ class CodingScreen(Screen[None]):
             status.update(escape(f"{where} · {waiting}: {BUSY_MESSAGE} · {self.last_message}"))
             return
         status.update(escape(f"{where} · coded {coded}/{len(session.segments)} · {self.last_message}"))
+
+
+def _excerpt(text: str, width: int = 70) -> str:
+    """A passage on one line, cut in the middle when long."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else f"{flat[: width // 2 - 1]} … {flat[-(width // 2 - 2) :]}"

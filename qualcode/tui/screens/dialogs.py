@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -175,6 +177,33 @@ FIELDS = (
     ("exclusion", "Exclude when"),
     ("example", "Example"),
 )
+
+
+class PassageChooser(ModalScreen[int | None]):
+    """Choose one of several passages (e.g. which of two overlapping codings to take off); Enter picks it."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="passages.cancel")]
+
+    def __init__(self, title: str, passages: list[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.passages = passages
+        """The passages offered, as the reader sees them."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog finder-dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield OptionList(*(Option(Text(p), id=str(i)) for i, p in enumerate(self.passages)), id="passages")
+
+    def on_mount(self) -> None:
+        self.query_one("#passages", OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id or 0))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class CodeForm(ModalScreen[dict[str, str] | None]):

@@ -105,6 +105,25 @@ class TranscriptView(ScrollView, can_focus=True):
         Binding("pageup", "page(-1)", "Page up", show=False, priority=True, id="transcript.page_up"),
         Binding("home", "first", "First segment", show=False, priority=True, id="transcript.first"),
         Binding("end", "last", "Last segment", show=False, priority=True, id="transcript.last"),
+        Binding("V", "word_mode", "Word cursor", priority=True, id="transcript.word_mode"),
+        Binding("right", "word(1)", "Next word", show=False, priority=True, id="transcript.next_word"),
+        Binding("left", "word(-1)", "Previous word", show=False, priority=True, id="transcript.previous_word"),
+        Binding(
+            "shift+right",
+            "word(1, True)",
+            "Select a word more",
+            show=False,
+            priority=True,
+            id="transcript.select_next_word",
+        ),
+        Binding(
+            "shift+left",
+            "word(-1, True)",
+            "Select a word less",
+            show=False,
+            priority=True,
+            id="transcript.select_previous_word",
+        ),
     ]
 
     COMPONENT_CLASSES = {
@@ -115,6 +134,7 @@ class TranscriptView(ScrollView, can_focus=True):
         "transcript-view--hit",
         "transcript-view--note",
         "transcript-view--unsaved",
+        "transcript-view--word",
     }
 
     DEFAULT_CSS = """
@@ -129,6 +149,7 @@ class TranscriptView(ScrollView, can_focus=True):
     TranscriptView > .transcript-view--hit { background: $warning 60%; color: $text; }
     TranscriptView > .transcript-view--note { color: $warning; }
     TranscriptView > .transcript-view--unsaved { background: $warning; color: $text; text-style: bold; }
+    TranscriptView > .transcript-view--word { text-style: reverse; }
     """
 
     @dataclass
@@ -151,6 +172,132 @@ class TranscriptView(ScrollView, can_focus=True):
         self._filter: list[int] | None = None
         self._layout: _Layout | None = None
         self._wrap_cache: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self.word_mode = False
+        """Whether the word cursor is on: arrows move it, code keys code the exact passage chosen."""
+        self.word = 0
+        """The word under the word cursor, as its index in `words`."""
+        self.word_anchor: int | None = None
+        """Where a passage selection started (a word index), or None."""
+        self._words: tuple[list[int], list[int]] | None = None
+
+    # -- the word cursor -------------------------------------------------------
+
+    @property
+    def words(self) -> tuple[list[int], list[int]]:
+        """Starts and ends (offsets into the transcript) of every word of the segments, in order."""
+        if self._words is None:
+            starts: list[int] = []
+            ends: list[int] = []
+            text = self.session.transcript.text
+            for segment in self.session.segments:
+                for m in re.finditer(r"\S+", text[segment.start : segment.end]):
+                    starts.append(segment.start + m.start())
+                    ends.append(segment.start + m.end())
+            self._words = (starts, ends)
+        return self._words
+
+    def passage(self) -> tuple[int, int] | None:
+        """The passage the word cursor chooses: the selected words, or the word under it."""
+        starts, ends = self.words
+        if not starts:
+            return None
+        lo, hi = sorted((self.word_anchor if self.word_anchor is not None else self.word, self.word))
+        return starts[lo], ends[hi]
+
+    def action_word_mode(self) -> None:
+        """Put the word cursor on the first word of the segment under the cursor."""
+        from bisect import bisect_left
+
+        starts, _ends = self.words
+        if not starts:
+            return
+        self.word_mode = True
+        self.word_anchor = None
+        self.selection_start = None
+        segment = self.session.segments[self.position]
+        self.word = min(bisect_left(starts, segment.start), len(starts) - 1)
+        self._follow_word()
+
+    def leave_word_mode(self) -> bool:
+        """Take the word cursor away (a selection first); False when it was not on."""
+        if not self.word_mode:
+            return False
+        if self.word_anchor is not None:
+            self.word_anchor = None
+        else:
+            self.word_mode = False
+        self.refresh()
+        return True
+
+    def action_word(self, delta: int, extend: bool = False) -> None:
+        if not self.word_mode:
+            return
+        self._move_word(self.word + delta, extend)
+
+    def _move_word(self, word: int, extend: bool) -> None:
+        starts, _ends = self.words
+        if extend and self.word_anchor is None:
+            self.word_anchor = self.word
+        elif not extend:
+            self.word_anchor = None
+        self.word = max(0, min(word, len(starts) - 1))
+        self._follow_word()
+
+    def _line_move(self, delta: int, extend: bool) -> None:
+        """The word cursor a line of the wrapped text up or down, near the same column."""
+        from bisect import bisect_right
+
+        layout = self._ensure_layout()
+        starts, ends = self.words
+        at = starts[self.word]
+        line = self._line_of(at)
+        step = 1 if delta > 0 else -1
+        target = line + step
+        while 0 <= target < len(layout.line_part) and layout.line_part[target] < 0:
+            target += step
+        if not 0 <= target < len(layout.line_part):
+            return
+        position = layout.rows[layout.line_row[target]]
+        segment = self.session.segments[position]
+        line_start, line_end = layout.wraps[layout.line_row[target]][layout.line_part[target]]
+        column = at - self._line_start(line)
+        want = segment.start + min(line_start + column, max(line_end - 1, line_start))
+        word = max(bisect_right(starts, want) - 1, 0)
+        if starts[word] < segment.start + line_start:
+            word = min(word + 1, len(starts) - 1)
+        self._move_word(word, extend)
+
+    def _line_of(self, offset: int) -> int:
+        """The view line showing the character at ``offset`` (of the shown segments)."""
+        layout = self._ensure_layout()
+        position = self.session.overlapping(offset, offset + 1)[0]
+        row = _index(layout.rows, position)
+        if row is None:
+            return 0
+        inside = offset - self.session.segments[position].start
+        parts = layout.wraps[row]
+        part = next((i for i, (a, b) in enumerate(parts) if a <= inside < max(b, a + 1)), len(parts) - 1)
+        return layout.first_line[row] + 1 + part
+
+    def _line_start(self, line: int) -> int:
+        layout = self._ensure_layout()
+        segment = self.session.segments[layout.rows[layout.line_row[line]]]
+        return segment.start + layout.wraps[layout.line_row[line]][layout.line_part[line]][0]
+
+    def _follow_word(self) -> None:
+        """Keep the segment cursor on the word cursor's segment and its line on screen."""
+        starts, _ends = self.words
+        position = self.session.overlapping(starts[self.word], starts[self.word] + 1)[0]
+        row = _index(self.rows, position)
+        if row is None:
+            self.set_filter(None)
+            row = _index(self.rows, position) or 0
+        if row != self.cursor:
+            self.cursor = row
+            self.post_message(self.CursorMoved(self.position))
+        line = self._line_of(starts[self.word])
+        self.scroll_to_region(Region(0, line, 1, 1), animate=False, immediate=True, force=True)
+        self.refresh()
 
     # -- what is shown -------------------------------------------------------
 
@@ -206,10 +353,16 @@ class TranscriptView(ScrollView, can_focus=True):
     # -- moving --------------------------------------------------------------
 
     def action_move(self, delta: int) -> None:
-        self.move_by(delta)
+        if self.word_mode:
+            self._line_move(delta, extend=False)
+        else:
+            self.move_by(delta)
 
     def action_extend(self, delta: int) -> None:
-        self.move_by(delta, extend=True)
+        if self.word_mode:
+            self._line_move(delta, extend=True)
+        else:
+            self.move_by(delta, extend=True)
 
     def action_page(self, direction: int) -> None:
         self.page(direction)
@@ -371,24 +524,39 @@ class TranscriptView(ScrollView, can_focus=True):
         return out
 
     def _text_line(self, position: int, span: tuple[int, int], base: Style) -> list[RichSegment]:
-        text = self.session.text(position)
+        """One wrapped line of a segment's text: coded passages in their code's colour (underlined, bold where
+        two overlap), search hits marked, and the word cursor or its selection reversed."""
+        session = self.session
+        text = session.text(position)
         start, end = span
-        hits = self._hits_by_position.get(position)
-        if not hits:
+        offset = session.segments[position].start
+        marks: list[tuple[int, int, Style]] = []
+        for a, b, code_id in session.spans_overlapping(offset + start, offset + end):
+            code = session.codebook.get(code_id)
+            colour = chip_style(code.colour if code else "").bgcolor
+            marks.append((a - offset, b - offset, Style(color=colour, underline=True)))
+        for hit in self._hits_by_position.get(position, ()):
+            marks.append((hit.start, hit.end, self.get_component_rich_style("transcript-view--hit")))
+        if self.word_mode:
+            chosen = self.passage()
+            if chosen:
+                marks.append(
+                    (chosen[0] - offset, chosen[1] - offset, self.get_component_rich_style("transcript-view--word"))
+                )
+        marks = [(max(a, start), min(b, end), style) for a, b, style in marks if a < end and b > start]
+        if not marks:
             return [RichSegment(text[start:end], base)]
-        hit_style = base + self.get_component_rich_style("transcript-view--hit")
+        cuts = sorted({start, end, *(a for a, _b, _s in marks), *(b for _a, b, _s in marks)})
         out: list[RichSegment] = []
-        pos = start
-        for hit in hits:
-            a, b = max(hit.start, start), min(hit.end, end)
-            if a >= b:
-                continue
-            if a > pos:
-                out.append(RichSegment(text[pos:a], base))
-            out.append(RichSegment(text[a:b], hit_style))
-            pos = b
-        if pos < end:
-            out.append(RichSegment(text[pos:end], base))
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            covering = [style for lo, hi, style in marks if lo <= a and b <= hi]
+            style = base
+            coded = sum(1 for s in covering if s.underline)
+            for extra in covering:
+                style += extra
+            if coded > 1:
+                style += Style(bold=True)
+            out.append(RichSegment(text[a:b], style))
         return out
 
     def notify_style_update(self) -> None:
