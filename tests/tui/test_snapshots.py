@@ -23,3 +23,10 @@ def test_codebook_editor(demo, snap_compare):
 
 def test_help_screen(demo, snap_compare):
     assert snap_compare(make_app(demo, "alice"), press=["enter", "f1"], terminal_size=SIZE)
+
+
+def test_coding_view_with_coded_passages_and_the_word_cursor(demo, snap_compare):
+    # Two overlapping passages of two codes in turn 2, then a selection running on into turn 3.
+    keys = ["enter", "j", "V", "right", "shift+right", "shift+right", "w", "right", "shift+right", "shift+right",
+            "shift+right", "t", "down", "shift+down", "shift+down"]  # fmt: skip
+    assert snap_compare(make_app(demo, "alice"), press=keys, terminal_size=SIZE)

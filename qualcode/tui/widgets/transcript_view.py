@@ -105,7 +105,7 @@ class TranscriptView(ScrollView, can_focus=True):
         Binding("pageup", "page(-1)", "Page up", show=False, priority=True, id="transcript.page_up"),
         Binding("home", "first", "First segment", show=False, priority=True, id="transcript.first"),
         Binding("end", "last", "Last segment", show=False, priority=True, id="transcript.last"),
-        Binding("V", "word_mode", "Word cursor", priority=True, id="transcript.word_mode"),
+        Binding("V", "word_mode", "Word cursor", show=False, priority=True, id="transcript.word_mode"),
         Binding("right", "word(1)", "Next word", show=False, priority=True, id="transcript.next_word"),
         Binding("left", "word(-1)", "Previous word", show=False, priority=True, id="transcript.previous_word"),
         Binding(
