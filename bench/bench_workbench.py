@@ -1,10 +1,11 @@
 """Workbench speed, driven by Textual's pilot on a real project file.
 
-Run by hand:  python bench/bench_workbench.py [--segments 5000] [--transcripts 200]
+Run by hand:  python bench/bench_workbench.py [--segments 5000] [--transcripts 200] [--spans 20000]
 
 Prints: the time to open a transcript of 5,000 segments (about 100,000 words)
 in the coding view, the time per key press (moving, toggling a code, paging)
-from the key to the updated screen, and the start-up time of the workbench on a
+from the key to the updated screen (with ``--spans`` passages of the coder
+drawn in colour, and the word cursor), and the start-up time of the workbench on a
 project of 200 transcripts.
 """
 
@@ -43,13 +44,37 @@ def transcript(segments: int, seed: int) -> str:
     return "\n".join(turns) + "\n"
 
 
-def build(folder: Path, segments: int, transcripts: int) -> Path:
+def add_spans(project: Project, n: int) -> None:
+    """``n`` passages of 20–200 characters at random in the first transcript, with the codebook's codes."""
+    from qualcode.core.store.database import now
+
+    rng = random.Random(7)
+    first = project.transcript(project.transcripts()[0].id)
+    codes = [c.id for c, _depth in project.codebook().walk()]
+    store = project.store
+    coder = store.codings.coder_id("bench", create=True)
+    rows = set()
+    while len(rows) < n:
+        start = rng.randrange(0, len(first.text) - 200)
+        rows.add((first.id, rng.choice(codes), coder, start, start + rng.randint(20, 200), now()))
+    with store.transaction():
+        store.database.executemany(
+            "INSERT INTO spans (transcript_id, code_id, coder_id, start_offset, end_offset, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            sorted(rows),
+        )
+
+
+def build(folder: Path, segments: int, transcripts: int, spans: int = 0) -> Path:
     for i in range(transcripts):
         (folder / f"P{i + 1}_interview.txt").write_text(transcript(segments if i == 0 else 60, i), encoding="utf-8")
     project = Project.create(folder / "bench.qc", codebook=REPO / "codebooks" / "back2school.yaml")
     project.import_files(sorted(folder.glob("*.txt"), key=lambda p: int(p.stem[1:].split("_")[0])))
     words = project.transcripts()[0].words
     print(f"project: {transcripts} transcripts, the first with {segments} segments and {words:,} words")
+    if spans:
+        add_spans(project, spans)
+        print(f"  and {spans:,} span codings of the coder in the first transcript, drawn in colour")
     project.close()
     return folder / "bench.qc"
 
@@ -82,6 +107,10 @@ async def measure(path: Path) -> None:
             ("toggle a code (w)", ["w", "j"] * 100),
             ("page down", ["pagedown"] * 50),
             ("jump to the end and back", ["end", "home"] * 10),
+            ("word cursor (V, →)", ["V", *["right"] * 99]),
+            ("select words (shift+→)", ["shift+right"] * 50),
+            ("code a passage (w, shift+→)", ["w", "shift+right"] * 25),
+            ("word cursor by line (↓)", ["down"] * 50),
         ):
             wall, cpu = await per_key(keys)
             print(
@@ -151,9 +180,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--segments", type=int, default=5000)
     parser.add_argument("--transcripts", type=int, default=200)
+    parser.add_argument("--spans", type=int, default=20_000, help="span codings in the large transcript")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = build(Path(tmp), args.segments, args.transcripts)
+        path = build(Path(tmp), args.segments, args.transcripts, args.spans)
         startup(path)
         asyncio.run(measure(path))
         asyncio.run(pilot_baseline())
