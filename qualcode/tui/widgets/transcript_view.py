@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from array import array
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rich.cells import cell_len
 from rich.color import Color
@@ -68,6 +69,7 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
     return lines
 
 
+@lru_cache(maxsize=256)
 def chip_style(colour: str) -> Style:
     """A code's chip: its colour as background, black or white text for contrast."""
     try:
@@ -77,6 +79,12 @@ def chip_style(colour: str) -> Style:
     r, g, b = bg.get_truecolor()
     light = (0.299 * r + 0.587 * g + 0.114 * b) > 150
     return Style(bgcolor=bg, color="black" if light else "white")
+
+
+@lru_cache(maxsize=256)
+def passage_style(colour: str) -> Style:
+    """A coded passage inside the text: underlined, in its code's colour."""
+    return Style(color=chip_style(colour).bgcolor, underline=True)
 
 
 @dataclass
@@ -533,8 +541,7 @@ class TranscriptView(ScrollView, can_focus=True):
         marks: list[tuple[int, int, Style]] = []
         for a, b, code_id in session.spans_overlapping(offset + start, offset + end):
             code = session.codebook.get(code_id)
-            colour = chip_style(code.colour if code else "").bgcolor
-            marks.append((a - offset, b - offset, Style(color=colour, underline=True)))
+            marks.append((a - offset, b - offset, passage_style(code.colour if code else "")))
         for hit in self._hits_by_position.get(position, ()):
             marks.append((hit.start, hit.end, self.get_component_rich_style("transcript-view--hit")))
         if self.word_mode:
