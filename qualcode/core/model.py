@@ -133,6 +133,10 @@ class SpanRow(NamedTuple):
     guid: str | None
 
 
+Extent = tuple[tuple[int, int], ...]
+"""Where a code lies on a segment: its passages as sorted (start, end) offsets into the transcript."""
+
+
 def span_counts_for(segment_start: int, segment_end: int, start: int, end: int) -> bool:
     """Whether a span counts for a segment: it covers at least half of the segment's characters, or lies
     wholly inside it (the segment-level view of span codings, for agreement, matrices and resolution)."""
@@ -186,6 +190,7 @@ class Decision(NamedTuple):
     codes: list[str]
     note: str
     decided_at: str
+    spans: dict[str, Extent] = {}  # noqa: RUF012 (a NamedTuple default, never changed)
 
 
 class Pseudonym(NamedTuple):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from qualcode.core.errors import BadInput
 from qualcode.core.model import CONSENSUS
 from qualcode.core.resolution import Resolution
+from qualcode.core.store import SCHEMA_VERSION, Store
 
 
 @pytest.fixture
@@ -106,3 +109,153 @@ def test_bad_decisions_change_nothing(two_coders):
         r.decide(0, "edit")
     assert _consensus(store, ids) == set()
     assert store.decisions.between("alice", "bob") == []
+
+
+# -- span differences ----------------------------------------------------------------------
+
+
+def _code_id(store, name):
+    return next(c.id for c in store.codebook.codes() if c.name == name)
+
+
+def _segment(store, ordinal):
+    transcript = store.transcripts.all()[0]
+    segment = next(s for s in store.transcripts.segments(transcript.id) if s.ordinal == ordinal)
+    return transcript, segment
+
+
+def _words(text, segment, words):
+    at = text.index(words, segment.start)
+    assert at + len(words) <= segment.end
+    return at, at + len(words)
+
+
+def _consensus_passages(store):
+    return sorted((p.code_id, p.start, p.end) for p in store.codings.spans(CONSENSUS))
+
+
+@pytest.fixture
+def two_extents(project):
+    """Both coders put Workload on segment 4, alice on a clause, bob on a longer passage."""
+    store = project.store
+    workload = _code_id(store, "Workload")
+    transcript, fourth = _segment(store, 4)
+    a = _words(transcript.text, fourth, "no time for it")
+    b = _words(transcript.text, fourth, "there was no time for it")
+    store.codings.add_span(transcript.id, *a, workload, "alice")
+    store.codings.add_span(transcript.id, *b, workload, "bob")
+    return store, transcript, fourth, workload, a, b
+
+
+def test_the_same_code_on_different_extents_is_a_span_difference(two_extents):
+    store, _transcript, fourth, workload, a, b = two_extents
+    r = Resolution(store, "alice", "bob", "carol")
+    assert [d.segment_id for d in r.queue] == [fourth.id]
+    item = r.queue[0]
+    assert item.codes_a == item.codes_b == {workload}
+    assert item.span_differences == {workload}
+    assert (item.extent("a", workload), item.extent("b", workload)) == ((a,), (b,))
+    assert r.auto_agree() == 0, "a span difference is not an agreement"
+
+
+@pytest.mark.parametrize(
+    ("choice", "which"),
+    [("a", "a"), ("b", "b"), ("both", "union"), ("intersection", "intersection")],
+)
+def test_the_lead_takes_a_span_b_span_their_union_or_intersection(two_extents, choice, which):
+    store, _transcript, _fourth, workload, a, b = two_extents
+    expected = {
+        "a": a,
+        "b": b,
+        "union": (min(a[0], b[0]), max(a[1], b[1])),
+        "intersection": (max(a[0], b[0]), min(a[1], b[1])),
+    }[which]
+    r = Resolution(store, "alice", "bob", "carol")
+    item = r.decide(0, choice)
+    assert _consensus_passages(store) == [(workload, *expected)]
+    assert store.codings.whole_segment_pairs(CONSENSUS) == []
+    assert item.decision.spans == {workload: (expected,)}
+    again = Resolution(store, "alice", "bob", "carol")
+    assert again.queue[0].decision.spans == {workload: (expected,)}, "the decision keeps its passage"
+
+
+def test_the_lead_edits_the_extent(two_extents):
+    store, transcript, fourth, workload, _a, _b = two_extents
+    own = _words(transcript.text, fourth, "time for it")
+    r = Resolution(store, "alice", "bob", "carol")
+    r.decide(0, "edit", codes=[workload], spans={workload: [own]}, note="the clause alone")
+    assert _consensus_passages(store) == [(workload, *own)]
+    r.decide(0, "edit", codes=[workload])
+    assert _consensus_passages(store) == [(workload, *_words(transcript.text, fourth, "there was no time for it"))]
+
+
+@pytest.mark.parametrize(
+    ("passage", "message"),
+    [
+        (lambda f: (f.end + 40, f.end + 60), "does not count for segment 4"),
+        (lambda f: (f.start + 5, f.start + 5), "empty"),
+        (lambda f: (f.start, 10**7), "outside the text"),
+    ],
+)
+def test_an_edited_extent_that_cannot_stand_is_refused_and_nothing_changes(two_extents, passage, message):
+    store, _transcript, fourth, workload, _a, _b = two_extents
+    r = Resolution(store, "alice", "bob", "carol")
+    with pytest.raises(BadInput, match=message):
+        r.decide(0, "edit", codes=[workload], spans={workload: [passage(fourth)]})
+    assert _consensus_passages(store) == []
+    assert store.decisions.between("alice", "bob") == []
+
+
+def test_a_whole_segment_against_a_span_and_agreed_spans(project):
+    store = project.store
+    workload = _code_id(store, "Workload")
+    barriers = _code_id(store, "Barriers")
+    transcript, fourth = _segment(store, 4)
+    _t, second = _segment(store, 2)
+    clause = _words(transcript.text, fourth, "no time for it")
+    store.codings.add(fourth.id, workload, "alice")
+    store.codings.add_span(transcript.id, *clause, workload, "bob")
+    agreed = (second.start, second.start + 8)
+    for coder in ("alice", "bob"):
+        store.codings.add_span(transcript.id, *agreed, barriers, coder)
+    r = Resolution(store, "alice", "bob", "carol")
+    assert [d.segment_id for d in r.queue] == [fourth.id]
+    assert r.auto_agree() == 1
+    assert _consensus_passages(store) == [(barriers, *agreed)], "agreed passages go in exactly"
+    r.decide(0, "intersection")
+    assert (workload, *clause) in _consensus_passages(store)
+    r.decide(0, "both")
+    assert store.codings.whole_segment_pairs(CONSENSUS) == [(fourth.id, workload)], "the union is the segment"
+    assert (workload, *clause) not in _consensus_passages(store)
+
+
+def test_a_decision_on_one_segment_leaves_a_passage_other_segments_hold(project):
+    store = project.store
+    workload = _code_id(store, "Workload")
+    transcript, fourth = _segment(store, 4)
+    _t, fifth = _segment(store, 5)
+    across = (fourth.start, fifth.end)  # all of both turns
+    for coder in ("alice", "bob"):
+        store.codings.add_span(transcript.id, *across, workload, coder)
+    store.codings.add(fifth.id, _code_id(store, "Barriers"), "bob")
+    r = Resolution(store, "alice", "bob", "carol")
+    assert [d.segment_id for d in r.queue] == [fifth.id]
+    r.auto_agree()
+    assert _consensus_passages(store) == [(workload, *across)]
+    r.decide(0, "neither")
+    consensus = store.codings.pairs(CONSENSUS)
+    assert (fourth.id, workload) in consensus, "segment 4 keeps the part of the passage over it"
+    assert all(s != fifth.id for s, _c in consensus)
+
+
+def test_a_schema_7_file_keeps_its_decisions(project, two_coders):
+    store, _ids, _code = two_coders
+    Resolution(store, "alice", "bob", "carol").decide(0, "a", note="kept")
+    path = project.path
+    project.close()
+    with sqlite3.connect(path) as db:
+        db.executescript("ALTER TABLE decisions DROP COLUMN spans; PRAGMA user_version = 7;")
+    with Store(path) as again:
+        assert again.schema_version() == SCHEMA_VERSION
+        [decision] = again.decisions.between("alice", "bob")
+        assert (decision.choice, decision.note, decision.spans) == ("a", "kept", {})

@@ -225,12 +225,32 @@ def test_a_schema_6_file_turns_its_kept_selections_into_span_codings(project, tm
             "INSERT INTO codings VALUES (?, ?, ?, '2026-01-01T00:00:00+00:00', 'import', 0)",
             (fourth.id, workload, coder),
         )
-        db.executescript("DROP TABLE spans; PRAGMA user_version = 6;")
+        db.executescript("DROP TABLE spans; ALTER TABLE decisions DROP COLUMN spans; PRAGMA user_version = 6;")
     with Store(project.path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 7
+        assert store.schema_version() == SCHEMA_VERSION
         assert [(p.start, p.end, p.code_id, p.origin) for p in store.codings.spans("alice")] == [
             (*inside, workload, "import")
         ]
         assert store.codings.pairs("alice") == [(fourth.id, workload)], "the same segments are coded"
         assert store.codings.whole_segment_pairs("alice") == [(fourth.id, workload)], "g2 was the whole segment"
         assert store.codings.selections() == []
+
+
+def test_an_extent_moves_word_by_word_and_its_start_never_passes_its_end():
+    from qualcode.core.spans import ExtentEdit
+
+    text = "We had  no time for it, really."
+    edit = ExtentEdit(text, (0, len(text)), (text.index("no"), text.index("for") + 3))
+    assert text[slice(*edit.passage)] == "no time for"
+    edit.move_start(-1)
+    edit.move_end(1)
+    assert text[slice(*edit.passage)] == "had  no time for it,"
+    edit.move_start(10)
+    assert text[slice(*edit.passage)] == "it,", "the start stops at the end's word"
+    edit.move_end(-5)
+    assert text[slice(*edit.passage)] == "it,", "and the end at the start's"
+    edit.move_end(9)
+    edit.move_start(-9)
+    assert edit.passage == (0, len(text))
+    with pytest.raises(BadInput, match="no word"):
+        ExtentEdit("   ", (0, 3), (0, 1))

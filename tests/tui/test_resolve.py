@@ -90,3 +90,59 @@ async def test_agreement_table_opens_from_a_worker(coded_demo):
 
 def test_resolve_snapshot(coded_demo, snap_compare):
     assert snap_compare(make_resolve_app(coded_demo, "alice", "bob", "carol"), press=["a"], terminal_size=(130, 40))
+
+
+@pytest.fixture
+def span_demo(demo):
+    """The demo project where alice and bob put Workload on different passages of one turn of P1."""
+    with Store(demo) as store:
+        transcript = store.transcripts.all()[0]
+        segment = max(store.transcripts.segments(transcript.id), key=lambda s: s.end - s.start)
+        words = [m for m in transcript.text[segment.start : segment.end].split(" ") if m]
+        workload = next(c.id for c in store.codebook.codes() if c.name == "Workload")
+        text = transcript.text
+        start = text.index(words[2], segment.start)
+        short_end = text.index(words[6], start) + len(words[6])
+        long_end = text.index(words[10], start) + len(words[10])
+        store.codings.add_span(transcript.id, start, short_end, workload, "alice")
+        store.codings.add_span(transcript.id, start, long_end, workload, "bob")
+    return demo, (start, short_end, long_end), workload
+
+
+def _consensus_spans(path):
+    with sqlite3.connect(path) as db:
+        return db.execute(
+            "SELECT p.code_id, p.start_offset, p.end_offset FROM spans p JOIN coders k ON k.id = p.coder_id "
+            "WHERE k.name = 'consensus'"
+        ).fetchall()
+
+
+async def test_a_span_difference_is_shown_and_its_passage_edited_word_by_word(span_demo):
+    path, (start, short_end, long_end), workload = span_demo
+    app = make_resolve_app(path, "alice", "bob", "carol")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        [item] = screen.resolution.queue
+        assert item.span_differences == {workload}
+        context = str(screen.query_one("#context").render())
+        assert "Same code, other passage: Workload" in context
+        assert "≈" in str(screen.query_one("#side-a").render())
+        await pilot.press("i")  # the characters both coded: alice's shorter passage
+        await pilot.pause()
+        assert _consensus_spans(path) == [(workload, start, short_end)]
+        await pilot.press("s")
+        await pilot.pause()
+        editor = app.screen
+        assert editor.edit.passage == (start, short_end), "the editor starts from the decided passage"
+        await pilot.press("right", "shift+right", "shift+right", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ResolveScreen)
+    [(code, new_start, new_end)] = _consensus_spans(path)
+    assert code == workload and start < new_start < new_end and new_end > short_end
+    assert [c for _o, c, _n, _l in _decisions(path)] == ["intersection", "edit"]
+
+
+def test_resolve_span_difference_snapshot(span_demo, snap_compare):
+    path, _offsets, _code = span_demo
+    assert snap_compare(make_resolve_app(path, "alice", "bob", "carol"), terminal_size=(130, 40))

@@ -9,10 +9,19 @@ segment it counts for (`span_counts_for`), read here beside the segment rows.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from qualcode.core.model import CONSENSUS, CodingRow, LocatedCoding, Selection, Span, SpanRow, span_counts_for
+from qualcode.core.model import (
+    CONSENSUS,
+    CodingRow,
+    Extent,
+    LocatedCoding,
+    Selection,
+    Span,
+    SpanRow,
+    span_counts_for,
+)
 from qualcode.core.store.database import Database, now
 
 _CODER = "(SELECT id FROM coders WHERE name = ?)"
@@ -392,13 +401,15 @@ class Codings:
                 ),
             )
 
-    def _span_segments(self, coder: str | None = None, transcript_id: int | None = None) -> list[LocatedCoding]:
-        """Each (span, segment it counts for), as the segment's coding with the part the span covers."""
+    def _spans_with_segments(
+        self, coder: str | None = None, transcript_id: int | None = None
+    ) -> Iterator[tuple[Span, tuple[int, int, int, int, str | None]]]:
+        """Each (span, segment it counts for), the segment as (start, end, id, ordinal, speaker)."""
         spans = self.spans(coder, transcript_id)
         if not spans:
-            return []
+            return
         wanted = sorted({p.transcript_id for p in spans})
-        segments: dict[int, list[tuple[int, int, int, str | None, int, int]]] = {}
+        segments: dict[int, list[tuple[int, int, int, int, str | None]]] = {}
         for at in range(0, len(wanted), 500):
             chunk = wanted[at : at + 500]
             for row in self.db.execute(
@@ -408,29 +419,114 @@ class Codings:
             ):
                 segments.setdefault(row[0], []).append(row[1:])
         ends = {tid: [r[1] for r in rows] for tid, rows in segments.items()}
-        out = []
         for p in spans:
             rows = segments.get(p.transcript_id, [])
             at = bisect_left(ends.get(p.transcript_id, []), p.start + 1)
             while at < len(rows) and rows[at][0] < p.end:
-                start, end, seg_id, ordinal, speaker = rows[at]
-                if span_counts_for(start, end, p.start, p.end):
-                    out.append(
-                        LocatedCoding(
-                            seg_id,
-                            p.transcript_id,
-                            ordinal,
-                            speaker,
-                            start,
-                            end,
-                            p.code_id,
-                            p.starred,
-                            max(start, p.start),
-                            min(end, p.end),
-                        )
-                    )
+                if span_counts_for(rows[at][0], rows[at][1], p.start, p.end):
+                    yield p, rows[at]
                 at += 1
+
+    def _span_segments(self, coder: str | None = None, transcript_id: int | None = None) -> list[LocatedCoding]:
+        """Each (span, segment it counts for), as the segment's coding with the part the span covers."""
+        return [
+            LocatedCoding(
+                seg_id,
+                p.transcript_id,
+                ordinal,
+                speaker,
+                start,
+                end,
+                p.code_id,
+                p.starred,
+                max(start, p.start),
+                min(end, p.end),
+            )
+            for p, (start, end, seg_id, ordinal, speaker) in self._spans_with_segments(coder, transcript_id)
+        ]
+
+    # -- extents, for resolution --------------------------------------------------------------
+
+    def extents(self, coder: str) -> dict[tuple[int, str], Extent]:
+        """Where a coder's codes lie on each segment they count for: ``(segment_id, code_id)`` to the
+        passages, as (start, end) offsets into the transcript, sorted.
+
+        A whole-segment coding is the segment's own bounds (and wins over spans
+        of the same code); a span keeps its full extent, also where it runs on
+        into other segments, so two coders' passages compare as they made them.
+        """
+        out: dict[tuple[int, str], Extent] = {}
+        for seg_id, code_id, start, end in self.db.execute(
+            "SELECT c.segment_id, c.code_id, s.start_offset, s.end_offset FROM codings c "
+            f"JOIN segments s ON s.id = c.segment_id WHERE c.coder_id = {_CODER}",
+            (coder,),
+        ):
+            out[(seg_id, code_id)] = ((start, end),)
+        found: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        for p, row in self._spans_with_segments(coder):
+            key = (row[2], p.code_id)
+            if key not in out:
+                found.setdefault(key, []).append((p.start, p.end))
+        out.update((key, tuple(sorted(passages))) for key, passages in found.items())
         return out
+
+    def set_segment_extents(self, segment_id: int, coder: str, extents: dict[str, Extent], origin: str) -> None:
+        """Make a coder's codings on one segment exactly these: each code on its passages.
+
+        What the coder had on the segment goes first: its whole-segment
+        codings, and each span that counts for it. A span that also counts for
+        other segments keeps its parts outside this segment, so a decision on
+        one segment never changes another's. A passage equal to the segment is
+        written as the segment's coding, any other as a span.
+        """
+        row = self.db.execute(
+            "SELECT transcript_id, start_offset, end_offset FROM segments WHERE id = ?", (segment_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(segment_id)
+        transcript_id, seg_start, seg_end = row
+        with self.db.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            self.db.execute("DELETE FROM codings WHERE segment_id = ? AND coder_id = ?", (segment_id, coder_id))
+            at = now()
+            for span_id, code_id, start, end in self.db.execute(
+                "SELECT id, code_id, start_offset, end_offset FROM spans "
+                "WHERE coder_id = ? AND transcript_id = ? AND start_offset < ? AND end_offset > ?",
+                (coder_id, transcript_id, seg_end, seg_start),
+            ).fetchall():
+                if not span_counts_for(seg_start, seg_end, start, end):
+                    continue
+                self.db.execute("DELETE FROM spans WHERE id = ?", (span_id,))
+                others = [
+                    (a, b)
+                    for a, b in self.db.execute(
+                        "SELECT start_offset, end_offset FROM segments WHERE transcript_id = ? AND id != ? "
+                        "AND start_offset < ? AND end_offset > ?",
+                        (transcript_id, segment_id, end, start),
+                    )
+                    if span_counts_for(a, b, start, end)
+                ]
+                for part in ((start, min(end, seg_start)), (max(start, seg_end), end)):
+                    if part[1] > part[0] and any(a < part[1] and b > part[0] for a, b in others):
+                        self.db.execute(
+                            "INSERT INTO spans (transcript_id, code_id, coder_id, start_offset, end_offset, "
+                            "created_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            (transcript_id, code_id, coder_id, *part, at, origin),
+                        )
+            for code_id in sorted(extents):
+                for start, end in extents[code_id]:
+                    if (start, end) == (seg_start, seg_end):
+                        self.db.execute(
+                            "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin) "
+                            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            (segment_id, code_id, coder_id, at, origin),
+                        )
+                    else:
+                        self.db.execute(
+                            "INSERT INTO spans (transcript_id, code_id, coder_id, start_offset, end_offset, "
+                            "created_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            (transcript_id, code_id, coder_id, start, end, at, origin),
+                        )
 
     # -- suggestions turned down ------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from qualcode.core.errors import BadInput, ProjectBusy
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
 
 
@@ -234,6 +234,10 @@ MIGRATIONS: dict[int, str] = {
     DELETE FROM spans WHERE EXISTS (
         SELECT 1 FROM segments g WHERE g.transcript_id = spans.transcript_id
         AND g.start_offset = spans.start_offset AND g.end_offset = spans.end_offset);
+    """,
+    7: """
+    -- A decision keeps the exact passages it put into the consensus, where they are not whole segments.
+    ALTER TABLE decisions ADD COLUMN spans TEXT NOT NULL DEFAULT '{}';
     """,
 }
 

@@ -123,7 +123,8 @@ CREATE TABLE decisions (
     choice      TEXT NOT NULL,        -- a | b | both | neither | edit | agreed
     codes       TEXT NOT NULL,        -- JSON list of code ids put into the consensus
     note        TEXT NOT NULL DEFAULT '',
-    decided_at  TEXT NOT NULL
+    decided_at  TEXT NOT NULL,
+    spans       TEXT NOT NULL DEFAULT '{}'  -- JSON: code id to its passages [[start, end], …] where not the segment
 );
 CREATE INDEX decisions_by_segment ON decisions (segment_id);
 

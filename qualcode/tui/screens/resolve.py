@@ -1,10 +1,12 @@
-"""The lead's resolution screen: the queue of disagreements, both coders' codes side by side, decisions."""
+"""The lead's resolution screen: the queue of disagreements, both coders' codes and passages side by side,
+decisions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rich.markup import escape
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,13 +18,110 @@ from textual.widgets import DataTable, Footer, SelectionList, Static, TextArea
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import QualcodeError
+from qualcode.core.model import Extent
 from qualcode.core.project import Project
-from qualcode.core.resolution import Disagreement, Resolution
-from qualcode.tui.screens.dialogs import TextPrompt
+from qualcode.core.resolution import Disagreement, Resolution, common, merged
+from qualcode.core.spans import ExtentEdit
+from qualcode.tui.screens.dialogs import PassageChooser, TextPrompt
 from qualcode.tui.widgets.status_line import StatusLine
 from qualcode.tui.workers import ReportsWorkerErrors
 
-CHOICE_LABELS = {"a": "A", "b": "B", "both": "both", "neither": "neither", "edit": "edited", "agreed": "agreed"}
+CHOICE_LABELS = {
+    "a": "A",
+    "b": "B",
+    "both": "both",
+    "intersection": "common",
+    "neither": "neither",
+    "edit": "edited",
+    "agreed": "agreed",
+}
+
+# Passages in the text: A's on blue, B's on amber, what both coded on green.
+PASSAGE_A = Style(bgcolor="#1f4a7a", color="white")
+PASSAGE_B = Style(bgcolor="#7a5410", color="white")
+PASSAGE_BOTH = Style(bgcolor="#2c6a2c", color="white")
+
+
+def _mark_passages(text: Text, at: int, base: int, end: int, a: Extent, b: Extent) -> None:
+    """Colour A's and B's passages in the part of ``text`` from ``at`` showing offsets ``base``–``end``."""
+    for extent, style in ((a, PASSAGE_A), (b, PASSAGE_B), (common(a, b), PASSAGE_BOTH)):
+        for start, stop in extent:
+            lo, hi = max(start, base), min(stop, end)
+            if hi > lo:
+                text.stylize(style, at + lo - base, at + hi - base)
+
+
+def _shortened(text: str, words: int = 12) -> str:
+    parts = text.split()
+    return (
+        " ".join(parts)
+        if len(parts) <= words
+        else " ".join(parts[: words // 2]) + " … " + " ".join(parts[-words // 2 :])
+    )
+
+
+class ExtentEditor(ModalScreen[tuple[int, int] | None]):
+    """Move a passage's start (←/→) and end (Shift+←/→) word by word; Enter keeps it, Esc cancels."""
+
+    BINDINGS = [
+        Binding("left", "start(-1)", "Start ←", id="extent.start_back"),
+        Binding("right", "start(1)", "Start →", id="extent.start_on"),
+        Binding("shift+left", "end(-1)", "End ←", id="extent.end_back"),
+        Binding("shift+right", "end(1)", "End →", id="extent.end_on"),
+        Binding("enter", "save", "Keep", id="extent.save"),
+        Binding("escape", "cancel", "Cancel", id="extent.cancel"),
+    ]
+
+    def __init__(self, title: str, text: str, stretch: tuple[int, int], edit: ExtentEdit, a: Extent, b: Extent):
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        """The transcript's text."""
+        self.stretch = stretch
+        """The part of it shown: the segment and wherever the coders' passages run."""
+        self.edit = edit
+        """The passage being moved."""
+        self.a, self.b = a, b
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog extent-dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(
+                "←/→ move the start by a word, Shift+←/→ the end; Enter keeps the passage, Esc cancels.  "
+                "A's passage is underlined, B's in italics.",
+                classes="dim",
+            )
+            with VerticalScroll():
+                yield Static(id="extent-text")
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        base, end = self.stretch
+        text = Text(self.text[base:end])
+        for extent, style in ((self.a, Style(underline=True)), (self.b, Style(italic=True))):
+            for start, stop in extent:
+                lo, hi = max(start, base), min(stop, end)
+                if hi > lo:
+                    text.stylize(style, lo - base, hi - base)
+        start, stop = self.edit.passage
+        text.stylize(PASSAGE_BOTH, start - base, stop - base)
+        self.query_one("#extent-text", Static).update(text)
+
+    def action_start(self, delta: int) -> None:
+        self.edit.move_start(delta)
+        self._draw()
+
+    def action_end(self, delta: int) -> None:
+        self.edit.move_end(delta)
+        self._draw()
+
+    def action_save(self) -> None:
+        self.dismiss(self.edit.passage)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class CodeChecklist(ModalScreen[list[str] | None]):
@@ -83,8 +182,10 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
         Binding("a", "decide('a')", "Accept A", priority=True, id="resolve.accept_a"),
         Binding("b", "decide('b')", "Accept B", priority=True, id="resolve.accept_b"),
         Binding("o", "decide('both')", "Both", priority=True, id="resolve.both"),
+        Binding("i", "decide('intersection')", "Common", priority=True, id="resolve.intersection"),
         Binding("x", "decide('neither')", "Neither", priority=True, id="resolve.neither"),
         Binding("e", "edit", "Edit", id="resolve.edit"),
+        Binding("s", "edit_extent", "Edit passage", id="resolve.edit_extent"),
         Binding("n", "note", "Note", id="resolve.note"),
         Binding("space", "next_undecided", "Next undecided", priority=True, id="resolve.next_undecided"),
         Binding("j", "move(1)", "Next", show=False, priority=True, id="resolve.next"),
@@ -153,8 +254,8 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
             str(i + 1),
             item.transcript,
             str(item.ordinal),
-            str(len(item.codes_a)),
-            str(len(item.codes_b)),
+            str(len(item.codes_a)) + ("≈" if item.span_differences else ""),
+            str(len(item.codes_b)) + ("≈" if item.span_differences else ""),
             "—" if decision is None else "✓ " + CHOICE_LABELS[decision.choice],
         )
 
@@ -175,8 +276,8 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
             self.table.move_cursor(row=self.index)
         item = r.queue[self.index]
         self.query_one("#context", Static).update(self._context_text(item))
-        self.query_one("#side-a", Static).update(self._side(f"A · {r.coder_a}", item.codes_a, item.codes_b))
-        self.query_one("#side-b", Static).update(self._side(f"B · {r.coder_b}", item.codes_b, item.codes_a))
+        self.query_one("#side-a", Static).update(self._side(f"A · {r.coder_a}", item, "a"))
+        self.query_one("#side-b", Static).update(self._side(f"B · {r.coder_b}", item, "b"))
         self.query_one("#definitions", Static).update(self._definitions(item.codes_a | item.codes_b))
         self.query_one("#history", Static).update(self._history(item))
         self._update_status()
@@ -187,6 +288,17 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
         text.append(f"{item.transcript} · segment {item.ordinal}", style="bold")
         if transcript is None:
             return text
+        differing = item.span_differences
+        if differing:
+            names = ", ".join(self._code_name(c) for c in self._in_book_order(differing))
+            text.append(f"\nSame code, other passage: {names}.  ")
+            text.append(" A ", style=PASSAGE_A)
+            text.append(" ")
+            text.append(" B ", style=PASSAGE_B)
+            text.append(" ")
+            text.append(" both ", style=PASSAGE_BOTH)
+        a = merged(p for c in differing for p in item.extent("a", c))
+        b = merged(p for c in differing for p in item.extent("b", c))
         segments = self.project.segments(transcript.id)
         here = next(i for i, s in enumerate(segments) if s.id == item.segment_id)
         for i in range(max(0, here - 1), min(len(segments), here + 2)):
@@ -194,18 +306,40 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
             body = transcript.text[s.start : s.end]
             style = "" if i == here else "dim"
             text.append(f"\n\n{s.speaker or ''}{': ' if s.speaker else ''}", style=f"bold {style}".strip())
+            at = len(text)
             text.append(body, style=style)
+            _mark_passages(text, at, s.start, s.end, a, b)
         return text
 
-    def _side(self, title: str, mine: frozenset[str], theirs: frozenset[str]) -> Text:
+    def _code_name(self, code_id: str) -> str:
+        code = self.book.get(code_id)
+        return code.name if code else code_id
+
+    def _in_book_order(self, codes: frozenset[str]) -> list[str]:
+        return [code.id for code, _depth in self.book.walk() if code.id in codes]
+
+    def _side(self, title: str, item: Disagreement, side: str) -> Text:
+        mine, theirs = (item.codes_a, item.codes_b) if side == "a" else (item.codes_b, item.codes_a)
         text = Text(title + "\n", style="bold underline")
         if not mine:
             text.append("(no codes)", style="dim italic")
-        for code, _depth in self.book.walk():
-            if code.id in mine:
-                style = "" if code.id in theirs else "bold"
-                marker = "  " if code.id in theirs else "≠ "
-                text.append(f"{marker}{self.book.path(code.id).replace('/', ' ▸ ')}\n", style=style)
+        transcript = self.project.transcript(item.transcript)
+        for code_id in self._in_book_order(mine):
+            if code_id not in theirs:
+                marker, style = "≠ ", "bold"
+            elif code_id in item.span_differences:
+                marker, style = "≈ ", "bold"
+            else:
+                marker, style = "  ", ""
+            text.append(f"{marker}{self.book.path(code_id).replace('/', ' ▸ ')}\n", style=style)
+            extent = item.extent(side, code_id)
+            if item.is_whole(extent):
+                if code_id in item.span_differences:
+                    text.append("    the whole segment\n", style="italic")
+                continue
+            for start, end in extent:
+                quoted = _shortened(transcript.text[start:end]) if transcript else f"{start}–{end}"
+                text.append(f"    “{quoted}”\n", style="italic")
         return text
 
     def _definitions(self, codes: frozenset[str]) -> Text:
@@ -244,12 +378,12 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
 
     # -- deciding --------------------------------------------------------------
 
-    def _decide(self, choice: str, codes: list[str] | None = None) -> None:
+    def _decide(self, choice: str, codes: list[str] | None = None, spans: dict[str, Extent] | None = None) -> None:
         r = self.resolution
         if not r.queue:
             return
         try:
-            item = r.decide(self.index, choice, codes=codes, note=self.note)
+            item = r.decide(self.index, choice, codes=codes, spans=spans, note=self.note)
         except QualcodeError as e:
             self.notify(str(e), severity="error")
             return
@@ -275,6 +409,59 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
                 self._decide("edit", codes)
 
         self.app.push_screen(CodeChecklist(self.book, current), saved)
+
+    def action_edit_extent(self) -> None:
+        """Choose the passage of one code by hand: a code of a span difference first, any code either gave."""
+        if not self.resolution.queue:
+            return
+        item = self.resolution.queue[self.index]
+        offered = self._in_book_order(item.span_differences) + [
+            c for c in self._in_book_order(item.codes_a | item.codes_b) if c not in item.span_differences
+        ]
+        if not offered:
+            self.notify("neither coder gave this segment a code; e chooses codes for it", severity="warning")
+            return
+        if len(offered) == 1:
+            self._edit_extent(item, offered[0])
+            return
+
+        def picked(index: int | None) -> None:
+            if index is not None:
+                self._edit_extent(item, offered[index])
+
+        self.app.push_screen(
+            PassageChooser("Which code's passage to edit?", [self._code_name(c) for c in offered]), picked
+        )
+
+    def _edit_extent(self, item: Disagreement, code_id: str) -> None:
+        transcript = self.project.transcript(item.transcript)
+        if transcript is None:
+            return
+        a = item.extent("a", code_id) if code_id in item.codes_a else ()
+        b = item.extent("b", code_id) if code_id in item.codes_b else ()
+        decided = item.decision.spans.get(code_id) if item.decision else None
+        current = decided or merged(a + b)
+        everything = [p for extent in (a, b, current) for p in extent]
+        stretch = (min([item.start, *(p[0] for p in everything)]), max([item.end, *(p[1] for p in everything)]))
+        try:
+            edit = ExtentEdit(transcript.text, stretch, (current[0][0], current[-1][1]))
+        except QualcodeError as e:
+            self.notify(str(e), severity="error")
+            return
+
+        def kept(passage: tuple[int, int] | None) -> None:
+            if passage is None:
+                return
+            if item.decision is not None:
+                codes = set(item.decision.codes) | {code_id}
+                spans = dict(item.decision.spans)
+            else:
+                codes, spans = set(item.codes_a | item.codes_b), {}
+            spans[code_id] = (passage,)
+            self._decide("edit", sorted(codes), spans)
+
+        title = f"The consensus passage of {self._code_name(code_id)}"
+        self.app.push_screen(ExtentEditor(title, transcript.text, stretch, edit, a, b), kept)
 
     def action_note(self) -> None:
         def written(text: str | None) -> None:

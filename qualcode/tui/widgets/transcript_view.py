@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from qualcode.core.coding_session import CodingSession, Hit
+from qualcode.core.spans import words_between
 
 GUTTER = 3
 """Columns left of the text: a bar marking the cursor or the selection, and a space."""
@@ -198,9 +199,9 @@ class TranscriptView(ScrollView, can_focus=True):
             ends: list[int] = []
             text = self.session.transcript.text
             for segment in self.session.segments:
-                for m in re.finditer(r"\S+", text[segment.start : segment.end]):
-                    starts.append(segment.start + m.start())
-                    ends.append(segment.start + m.end())
+                for start, end in words_between(text, segment.start, segment.end):
+                    starts.append(start)
+                    ends.append(end)
             self._words = (starts, ends)
         return self._words
 
