@@ -29,8 +29,9 @@ def cmd_search(args: argparse.Namespace) -> int:
             raise BadInput("no such code in the codebook (give its path, unique name or id)", where=args.code)
         hits = project.search(args.query, lemma=args.lemma, transcript=args.transcript, limit=limit)
         if coder is not None:
-            added = project.code_hits(hits, coder, args.code)
-            err(f"coded {len(hits)} hits' segments for {coder}: {added} new codings")
+            added = project.code_hits(hits, coder, args.code, extent=args.extent)
+            what = {"segment": "segments", "sentence": "sentences", "hit": "words"}[args.extent]
+            err(f"coded {len(hits)} hits' {what} for {coder}: {added} new codings")
         # CSV and JSON are for readers outside the team too: they pass the publication boundary.
         publish = project.publication()
     if args.format == "json":
@@ -153,8 +154,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--transcript", help="only this transcript")
     p.add_argument("--limit", type=int)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    p.add_argument("--code", help="apply this code to every hit's segment (with --coder)")
+    p.add_argument("--code", help="apply this code to every hit (with --coder): its segment, sentence or words")
     p.add_argument("--coder")
+    p.add_argument(
+        "--extent",
+        choices=("segment", "sentence", "hit"),
+        default="segment",
+        help="what --code codes of each hit: its segment (the default), its sentence, or the hit's words alone",
+    )
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("suggest", help="codes the codebook's keywords propose (never applied unless accepted)")

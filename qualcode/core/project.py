@@ -399,11 +399,12 @@ class Project:
 
         return search(self.store, query, lemma=lemma, transcript=transcript, limit=limit)
 
-    def code_hits(self, hits: list[SearchHit], coder: str, code: str) -> int:
-        """Apply a code to every hit's segment for a coder; returns how many codings were new."""
+    def code_hits(self, hits: list[SearchHit], coder: str, code: str, *, extent: str = "segment") -> int:
+        """Apply a code to every hit for a coder: its segment, its sentence or its words (``extent``);
+        returns how many codings were new."""
         from qualcode.core.search import code_hits
 
-        return code_hits(self.store, hits, coder, code)
+        return code_hits(self.store, hits, coder, code, extent)
 
     def suggestions(
         self,

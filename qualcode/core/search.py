@@ -15,12 +15,16 @@ from qualcode.core.textindex import JOINERS, Indexed, lemma_table, search_docume
 CONTEXT = 60
 """Characters of context shown on each side of a hit, within its sentence."""
 
-__all__ = ["JOINERS", "SearchHit", "code_hits", "query_terms", "search"]
+__all__ = ["EXTENTS", "JOINERS", "SearchHit", "code_hits", "query_terms", "search"]
 
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A hit: where it is, and the hit in its sentence (left context, the hit, right context)."""
+    """A hit: where it is, and the hit in its sentence (left context, the hit, right context).
+
+    ``sentence_start`` and ``sentence_end`` are where the hit's sentence lies
+    (within its segment), as offsets into the transcript's text.
+    """
 
     transcript: str
     participant: str | None
@@ -31,6 +35,8 @@ class SearchHit:
     left: str
     match: str
     right: str
+    sentence_start: int = -1
+    sentence_end: int = -1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -161,6 +167,11 @@ def hits_of(store: Store, rows: list[tuple[int, ...]], indexed: list[Indexed], l
     hits: list[SearchHit] = []
     for (t, row), (_tid, first, _last), window in zip(ordered, windows, texts, strict=True):
         start, end, ordinal = row[2], row[3], row[6]
+        _segment_id, segment_start, segment_end, _speaker = segments[(t.id, ordinal)]
+        sentence = (
+            max(row[4] if row[4] >= 0 else segment_start, segment_start),
+            min(row[5] if row[5] >= 0 else segment_end, segment_end),
+        )
         hits.append(
             SearchHit(
                 t.name,
@@ -172,21 +183,65 @@ def hits_of(store: Store, rows: list[tuple[int, ...]], indexed: list[Indexed], l
                 " ".join(window[: start - first].split()),
                 window[start - first : end - first],
                 " ".join(window[end - first :].split()),
+                *sentence,
             )
         )
     return hits
 
 
-def code_hits(store: Store, hits: list[SearchHit], coder: str, code_reference: str) -> int:
-    """Apply a code to the segment of every hit, in one transaction; returns how many codings are new."""
+EXTENTS = ("segment", "sentence", "hit")
+"""What search-to-code codes of each hit: its segment, its sentence, or the hit's words alone."""
+
+
+def code_hits(store: Store, hits: list[SearchHit], coder: str, code_reference: str, extent: str = "segment") -> int:
+    """Apply a code to every hit's segment, sentence or words (``extent``), in one transaction;
+    returns how many codings are new.
+
+    A sentence or hit that is its whole segment is coded as the segment; any
+    other as a span of exactly those characters (the sentence without the
+    spaces around it).
+    """
+    if extent not in EXTENTS:
+        raise BadInput(f"unknown extent '{extent}'; choose from {', '.join(EXTENTS)}", where="--extent")
     book = codebook_of(store)
     code = book.find(code_reference)
     if code is None:
         raise BadInput("no such code in the codebook", where=code_reference)
     if not coder.strip():
         raise BadInput("a coder needs a name", where="--coder")
-    rows = sorted({(h.segment_id, code.id) for h in hits})
+    coder = coder.strip()
+    if extent == "segment":
+        rows = sorted({(h.segment_id, code.id) for h in hits})
+        with store.transaction():
+            added = store.codings.add_many(rows, coder)
+            store.audit.log(coder, "search.code", code.id, segments=len(rows), added=added)
+        return added
+    bounds = store.transcripts.bounds_of({h.segment_id for h in hits})
+    texts: dict[str, str] = {}
+    passages: set[tuple[int, int, int, int]] = set()
+    for h in hits:
+        transcript_id, segment_start, segment_end = bounds[h.segment_id]
+        start, end = (h.start, h.end) if extent == "hit" else (h.sentence_start, h.sentence_end)
+        if extent == "sentence":
+            if h.transcript not in texts:
+                found = store.transcripts.get(h.transcript)
+                texts[h.transcript] = found.text if found else ""
+            text = texts[h.transcript]
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+        passages.add(
+            (h.segment_id, transcript_id, start, end)
+            if (start, end) != (segment_start, segment_end)
+            else (h.segment_id, -1, 0, 0)
+        )
+    added = 0
     with store.transaction():
-        added = store.codings.add_many(rows, coder.strip())
-        store.audit.log(coder.strip(), "search.code", code.id, segments=len(rows), added=added)
+        for segment_id, transcript_id, start, end in sorted(passages):
+            if transcript_id < 0:
+                added += store.codings.add(segment_id, code.id, coder)
+            else:
+                added += store.codings.add_span(transcript_id, start, end, code.id, coder) is not None
+        store.audit.log(coder, "search.code", code.id, extent=extent, passages=len(passages), added=added)
     return added

@@ -103,6 +103,41 @@ def test_coding_every_hit(sample):
         sample.code_hits(hits, "alice", "Nonsense")
 
 
+def test_coding_every_hit_s_sentence_or_words_codes_exact_passages(sample):
+    hits = sample.search("step ladder")
+    step = sample.codebook().find("Step-ladder").id
+    texts = {t.name: sample.transcript(t.id).text for t in sample.transcripts()}
+    assert sample.code_hits(hits, "bob", "Step-ladder", extent="hit") == len(hits)
+    words = {(p.start, p.end) for p in sample.store.codings.spans("bob")}
+    assert words == {(h.start, h.end) for h in hits}
+    assert all(texts[h.transcript][h.start : h.end].lower().replace("-", " ") == "step ladder" for h in hits)
+    sample.code_hits(hits, "carol", "Step-ladder", extent="sentence")
+    sentences = [
+        texts[h.transcript][p.start : p.end]
+        for h in hits
+        for p in sample.store.codings.spans("carol")
+        if p.start <= h.start and h.end <= p.end
+    ]
+    assert sentences and all(s == s.strip() and s.endswith((".", "?", "!", '"', "”")) for s in sentences)
+    assert all(p.code_id == step for p in sample.store.codings.spans("carol"))
+    whole = sample.store.codings.whole_segment_pairs("carol")
+    assert len(sample.store.codings.spans("carol")) + len(whole) <= len(hits)
+    assert {s for s, _c in sample.store.codings.pairs("carol")} <= {h.segment_id for h in hits}
+    with pytest.raises(BadInput, match="unknown extent"):
+        sample.code_hits(hits, "carol", "Step-ladder", extent="paragraph")
+
+
+def test_search_codes_sentences_from_the_command_line(sample):
+    sample.close()
+    result = run(
+        "search", str(sample.path), "step ladder", "--code", "Step-ladder", "--coder", "dora", "--extent", "sentence"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "hits' sentences for dora" in result.stderr
+    with Store(sample.path) as store:
+        assert store.codings.spans("dora")
+
+
 def test_search_refusals(sample):
     result = run("search", str(sample.path), "   ")
     assert (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from qualcode.core.model import Pseudonym
+from qualcode.core.store import Store
 from qualcode.tui.app import make_app
 from qualcode.tui.screens.coding import CodingScreen
 from qualcode.tui.screens.frequencies import FrequenciesScreen
@@ -48,6 +49,34 @@ async def test_search_all_transcripts_open_a_hit_and_code_every_hit(demo):
         assert coding.session.segments[coding.view.position].ordinal == first.ordinal
     coded = {(t, o) for t, o, c in codings(demo, "alice") if c == "Step-ladder"}
     assert coded == {(h.transcript, h.ordinal) for h in screen.hits}
+
+
+async def test_search_codes_every_hit_s_sentence_after_ctrl_e(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("S")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press(*"step ladder", "enter")
+        await _wait(pilot, lambda: bool(screen.hits))
+        await pilot.press("ctrl+e")
+        assert "codes every hit's sentence" in str(screen.query_one("#status").render())
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press(*"step-ladder", "enter")
+        await _wait(pilot, lambda: "coded" in str(screen.query_one("#status").render()))
+        assert "new sentences for alice" in str(screen.query_one("#status").render())
+        hits = list(screen.hits)
+    with Store(demo) as store:
+        spans = store.codings.spans("alice")
+        whole = {segment for segment, _code in store.codings.whole_segment_pairs("alice")}
+        texts = {t.id: t.text for t in store.transcripts.all()}
+    assert spans, "the sentences became passages"
+    for h in hits:
+        assert h.segment_id in whole or any(p.start <= h.start and h.end <= p.end for p in spans), h
+    for p in spans:
+        passage = texts[p.transcript_id][p.start : p.end]
+        assert passage == passage.strip() and "step" in passage.lower()
 
 
 async def test_suggestions_accepted_are_marked_as_such(demo):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from qualcode.core.model import Participant, Segment, SegmentKey, Transcript, TranscriptSummary, natural_key
 from qualcode.core.store.database import Database, now, read_json
@@ -158,6 +158,20 @@ class Transcripts:
         return self.db.execute(
             "SELECT transcript_id, start_offset, end_offset FROM segments ORDER BY transcript_id, start_offset"
         ).fetchall()
+
+    def bounds_of(self, segment_ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
+        """(transcript id, start, end) of some segments, by segment id."""
+        wanted = sorted(set(segment_ids))
+        out: dict[int, tuple[int, int, int]] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            for sid, tid, start, end in self.db.execute(
+                "SELECT id, transcript_id, start_offset, end_offset FROM segments "
+                f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                out[sid] = (tid, start, end)
+        return out
 
     def segment_spans(self, transcript_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
         """(start, end) of each segment in ordinal order, by transcript, for some transcripts."""

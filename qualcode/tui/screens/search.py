@@ -18,10 +18,13 @@ from textual.widgets import Checkbox, DataTable, Footer, Input
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import QualcodeError
 from qualcode.core.project import Project
+from qualcode.core.search import EXTENTS
 from qualcode.tui.messages import OpenTranscript, WorkDone
 from qualcode.tui.screens.dialogs import CodeFinder
 from qualcode.tui.widgets.status_line import StatusLine
 from qualcode.tui.workers import ReportsWorkerErrors
+
+EXTENT_NAMES = {"segment": "segments", "sentence": "sentences", "hit": "words"}
 
 
 class SearchScreen(ReportsWorkerErrors, Screen[None]):
@@ -30,6 +33,7 @@ class SearchScreen(ReportsWorkerErrors, Screen[None]):
     BINDINGS = [
         Binding("enter", "open_hit", "Open", id="search.open"),
         Binding("ctrl+o", "code_all", "Code all hits", id="search.code_all"),
+        Binding("ctrl+e", "extent", "Code what", id="search.extent"),
         Binding("escape", "close", "Back", id="search.close"),
     ]
 
@@ -41,6 +45,8 @@ class SearchScreen(ReportsWorkerErrors, Screen[None]):
         """Who codes the hits."""
         self.book = book
         self.hits: list[Any] = []
+        self.extent = "segment"
+        """What Ctrl+O codes of each hit: its segment, its sentence, or the hit's words."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
@@ -80,7 +86,7 @@ class SearchScreen(ReportsWorkerErrors, Screen[None]):
             status.update(f"[red]{event.error}[/red]")
             return
         if event.kind == "code":
-            status.update(f"coded {event.result} new segments for {self.coder}")
+            status.update(f"coded {event.result} new {EXTENT_NAMES[self.extent]} for {self.coder}")
             return
         self.hits = event.result
         table = self.query_one("#search-results", DataTable)
@@ -88,9 +94,20 @@ class SearchScreen(ReportsWorkerErrors, Screen[None]):
         for i, h in enumerate(self.hits):
             context = f"{h.left[-45:]} «{h.match}» {h.right[:45]}"
             table.add_row(h.participant or "—", h.transcript, str(h.ordinal), context, key=str(i))
-        status.update(f"{len(self.hits)} hits · Enter opens one · Ctrl+O codes every hit's segment")
+        self._show_status()
         if self.hits:
             table.focus()
+
+    def _show_status(self) -> None:
+        self.query_one("#status", StatusLine).update(
+            f"{len(self.hits)} hits · Enter opens one · Ctrl+O codes every hit's {EXTENT_NAMES[self.extent][:-1]} "
+            "· Ctrl+E codes the segment, the sentence or the words"
+        )
+
+    def action_extent(self) -> None:
+        """Cycle what Ctrl+O codes of each hit: segment, sentence, the hit's words."""
+        self.extent = EXTENTS[(EXTENTS.index(self.extent) + 1) % len(EXTENTS)]
+        self._show_status()
 
     @on(DataTable.RowSelected, "#search-results")
     def hit_selected(self, event: DataTable.RowSelected) -> None:
@@ -113,13 +130,14 @@ class SearchScreen(ReportsWorkerErrors, Screen[None]):
             if code_id:
                 self._code_all(code_id, list(self.hits))
 
-        self.app.push_screen(CodeFinder(self.book, f"Code all {len(self.hits)} hits with"), chosen)
+        title = f"Code the {EXTENT_NAMES[self.extent]} of all {len(self.hits)} hits with"
+        self.app.push_screen(CodeFinder(self.book, title), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def _code_all(self, code_id: str, hits: list[Any]) -> None:
 
         with Project.open(self.path) as project:
-            added = project.code_hits(hits, self.coder, code_id)
+            added = project.code_hits(hits, self.coder, code_id, extent=self.extent)
         self.post_message(WorkDone("code", added))
 
     def work_failed(self, group: str, error: str) -> None:
