@@ -34,7 +34,7 @@ from qualcode.core.store import Store
 class Edit:
     """One undoable change: codes put on or taken off segments, a memo, or a star."""
 
-    kind: str  # "code" | "span" | "memo" | "star"
+    kind: str  # "code" | "span" | "memo" | "passage_memo" | "star"
     segment_ids: tuple[int, ...]
     """The segments it touches (for a span: every segment it overlaps)."""
     code_id: str = ""
@@ -42,7 +42,7 @@ class Edit:
     before: str = ""
     after: str = ""
     span: tuple[int, int] = (0, 0)
-    """A span edit's passage: offsets into the transcript's text, end exclusive."""
+    """A span or passage memo edit's passage: offsets into the transcript's text, end exclusive."""
 
     def describe(self, codebook: Codebook) -> str:
         """A short sentence for the status line."""
@@ -54,8 +54,9 @@ class Edit:
             if self.kind == "span":
                 where = f"the passage ({self.span[1] - self.span[0]} characters)"
             return f"{name} {'applied to' if self.added else 'taken off'} {where}"
-        if self.kind == "memo":
-            return "memo saved" if self.after else "memo removed"
+        if self.kind in ("memo", "passage_memo"):
+            on = "on the passage " if self.kind == "passage_memo" else ""
+            return f"memo {on}saved" if self.after else f"memo {on}removed"
         return "quote starred" if self.after else "star removed"
 
 
@@ -106,6 +107,10 @@ class CodingSession:
         self.memos: dict[int, str] = {
             sid: text for sid, text in store.memos.of_coder(coder).items() if sid in self.index_of
         }
+        self.passage_memos: dict[tuple[int, int], str] = {
+            (start, end): text for (_t, start, end), text in store.memos.passages_of(coder, found.id).items()
+        }
+        """This coder's memos on passages of the transcript, by (start, end)."""
         self.starred: set[tuple[int, str]] = store.codings.starred(coder, found.id)
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
@@ -252,6 +257,28 @@ class CodingSession:
         self._redo.clear()
         return edit
 
+    def set_passage_memo(self, start: int, end: int, text: str) -> Edit:
+        """Write (or with empty text, remove) the memo on a passage: offsets into the transcript's text."""
+        check_span(self.transcript.text, start, end, where=self.transcript.name)
+        touched = tuple(self.segments[i].id for i in self.overlapping(start, end))
+        if not touched:
+            raise BadInput(f"the passage {start}–{end} lies between segments; choose words of a segment")
+        edit = Edit(
+            "passage_memo",
+            touched,
+            before=self.passage_memos.get((start, end), ""),
+            after=text.strip(),
+            span=(start, end),
+        )
+        self._apply(edit)
+        self._undo.append(edit)
+        self._redo.clear()
+        return edit
+
+    def passage_memos_overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The passages with a memo that overlap ``[start, end)``, in order."""
+        return sorted(p for p in self.passage_memos if p[0] < end and p[1] > start)
+
     def toggle_star(self, index: int) -> Edit:
         """Mark the segment's codings as a quote the lead wants in the report, or unmark them."""
         segment_id = self.segments[index].id
@@ -336,8 +363,8 @@ class CodingSession:
         sees every change in the order it was made and a key pressed while the
         file is busy does not wait for it again.
         """
-        first = self.index_of[edit.segment_ids[0]]
-        write = _Write(edit, tuple(sorted(self.codes[first])) if edit.kind == "star" else ())
+        star_codes = tuple(sorted(self.codes[self.index_of[edit.segment_ids[0]]])) if edit.kind == "star" else ()
+        write = _Write(edit, star_codes)
         if self._pending:
             self._queue(write)
         else:
@@ -372,6 +399,8 @@ class CodingSession:
                     self.store.codings.remove_span(self.transcript.id, start, end, edit.code_id, self.coder)
             elif edit.kind == "memo":
                 self.store.memos.set_on_segment(edit.segment_ids[0], self.coder, edit.after)
+            elif edit.kind == "passage_memo":
+                self.store.memos.set_on_passage(self.transcript.id, *edit.span, self.coder, edit.after)
             else:
                 index = self.index_of[edit.segment_ids[0]]
                 segment = self.segments[index]
@@ -407,6 +436,11 @@ class CodingSession:
                 self.memos[sid] = edit.after
             else:
                 self.memos.pop(sid, None)
+        elif edit.kind == "passage_memo":
+            if edit.after:
+                self.passage_memos[edit.span] = edit.after
+            else:
+                self.passage_memos.pop(edit.span, None)
         else:
             sid = edit.segment_ids[0]
             for code_id in write.star_codes:
@@ -416,4 +450,4 @@ class CodingSession:
 def _inverse(edit: Edit) -> Edit:
     if edit.kind in ("code", "span"):
         return Edit(edit.kind, edit.segment_ids, edit.code_id, added=not edit.added, span=edit.span)
-    return Edit(edit.kind, edit.segment_ids, edit.code_id, before=edit.after, after=edit.before)
+    return Edit(edit.kind, edit.segment_ids, edit.code_id, before=edit.after, after=edit.before, span=edit.span)

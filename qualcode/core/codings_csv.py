@@ -3,14 +3,17 @@
 ``segment`` is the 1-based ordinal within the transcript; ``code`` is the code's
 path with ``/`` between levels, or its unique name. ``start,end`` (optional) mark
 an exact passage: offsets from the segment's start in code points, end
-exclusive; the start lies in the segment, the end may run on into the
-segments after it. Empty, or absent, means the whole segment.
+exclusive; the start lies in the segment (or in the text after it, before the
+next segment), the end may run on into the segments after it. Empty, or
+absent, means the whole segment. A memo goes on the row's segment, or with
+``start,end`` on that passage.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,50 +104,63 @@ def _span(row: list[str], col: dict[str, int], line_no: int, where: str) -> tupl
 
 
 def import_codings(store: Store, book: Codebook, path: Path, coder: str, *, replace: bool = False) -> int:
-    """Add the codings in a CSV to a coder's work (all rows, or none when one is bad)."""
+    """Add the codings in a CSV to a coder's work (all rows, or none when one is bad).
+
+    A row's memo goes on its segment, or with ``start,end`` on that passage.
+    A passage may start in the text after its segment and before the next
+    (a speaker's label that another tool coded along).
+    """
     where = str(path)
     rows = read_codings_csv(path)
     transcripts = {t.name: t for t in store.transcripts.all()}
     codings: list[tuple[int, str]] = []
     spans: list[tuple[int, int, int, str]] = []
     memos: dict[int, str] = {}
-    segments: dict[int, dict[int, Segment]] = {}
+    passage_memos: dict[tuple[int, int, int], str] = {}
+    segments: dict[int, list[Segment]] = {}
     for row in rows:
         line_no, name = row.line, row.transcript
         if name not in transcripts:
             raise BadInput(f"line {line_no}: unknown transcript '{clip(name)}'", where=where)
         transcript = transcripts[name]
         if transcript.id not in segments:
-            segments[transcript.id] = {s.ordinal: s for s in store.transcripts.segments(transcript.id)}
-        segment = segments[transcript.id].get(row.segment)
-        if segment is None:
+            segments[transcript.id] = store.transcripts.segments(transcript.id)
+        in_order = segments[transcript.id]
+        at = next((i for i, s in enumerate(in_order) if s.ordinal == row.segment), None)
+        if at is None:
             raise BadInput(f"line {line_no}: transcript '{name}' has no segment {row.segment}", where=where)
+        segment = in_order[at]
+        passage = None
+        if row.span is not None:
+            start, end = segment.start + row.span[0], segment.start + row.span[1]
+            # the segment and the text up to the next one (where a label stands)
+            reach = in_order[at + 1].start if at + 1 < len(in_order) else len(transcript.text)
+            if not segment.start <= start < max(reach, segment.end):
+                raise BadInput(
+                    f"line {line_no}: start {row.span[0]} is outside segment {row.segment} "
+                    f"(0–{max(reach, segment.end) - segment.start - 1})",
+                    where=where,
+                )
+            problem = span_problem(transcript.text, start, end)
+            if problem:
+                raise BadInput(
+                    f"line {line_no}: {problem.replace('the span', 'the span (in the transcript)')}", where=where
+                )
+            passage = (start, end) if (start, end) != (segment.start, segment.end) else None
         reference = row.code
         if reference:
             code = book.find(reference)
             if code is None:
                 raise BadInput(f"line {line_no}: unknown code '{clip(reference)}'", where=where)
-            if row.span is None:
+            if passage is None:
                 codings.append((segment.id, code.id))
             else:
-                start, end = segment.start + row.span[0], segment.start + row.span[1]
-                if not segment.start <= start < segment.end:
-                    raise BadInput(
-                        f"line {line_no}: start {row.span[0]} is outside segment {row.segment} "
-                        f"(0–{segment.end - segment.start - 1})",
-                        where=where,
-                    )
-                problem = span_problem(transcript.text, start, end)
-                if problem:
-                    raise BadInput(
-                        f"line {line_no}: {problem.replace('the span', 'the span (in the transcript)')}", where=where
-                    )
-                if (start, end) == (segment.start, segment.end):
-                    codings.append((segment.id, code.id))
-                else:
-                    spans.append((transcript.id, start, end, code.id))
+                spans.append((transcript.id, *passage, code.id))
         if row.memo:
-            memos[segment.id] = row.memo
+            if passage is None:
+                memos[segment.id] = row.memo
+            else:
+                passage_memos[(transcript.id, *passage)] = row.memo
     with store.transaction():
         if replace:
             store.codings.clear(coder)
@@ -155,20 +171,28 @@ def import_codings(store: Store, book: Codebook, path: Path, coder: str, *, repl
         )
         for segment_id, memo in memos.items():
             store.memos.set_on_segment(segment_id, coder, memo)
+        for (tid, start, end), memo in passage_memos.items():
+            store.memos.set_on_passage(tid, start, end, coder, memo)
         store.audit.log(
-            coder, "codings.import", path.name, rows=len(codings) + len(spans), added=added, memos=len(memos)
+            coder,
+            "codings.import",
+            path.name,
+            rows=len(codings) + len(spans),
+            added=added,
+            memos=len(memos) + len(passage_memos),
         )
     return added
 
 
 def export_codings(store: Store, book: Codebook, path: Path, coder: str) -> int:
-    """Write a coder's codings (and segment memos) as CSV; returns the number of rows."""
+    """Write a coder's codings and memos as CSV; returns the number of rows."""
     if coder not in store.codings.coders():
         known = ", ".join(store.codings.coders()) or "none"
         raise BadInput(f"no coder named '{coder}' in this project; coders: {known}", where="--coder")
     names = {t.id: t.name for t in store.transcripts.all()}
     segments = {s.id: s for s in store.transcripts.all_segments()}
     memos = store.memos.of_coder(coder)
+    passage_memos = store.memos.passages_of(coder)
     rows: list[list[str]] = []
     coded: set[int] = set()
     for segment_id, code_id in store.codings.whole_segment_pairs(coder):
@@ -178,19 +202,22 @@ def export_codings(store: Store, book: Codebook, path: Path, coder: str) -> int:
     by_transcript: dict[int, list[Segment]] = {}
     for seg in segments.values():
         by_transcript.setdefault(seg.transcript_id, []).append(seg)
+    starts = {tid: [s.start for s in segs] for tid, segs in by_transcript.items()}
+
+    def passage_row(transcript_id: int, start: int, end: int, code: str, memo: str) -> list[str]:
+        # the segment the passage starts in (or after, before the next), its offsets from that segment's start
+        seg = by_transcript[transcript_id][max(bisect_right(starts[transcript_id], start) - 1, 0)]
+        return [names[transcript_id], str(seg.ordinal), code, memo, str(start - seg.start), str(end - seg.start)]
+
+    memo_written: set[tuple[int, int, int]] = set()
     for span in store.codings.spans(coder):
-        # the segment the span starts in, its offsets from that segment's start
-        seg = next(s for s in by_transcript[span.transcript_id] if s.start <= span.start < max(s.end, s.start + 1))
-        rows.append(
-            [
-                names[seg.transcript_id],
-                str(seg.ordinal),
-                book.path(span.code_id),
-                "",
-                str(span.start - seg.start),
-                str(span.end - seg.start),
-            ]
-        )
+        key = (span.transcript_id, span.start, span.end)
+        memo = "" if key in memo_written else passage_memos.get(key, "")
+        memo_written.add(key)
+        rows.append(passage_row(*key, book.path(span.code_id), memo))
+    for key, memo in passage_memos.items():
+        if key not in memo_written:
+            rows.append(passage_row(*key, "", memo))
     for segment_id, memo in memos.items():
         if segment_id not in coded:
             seg = segments[segment_id]

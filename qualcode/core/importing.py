@@ -159,7 +159,7 @@ def _replace_transcript(
     for seg in store.transcripts.segments(new_id):
         by_text.setdefault(text[seg.start : seg.end], seg.id)
     mapping = {old_seg: by_text[t] for old_seg, t in old_texts.items() if t in by_text}
-    kept, dropped = store.transcripts.carry_segment_work(mapping, old_id)
+    kept, dropped = store.transcripts.carry_segment_work(mapping, old_id, new_id)
     store.transcripts.delete(old_id)
     return kept, dropped
 

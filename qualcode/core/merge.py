@@ -182,9 +182,7 @@ def _merge_one(
                 segment_of[segment.id] = found[0]
                 name_of_segment[found[0]] = transcript.name
         coder = bound_coder(lead, other, path)
-        others = [
-            c for c in other.codings.coders() if c != coder and (other.codings.count(c) or other.memos.of_coder(c))
-        ]
+        others = [c for c in other.codings.coders() if c != coder and _has_work(other, c)]
         if others:
             raise BadInput(
                 f"holds work of {', '.join(others)} besides {coder}, to whom it was handed out; a hand-out "
@@ -192,17 +190,62 @@ def _merge_one(
                 where=str(path),
             )
         results = []
-        if other.codings.count(coder) or other.memos.of_coder(coder):
+        if _has_work(other, coder):
             rows = other.codings.rows(coder)
             _check_lines_up(path, other, rows, segment_of, lead_transcripts, lead_codes)
             memos = other.memos.of_coder(coder)
             incoming = [(segment_of[s], c, at, origin, starred) for s, c, at, origin, starred in rows]
-            incoming_memos = {segment_of[s]: text for s, text in memos.items() if s in segment_of}
+            incoming_memos: dict[MemoKey, str] = {
+                ("segment", segment_of[s]): text for s, text in memos.items() if s in segment_of
+            }
+            incoming_memos.update(_incoming_passage_memos(lead, other, path, coder))
             spans = _incoming_spans(lead, other, path, coder, lead_codes)
             results.append(_apply(lead, path, coder, incoming, incoming_memos, name_of_segment, replace, spans))
         return results
     finally:
         other.close()
+
+
+MemoKey = tuple
+"""A memo's place: ("segment", segment id) or ("passage", transcript id, start, end)."""
+
+
+def _has_work(store: Store, coder: str) -> bool:
+    return bool(store.codings.count(coder) or store.memos.of_coder(coder) or store.memos.passages_of(coder))
+
+
+def _memos(store: Store, coder: str) -> dict[MemoKey, str]:
+    """A coder's memos on segments and on passages, by place."""
+    out: dict[MemoKey, str] = {("segment", s): text for s, text in store.memos.of_coder(coder).items()}
+    out.update((("passage", *k), text) for k, text in store.memos.passages_of(coder).items())
+    return out
+
+
+def _incoming_passage_memos(lead: Store, other: Store, path: Path, coder: str) -> dict[MemoKey, str]:
+    """The coder's memos on passages, on the lead's transcripts (the same text, so the same offsets)."""
+    memos = other.memos.passages_of(coder)
+    if not memos:
+        return {}
+    lead_by_text = {t.sha256: t.id for t in lead.transcripts.all()}
+    theirs = {t.id: t for t in other.transcripts.all()}
+    out: dict[MemoKey, str] = {}
+    for (tid, start, end), text in memos.items():
+        transcript = theirs[tid]
+        if transcript.sha256 not in lead_by_text:
+            raise BadInput(
+                f"transcript '{transcript.name}': its text differs from the lead's copy (or the lead does not have "
+                "it); nothing was merged",
+                where=str(path),
+            )
+        out[("passage", lead_by_text[transcript.sha256], start, end)] = text
+    return out
+
+
+def _set_memo(store: Store, key: MemoKey, coder: str, text: str) -> None:
+    if key[0] == "segment":
+        store.memos.set_on_segment(key[1], coder, text)
+    else:
+        store.memos.set_on_passage(key[1], key[2], key[3], coder, text)
 
 
 def _incoming_spans(lead: Store, other: Store, path: Path, coder: str, lead_codes: set[str]) -> list[SpanRow]:
@@ -268,7 +311,7 @@ def _apply(
     path: Path,
     coder: str,
     incoming: list[tuple[int, str, str, str, int]],
-    incoming_memos: dict[int, str],
+    incoming_memos: dict[MemoKey, str],
     name_of_segment: dict[int, str],
     replace: bool,
     spans: list[SpanRow],
@@ -289,7 +332,7 @@ def _apply(
     existing = set(starred)
     new = {(s, c) for s, c, *_ in incoming}
     restarred = {(s, c): bool(star) for s, c, *_, star in incoming if (s, c) in starred and starred[s, c] != bool(star)}
-    existing_memos = lead.memos.of_coder(coder) if lead.codings.coder_id(coder) else {}
+    existing_memos = _memos(lead, coder) if lead.codings.coder_id(coder) else {}
     added, removed = new - existing, existing - new
     changed_memos = {s for s in incoming_memos if existing_memos.get(s) != incoming_memos[s]}
     dropped_memos = set(existing_memos) - set(incoming_memos)
@@ -319,10 +362,10 @@ def _apply(
         )
     lead.codings.remove_many(removed, coder)
     lead.codings.put_rows(coder, [row for row in incoming if (row[0], row[1]) in added])
-    for s in dropped_memos:
-        lead.memos.set_on_segment(s, coder, "")
-    for s in changed_memos:
-        lead.memos.set_on_segment(s, coder, incoming_memos[s])
+    for key in dropped_memos:
+        _set_memo(lead, key, coder, "")
+    for key in changed_memos:
+        _set_memo(lead, key, coder, incoming_memos[key])
     for (s, c), star in restarred.items():
         lead.codings.set_starred(s, c, coder, star)
     for tid, code_id, start, end in spans_removed:

@@ -294,8 +294,10 @@ P2: Another one there.</PlainTextContent>
         assert book.path(time.id) == "School role/Workload/Time pressure"
         assert (time.description, time.inclusion) == ("Not enough hours.", "Stress about time.")
         assert book.path(book.find("Barriers").id) == "Feedback/Barriers"
-        memos = project.store.memos.of_coder("Ola")
-        assert sorted(memos.values()) == ["Only a memo here", "Why I coded this"]
+        # neither selection is exactly a segment (the turns begin after "P2: "): the memos stay on the passages
+        text = project.store.transcripts.all()[0].text
+        memos = {text[a:b]: memo for (_t, a, b), memo in project.store.memos.passages_of("Ola").items()}
+        assert memos == {"P2: One paragraph here.": "Why I coded this", "P2: Another one there.": "Only a memo here"}
     finally:
         project.close()
     assert _codings(tmp_path / "f.qc") == {("Ola", 1, "Barriers"), ("Ola", 1, "Time pressure")}

@@ -10,6 +10,7 @@ from qualcode.core.errors import BadInput
 from qualcode.core.model import CONSENSUS
 from qualcode.core.resolution import Resolution
 from qualcode.core.store import SCHEMA_VERSION, Store
+from tests.conftest import AS_SCHEMA_7
 
 
 @pytest.fixture
@@ -248,14 +249,17 @@ def test_a_decision_on_one_segment_leaves_a_passage_other_segments_hold(project)
     assert all(s != fifth.id for s, _c in consensus)
 
 
-def test_a_schema_7_file_keeps_its_decisions(project, two_coders):
+def test_a_schema_7_file_keeps_its_decisions_and_memos(project, two_coders):
     store, _ids, _code = two_coders
     Resolution(store, "alice", "bob", "carol").decide(0, "a", note="kept")
+    store.memos.set_on_segment(_ids[0], "alice", "a memo of schema 7")
     path = project.path
     project.close()
     with sqlite3.connect(path) as db:
-        db.executescript("ALTER TABLE decisions DROP COLUMN spans; PRAGMA user_version = 7;")
+        db.executescript(f"{AS_SCHEMA_7} PRAGMA user_version = 7;")
     with Store(path) as again:
         assert again.schema_version() == SCHEMA_VERSION
         [decision] = again.decisions.between("alice", "bob")
         assert (decision.choice, decision.note, decision.spans) == ("a", "kept", {})
+        assert again.memos.of_coder("alice") == {_ids[0]: "a memo of schema 7"}
+        assert again.memos.passages_of("alice") == {}

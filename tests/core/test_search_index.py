@@ -13,7 +13,7 @@ from qualcode.core.project import Project
 from qualcode.core.search import JOINERS, query_terms
 from qualcode.core.store import SCHEMA_VERSION, Store
 from qualcode.core.textindex import index_of
-from tests.conftest import REPO
+from tests.conftest import AS_SCHEMA_7, REPO
 
 SAMPLES = REPO / "transcripts_sample"
 FILES = ["P1_interview.txt", "P2_interview.docx", "P3_interview.vtt", "P4_interview.txt", "P6_interview.srt"]
@@ -140,7 +140,9 @@ def test_a_schema_3_project_is_migrated_and_searched(tmp_path):
         db.executescript(
             "DROP TABLE search_documents; DROP TABLE search_terms; DROP TABLE search_postings; "
             "DROP TABLE search_tokens; DROP TABLE search_document_terms; DROP TABLE search_capitals; "
-            "DROP INDEX transcripts_by_sha256; DROP INDEX transcripts_for_search; DROP TABLE spans; ALTER TABLE decisions DROP COLUMN spans; "
+            "DROP INDEX transcripts_by_sha256; DROP INDEX transcripts_for_search; DROP TABLE spans; "
+            + AS_SCHEMA_7
+            + " "
             "PRAGMA user_version = 3;"
         )
     with Store(path) as store:
@@ -174,7 +176,6 @@ INSERT INTO search_document_terms VALUES (1, 1);
 DROP TABLE text_index;
 CREATE TABLE text_index (sha256 TEXT NOT NULL, pipeline TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sha256, pipeline));
 DROP TABLE spans;
-ALTER TABLE decisions DROP COLUMN spans;
 PRAGMA user_version = 4;
 """
 
@@ -186,7 +187,7 @@ def test_a_schema_4_project_with_the_row_per_token_index_is_migrated_and_indexed
     assert project.search("step ladder")
     project.close()
     with sqlite3.connect(path) as db:
-        db.executescript(SCHEMA_4_INDEX)
+        db.executescript(SCHEMA_4_INDEX + AS_SCHEMA_7)
     with Store(path) as store:
         assert store.schema_version() == SCHEMA_VERSION
     assert counts(path)["search_documents"] == 0, "the index of schema 4 is dropped, to be built again"
@@ -209,7 +210,6 @@ DROP TABLE text_index;
 CREATE TABLE text_index (sha256 TEXT NOT NULL, pipeline TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sha256, pipeline));
 INSERT INTO text_index SELECT sha256, 'blank-en+lookup', 'eJyLjgUAARUAuQ==' FROM transcripts;
 DROP TABLE spans;
-ALTER TABLE decisions DROP COLUMN spans;
 PRAGMA user_version = 5;
 """
 
@@ -222,7 +222,7 @@ def test_a_schema_5_project_with_postings_per_document_is_migrated_and_indexed_a
     frequencies = project.frequencies(by="transcript", top=5)
     project.close()
     with sqlite3.connect(path) as db:
-        db.executescript(SCHEMA_5_INDEX)
+        db.executescript(SCHEMA_5_INDEX + AS_SCHEMA_7)
     with Store(path) as store:
         assert store.schema_version() == SCHEMA_VERSION
     assert counts(path) == dict.fromkeys(counts(path), 0), "the index of schema 5 is dropped, to be built again"

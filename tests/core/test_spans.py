@@ -11,6 +11,7 @@ from qualcode.core.errors import BadInput
 from qualcode.core.model import span_counts_for
 from qualcode.core.project import Project
 from qualcode.core.store import SCHEMA_VERSION, Store
+from tests.conftest import AS_SCHEMA_7
 
 
 def _code(project: Project, name: str) -> str:
@@ -225,7 +226,7 @@ def test_a_schema_6_file_turns_its_kept_selections_into_span_codings(project, tm
             "INSERT INTO codings VALUES (?, ?, ?, '2026-01-01T00:00:00+00:00', 'import', 0)",
             (fourth.id, workload, coder),
         )
-        db.executescript("DROP TABLE spans; ALTER TABLE decisions DROP COLUMN spans; PRAGMA user_version = 6;")
+        db.executescript(f"DROP TABLE spans; {AS_SCHEMA_7} PRAGMA user_version = 6;")
     with Store(project.path) as store:
         assert store.schema_version() == SCHEMA_VERSION
         assert [(p.start, p.end, p.code_id, p.origin) for p in store.codings.spans("alice")] == [
@@ -254,3 +255,82 @@ def test_an_extent_moves_word_by_word_and_its_start_never_passes_its_end():
     assert edit.passage == (0, len(text))
     with pytest.raises(BadInput, match="no word"):
         ExtentEdit("   ", (0, 3), (0, 1))
+
+
+# -- memos on passages ---------------------------------------------------------------------
+
+
+def test_a_memo_on_a_passage_with_undo_and_redo(project):
+    transcript, _fourth = _segment(project, 4)
+    inside = _passage(project, 4, "no time for it")
+    session = project.coding_session("alice", transcript.id)
+    edit = session.set_passage_memo(*inside, "  the clause that carries it  ")
+    assert edit.describe(session.codebook) == "memo on the passage saved"
+    assert project.store.memos.passages_of("alice") == {(transcript.id, *inside): "the clause that carries it"}
+    assert project.store.memos.of_coder("alice") == {}, "the segment has no memo of its own"
+    assert session.passage_memos_overlapping(inside[0] + 3, inside[0] + 4) == [inside]
+    session.undo()
+    assert project.store.memos.passages_of("alice") == {}
+    session.redo()
+    again = project.coding_session("alice", transcript.id)
+    assert again.passage_memos == {inside: "the clause that carries it"}
+    with pytest.raises(BadInput, match="empty"):
+        session.set_passage_memo(inside[0], inside[0], "nothing")
+
+
+def test_memos_on_passages_go_through_the_codings_csv_hand_out_merge_and_qdpx(project, tmp_path):
+    workload = _code(project, "Workload")
+    transcript, _fourth = _segment(project, 4)
+    coded = _passage(project, 4, "no time for it")
+    uncoded = _passage(project, 2, "the step-ladder plan")
+    session = project.coding_session("alice", transcript.id)
+    session.toggle_span(*coded, workload)
+    session.set_passage_memo(*coded, "why this clause")
+    session.set_passage_memo(*uncoded, "a memo, no code")
+    expected = {(transcript.id, *coded): "why this clause", (transcript.id, *uncoded): "a memo, no code"}
+    # the codings CSV
+    project.export_codings(tmp_path / "alice.csv", "alice")
+    project.import_codings(tmp_path / "alice.csv", "dora")
+    assert project.store.memos.passages_of("dora") == expected
+    # hand-out and merge, and a refused merge that would drop a memo without --replace
+    handout = project.handout("alice", tmp_path / "alice.qc")
+    with Project.open(handout) as copy:
+        copy.coding_session("alice", transcript.id).set_passage_memo(*uncoded, "rethought")
+    [result] = project.merge([handout], replace=True)
+    assert result.memos == 1
+    assert project.store.memos.passages_of("alice")[(transcript.id, *uncoded)] == "rethought"
+    with Project.open(handout) as copy:
+        copy.coding_session("alice", transcript.id).set_passage_memo(*uncoded, "")
+    with pytest.raises(BadInput, match="--replace"):
+        project.merge([handout])
+    # REFI-QDA: each passage memo comes back on its passage
+    project.export("qdpx", tmp_path / "s.qdpx")
+    Project.import_qdpx(tmp_path / "s.qdpx", tmp_path / "back.qc", unit="turn")[0].close()
+    with Store(tmp_path / "back.qc") as back:
+        text = back.transcripts.all()[0].text
+        came = {(text[a:b], memo) for (_t, a, b), memo in back.memos.passages_of("alice").items()}
+    assert came == {("no time for it", "why this clause"), ("the step-ladder plan", "rethought")}
+
+
+def test_replacing_a_transcript_keeps_spans_and_passage_memos_where_the_text_is_unchanged(project, tmp_path):
+    from tests.conftest import TRANSCRIPT
+
+    workload = _code(project, "Workload")
+    transcript, _fourth = _segment(project, 4)
+    kept = _passage(project, 4, "no time for it")
+    changed = _passage(project, 6, "worked well")
+    session = project.coding_session("alice", transcript.id)
+    session.toggle_span(*kept, workload)
+    session.toggle_span(*changed, workload)
+    session.set_passage_memo(*kept, "still here")
+    edited = tmp_path / "new" / "P1_interview.txt"
+    edited.parent.mkdir()
+    # a turn added at the start moves every offset; turn 6 is reworded
+    edited.write_text("Interviewer: Welcome.\n" + TRANSCRIPT.replace("worked well.", "went fine."), encoding="utf-8")
+    project.import_files([edited], unit="turn", replace=True)
+    new = project.transcript(project.transcripts()[0].id)
+    spans = project.store.codings.spans("alice")
+    assert [new.text[p.start : p.end] for p in spans] == ["no time for it"]
+    assert {new.text[a:b]: m for (_t, a, b), m in project.store.memos.passages_of("alice").items()} == {
+        "no time for it": "still here"
+    }

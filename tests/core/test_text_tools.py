@@ -19,7 +19,7 @@ from qualcode.core.project import Project
 from qualcode.core.pseudonyms import Pseudonymiser
 from qualcode.core.store import SCHEMA_VERSION, Store
 from qualcode.core.textindex import lemma_table
-from tests.conftest import REPO
+from tests.conftest import AS_SCHEMA_7, REPO
 from tests.core.test_cli import content, run
 
 SAMPLES = REPO / "transcripts_sample"
@@ -356,7 +356,7 @@ def test_old_projects_get_the_new_tables(tmp_path, codebook_file):
         "DROP TABLE search_document_terms; DROP TABLE search_capitals; "
         "DROP INDEX transcripts_by_sha256; DROP INDEX transcripts_for_search; "
         "DROP TABLE text_index; DROP TABLE rejected_suggestions; DROP TABLE handouts; "
-        "ALTER TABLE pseudonyms DROP COLUMN prefix; DROP TABLE spans; ALTER TABLE decisions DROP COLUMN spans; "
+        "ALTER TABLE pseudonyms DROP COLUMN prefix; DROP TABLE spans; " + AS_SCHEMA_7 + " "
         "PRAGMA user_version = 1;"
     )
     db.close()

@@ -9,7 +9,9 @@ import sys
 import textwrap
 
 from rich.console import Console
+from textual.widgets import TextArea
 
+from qualcode.core.store import Store
 from qualcode.tui.app import make_app
 from qualcode.tui.screens.codebook_editor import CodebookEditor
 from qualcode.tui.screens.coding import CodingScreen
@@ -386,3 +388,29 @@ async def test_the_word_cursor_codes_exactly_the_words_chosen_and_takes_them_off
         await pilot.press("j", "w")  # without the word cursor a code key codes whole segments again
         await pilot.pause()
     assert ("P1_interview", 3, "Workload") in codings(demo, "alice")
+
+
+async def test_with_the_word_cursor_a_memo_goes_on_the_passage(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_first(pilot)
+        await pilot.press("j", "V", "right", "right", "shift+right", "shift+right", "m")
+        await pilot.pause()
+        await pilot.press(*"the years matter", "ctrl+s")
+        await pilot.pause()
+        assert "memo on the passage saved" in str(screen.query_one("#status").render())
+        # on a coded passage without a selection, m edits the memo of that passage
+        await pilot.press("left", "left", "shift+right", "shift+right", "w", "m")
+        await pilot.pause()
+        assert app.screen.query_one(TextArea).text == "the years matter", "the passage's memo opens"
+        await pilot.press("ctrl+e", *" most", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape", "m")  # without the word cursor: the segment's own memo
+        await pilot.pause()
+        await pilot.press(*"on the turn", "ctrl+s")
+        await pilot.pause()
+    with Store(demo) as store:
+        text = store.transcripts.all()[0].text
+        passages = {text[a:b]: m for (_t, a, b), m in store.memos.passages_of("alice").items()}
+    assert passages == {"course. I have": "the years matter most"}
+    assert memos(demo, "alice") == {2: "on the turn"}

@@ -548,6 +548,19 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                 elif end > start:
                     for code_id in sel.codes:
                         store.codings.add_span(tid, start, end, code_id, sel.coder, origin="import", guid=sel.guid)
+                if sel.memo and (whole or end > start):
+                    # on the segment when the selection is exactly one, else on the passage itself
+                    if whole:
+                        old = store.memos.on_segment(whole[0].id, sel.coder)
+                    else:
+                        old = store.memos.passages_of(sel.coder, tid).get((tid, start, end), "")
+                    if sel.memo not in old:
+                        joined = f"{old}\n\n{sel.memo}".strip()
+                        if whole:
+                            store.memos.set_on_segment(whole[0].id, sel.coder, joined)
+                        else:
+                            store.memos.set_on_passage(tid, start, end, sel.coder, joined)
+                        memo_count += 1
                 if not hits:
                     result.dropped += 1
                     continue
@@ -555,12 +568,6 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                     result.exact += 1
                 else:
                     result.split += 1
-                if sel.memo:
-                    for s in hits:
-                        old = store.memos.on_segment(s.id, sel.coder)
-                        if sel.memo not in old:
-                            store.memos.set_on_segment(s.id, sel.coder, f"{old}\n\n{sel.memo}".strip())
-                            memo_count += 1
             for case_name, _values, refs in content.cases:
                 if guid in refs and case_name:
                     store.transcripts.set_participant(tid, case_name)

@@ -203,12 +203,19 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                         note_guid = _guid(study, f"memo:{coder}", str(segment.id))
                         etree.SubElement(selection, q("NoteRef"), targetGUID=note_guid)
                         notes.append((note_guid, coder, h(memo)))
-            # Span codings: each exact passage one selection, its codes as Codings.
+            # Span codings: each exact passage one selection, its codes as Codings, its memo as a NoteRef.
             passages: dict[tuple[str, int, int], list[str]] = defaultdict(list)
             for span in store.codings.spans(transcript_id=t.id):
                 if span.coder in user_guid:
                     passages[(span.coder, span.start, span.end)].append(span.code_id)
-            for (coder, start, end), codes in passages.items():
+            passage_memos = {
+                (coder, start, end): text
+                for coder in coders
+                for (_t, start, end), text in store.memos.passages_of(coder, t.id).items()
+            }
+            for key in passage_memos:
+                passages.setdefault(key, [])
+            for (coder, start, end), codes in sorted(passages.items(), key=lambda item: item[0][1:] + item[0][:1]):
                 where = f"{t.id}:{start}:{end}"
                 selection = etree.SubElement(
                     source,
@@ -229,6 +236,11 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                         creationDateTime=stamp,
                     )
                     etree.SubElement(coding, q("CodeRef"), targetGUID=code_id)
+                memo = passage_memos.get((coder, start, end))
+                if memo:
+                    note_guid = _guid(study, f"passage-memo:{coder}", where)
+                    etree.SubElement(selection, q("NoteRef"), targetGUID=note_guid)
+                    notes.append((note_guid, coder, h(memo)))
     if notes:
         container = etree.SubElement(root, q("Notes"))
         for guid, coder, text in notes:

@@ -238,6 +238,11 @@ MIGRATIONS: dict[int, str] = {
     7: """
     -- A decision keeps the exact passages it put into the consensus, where they are not whole segments.
     ALTER TABLE decisions ADD COLUMN spans TEXT NOT NULL DEFAULT '{}';
+    -- Memos on exact passages: a transcript and the passage's offsets.
+    ALTER TABLE memos ADD COLUMN start_offset INTEGER;
+    ALTER TABLE memos ADD COLUMN end_offset INTEGER;
+    CREATE UNIQUE INDEX memos_one_per_passage ON memos (coder_id, transcript_id, start_offset, end_offset)
+        WHERE start_offset IS NOT NULL;
     """,
 }
 

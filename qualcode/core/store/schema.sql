@@ -70,7 +70,8 @@ CREATE TABLE codings (
 CREATE INDEX codings_by_coder ON codings (coder_id, segment_id);
 CREATE INDEX codings_by_code ON codings (code_id);
 
--- Memos: on a segment (one per coder), on a code, or on a transcript.
+-- Memos: on a segment (one per coder), on a passage (transcript, start, end: one per coder),
+-- on a code, or on a transcript.
 CREATE TABLE memos (
     id            INTEGER PRIMARY KEY,
     coder_id      INTEGER NOT NULL REFERENCES coders(id),
@@ -78,9 +79,13 @@ CREATE TABLE memos (
     code_id       TEXT REFERENCES codes(id) ON DELETE CASCADE,
     transcript_id INTEGER REFERENCES transcripts(id) ON DELETE CASCADE,
     text          TEXT NOT NULL,
-    updated_at    TEXT NOT NULL
+    updated_at    TEXT NOT NULL,
+    start_offset  INTEGER,
+    end_offset    INTEGER
 );
 CREATE UNIQUE INDEX memos_one_per_segment ON memos (coder_id, segment_id) WHERE segment_id IS NOT NULL;
+CREATE UNIQUE INDEX memos_one_per_passage ON memos (coder_id, transcript_id, start_offset, end_offset)
+    WHERE start_offset IS NOT NULL;
 
 -- Codings of exact passages: a span of the text shorter than a segment or running over
 -- several. A coding of a whole segment is a row of codings; a span counts for a segment

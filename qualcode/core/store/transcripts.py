@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
 
 from qualcode.core.model import Participant, Segment, SegmentKey, Transcript, TranscriptSummary, natural_key
 from qualcode.core.store.database import Database, now, read_json
@@ -115,8 +116,11 @@ class Transcripts:
                 self._participants.ensure(participant)
             self.db.execute("UPDATE transcripts SET participant = ? WHERE id = ?", (participant, transcript_id))
 
-    def carry_segment_work(self, mapping: dict[int, int], old_transcript_id: int) -> tuple[int, int]:
-        """Copy codings and memos from old segments to new ones; returns codings (kept, dropped)."""
+    def carry_segment_work(
+        self, mapping: dict[int, int], old_transcript_id: int, new_transcript_id: int
+    ) -> tuple[int, int]:
+        """Copy codings and memos from old segments to new ones, and span codings and memos on passages
+        whose text is unchanged; returns codings (kept, dropped)."""
         with self.db.transaction():
             codings = self.db.execute(
                 "SELECT c.segment_id, c.code_id, c.coder_id, c.created_at, c.origin, c.starred "
@@ -137,8 +141,58 @@ class Transcripts:
                 "INSERT INTO memos (segment_id, coder_id, text, updated_at) VALUES (?, ?, ?, ?)",
                 [(mapping[seg], *rest) for seg, *rest in memos if seg in mapping],
             )
-        kept = sum(1 for seg, *_ in codings if seg in mapping)
-        return kept, len(codings) - kept
+            moved = self._passage_mover(mapping, old_transcript_id, new_transcript_id)
+            spans = self.db.execute(
+                "SELECT code_id, coder_id, start_offset, end_offset, created_at, origin, starred, guid FROM spans "
+                "WHERE transcript_id = ?",
+                (old_transcript_id,),
+            ).fetchall()
+            carried = [(code, coder, moved(a, b), *rest) for code, coder, a, b, *rest in spans]
+            self.db.executemany(
+                "INSERT INTO spans (transcript_id, code_id, coder_id, start_offset, end_offset, created_at, origin, "
+                "starred, guid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [(new_transcript_id, code, coder, *at, *rest) for code, coder, at, *rest in carried if at],
+            )
+            passage_memos = self.db.execute(
+                "SELECT coder_id, start_offset, end_offset, text, updated_at FROM memos "
+                "WHERE transcript_id = ? AND start_offset IS NOT NULL",
+                (old_transcript_id,),
+            ).fetchall()
+            self.db.executemany(
+                "INSERT INTO memos (coder_id, transcript_id, start_offset, end_offset, text, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (coder, new_transcript_id, *at, text, when)
+                    for coder, a, b, text, when in passage_memos
+                    if (at := moved(a, b))
+                ],
+            )
+        kept = sum(1 for seg, *_ in codings if seg in mapping) + sum(1 for c in carried if c[2])
+        return kept, len(codings) + len(spans) - kept
+
+    def _passage_mover(
+        self, mapping: dict[int, int], old_transcript_id: int, new_transcript_id: int
+    ) -> Callable[[int, int], tuple[int, int] | None]:
+        """Where a passage of the old text stands in the new one: each end moves with the segment it lies
+        in (kept segments only), and the passage's text must be the same; None when it is not kept."""
+        old = self.get(old_transcript_id)
+        new = self.get(new_transcript_id)
+        old_segments = self.segments(old_transcript_id)
+        new_start = {s.id: s.start for s in self.segments(new_transcript_id)}
+        starts = [s.start for s in old_segments]
+
+        def moved(start: int, end: int) -> tuple[int, int] | None:
+            if old is None or new is None or not old_segments:
+                return None
+            first = old_segments[max(bisect_right(starts, start) - 1, 0)]
+            last = old_segments[max(bisect_left(starts, end) - 1, 0)]
+            if first.id not in mapping or last.id not in mapping:
+                return None
+            a = start + new_start[mapping[first.id]] - first.start
+            b = end + new_start[mapping[last.id]] - last.start
+            return (a, b) if b > a and new.text[a:b] == old.text[start:end] else None
+
+        return moved
 
     # -- segments ----------------------------------------------------------------
 

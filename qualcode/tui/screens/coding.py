@@ -173,6 +173,8 @@ class CodingScreen(Screen[None]):
     def action_memo(self) -> None:
         if not self.session.segments:
             return
+        if self.view.word_mode and self._passage_memo():
+            return
         position = self.view.position
         segment = self.session.segments[position]
         current = self.session.memos.get(segment.id, "")
@@ -182,6 +184,53 @@ class CodingScreen(Screen[None]):
                 self._changed(self.session.set_memo(position, text), [position])
 
         self.app.push_screen(MemoEditor(f"Memo on segment {segment.ordinal}", current), done)
+
+    def _passage_memo(self) -> bool:
+        """With the word cursor: a memo on the selected passage, or on a passage under the cursor (coded or
+        with a memo, asking which when several hold the word); False when there is none, for the segment's."""
+        view, session = self.view, self.session
+        passage = view.passage()
+        if passage is None:
+            return False
+        if view.word_anchor is not None:
+            self._edit_passage_memo(passage)
+            return True
+        held = sorted(
+            {(a, b) for a, b, _c in session.spans_at(passage[0])}
+            | set(session.passage_memos_overlapping(passage[0], passage[0] + 1))
+        )
+        if not held:
+            return False
+        if len(held) == 1:
+            self._edit_passage_memo(held[0])
+            return True
+        text = session.transcript.text
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self._edit_passage_memo(held[index])
+
+        excerpts = [_excerpt(text[a:b]) for a, b in held]
+        self.app.push_screen(PassageChooser("A memo on which passage?", excerpts), chosen)
+        return True
+
+    def _edit_passage_memo(self, passage: tuple[int, int]) -> None:
+        current = self.session.passage_memos.get(passage, "")
+
+        def done(text: str | None) -> None:
+            if text is None or text.strip() == current:
+                return
+            try:
+                edit = self.session.set_passage_memo(*passage, text)
+            except QualcodeError as e:
+                self.notify(str(e), severity="error")
+                return
+            self.view.word_anchor = None
+            self._changed(edit, None)
+            self.view.refresh()
+
+        title = f"Memo on “{_excerpt(self.session.transcript.text[passage[0] : passage[1]])}”"
+        self.app.push_screen(MemoEditor(title, current), done)
 
     def action_star(self) -> None:
         if not self.session.segments:
