@@ -7,6 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from qualcode.core.errors import BadInput
@@ -373,3 +375,77 @@ def test_export_commands(coded, tmp_path):
     assert exists.returncode == 2 and "already exists" in exists.stderr
     with pytest.raises(BadInput):
         read_qdc(tmp_path / "s.qdpx")
+
+
+# -- an NVivo for Windows project, generated: every (text, code) pair survives two trips ----------------
+
+WINDOWS_TEXT = (
+    "Første avsnitt om skolen 😀 og æøå, med «sitater» og 👩‍👩‍👧 familien.\r\n"
+    "Andre avsnitt: trappetrinn 🪜 og møter hver tirsdag.\r\n"
+    "\r\n"
+    "Tredje avsnitt, der lærer og foresatte ble enige 👍 om planen.\r\n"
+    "Fjerde: vi manglet penger 💸 til en assistent, dessverre.\r\n"
+)
+
+
+def _utf16(text: str, at: int) -> int:
+    return len(text[:at].encode("utf-16-le")) // 2
+
+
+@given(
+    picks=st.lists(
+        st.tuples(st.integers(0, 10**6), st.integers(1, 12), st.sampled_from([1, 2, 3]), st.sampled_from([1, 2])),
+        min_size=1,
+        max_size=25,
+    )
+)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_an_nvivo_windows_project_keeps_every_text_code_pair_through_import_export_import(tmp_path_factory, picks):
+    """Selections on word boundaries (as a coder makes them) in UTF-16 code units with CRLF counted as
+    two, a byte-order mark and emoji; several codes and users, one selection per code as NVivo writes."""
+    tmp = tmp_path_factory.mktemp("nvivo")
+    words = [m.span() for m in re.finditer(r"\S+", WINDOWS_TEXT)]
+    selections, expected = [], set()
+    for i, (first, length, code, user) in enumerate(picks):
+        a = first % len(words)
+        b = min(a + length - 1, len(words) - 1)
+        start, end = words[a][0], words[b][1]
+        selections.append(
+            f'<PlainTextSelection guid="DDDDDDDD-0000-0000-0000-{i:012d}" startPosition="{_utf16(WINDOWS_TEXT, start)}" '
+            f'endPosition="{_utf16(WINDOWS_TEXT, end)}" creatingUser="AAAAAAAA-0000-0000-0000-00000000000{user}">'
+            f'<Coding guid="EEEEEEEE-0000-0000-0000-{i:012d}"><CodeRef targetGUID="BBBBBBBB-0000-0000-0000-00000000000{code}"/>'
+            "</Coding></PlainTextSelection>"
+        )
+        expected.add((f"user{user}", f"code{code}", WINDOWS_TEXT[start:end].replace("\r\n", "\n")))
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="{NS}" name="p" origin="NVivo 14 for Windows">
+ <Users><User guid="AAAAAAAA-0000-0000-0000-000000000001" name="user1"/><User guid="AAAAAAAA-0000-0000-0000-000000000002" name="user2"/></Users>
+ <CodeBook><Codes>{"".join(f'<Code guid="BBBBBBBB-0000-0000-0000-00000000000{c}" name="code{c}" isCodable="true"/>' for c in (1, 2, 3))}</Codes></CodeBook>
+ <Sources><TextSource guid="CCCCCCCC-0000-0000-0000-000000000001" name="P8" plainTextPath="internal://CCCCCCCC-0000-0000-0000-000000000001.txt">
+ {"".join(selections)}
+ </TextSource></Sources>
+</Project>"""
+    source = _qdpx(
+        tmp / "nvivo.qdpx",
+        qde,
+        {"Sources/CCCCCCCC-0000-0000-0000-000000000001.txt": b"\xef\xbb\xbf" + WINDOWS_TEXT.encode()},
+    )
+
+    def pairs(path: Path) -> set[tuple[str, str, str]]:
+        with Store(path) as store:
+            text = store.transcripts.all()[0].text
+            names = {c.id: c.name for c in store.codebook.codes()}
+            segments = {s.id: s for s in store.transcripts.all_segments()}
+            out = {(p.coder, names[p.code_id], text[p.start : p.end]) for p in store.codings.spans()}
+            for coder in store.codings.coders():
+                for segment_id, code_id in store.codings.whole_segment_pairs(coder):
+                    s = segments[segment_id]
+                    out.add((coder, names[code_id], text[s.start : s.end]))
+            return out
+
+    assert import_qdpx(source, tmp / "first.qc").counting == "utf16"
+    assert pairs(tmp / "first.qc") == expected
+    with Store(tmp / "first.qc") as store:
+        write_qdpx(store, tmp / "ours.qdpx")
+    import_qdpx(tmp / "ours.qdpx", tmp / "second.qc")
+    assert pairs(tmp / "second.qc") == expected
