@@ -47,7 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--cells", choices=["count", "presence", "quote"], default="count", help="matrix cells")
     p.add_argument("--group-by", help="matrix columns by a participant attribute, e.g. role")
     p.add_argument("--where", action="append", help="only participants with ATTRIBUTE=VALUE (repeatable)")
-    p.add_argument("--include-interviewer", action="store_true", help="quotes from interviewer turns too")
+    p.add_argument(
+        "--include-interviewer",
+        action="store_true",
+        help="quotes from interviewer turns too, and those turns as agreement units",
+    )
     p.add_argument("--max-words", type=int, help="cut quotes at a word after this many words")
     p.add_argument(
         "--per-participant", choices=["first", "longest", "starred"], help="one quote per participant per subtheme"

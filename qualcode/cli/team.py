@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 
-from qualcode.cli._io import err, open_project, out
+from qualcode.cli._io import coder_name, err, open_project, out
 from qualcode.core.errors import BadInput
 from qualcode.core.model import CONSENSUS
 
@@ -62,6 +62,9 @@ def cmd_agree(args: argparse.Namespace) -> int:
             seed=args.seed,
             threshold=args.threshold,
             overlap=args.overlap,
+            include_interviewer=args.include_interviewer,
+            transcripts=args.transcripts,
+            where=[attribute_value(item) for item in args.where or []],
         )
         # CSV and JSON are tables for readers outside the team: they pass the publication boundary.
         publish = project.publication()
@@ -71,6 +74,27 @@ def cmd_agree(args: argparse.Namespace) -> int:
         sys.stdout.write(result.to_csv(publish=publish))
     else:
         out(result.to_table())
+    return 0
+
+
+def attribute_value(item: str) -> tuple[str, str]:
+    """``role=teacher`` as (attribute, value)."""
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise BadInput("give a participant attribute and its value as ATTR=VALUE, e.g. role=teacher", where=item)
+    return key.strip(), value.strip()
+
+
+def cmd_done(args: argparse.Namespace) -> int:
+    coder = coder_name(args.coder)
+    if coder == CONSENSUS:
+        raise BadInput("the consensus is not a coder who finishes transcripts", where="--coder")
+    with open_project(args.project) as project:
+        changed = project.mark_done(coder, args.transcripts, done=not args.undo)
+        err(f"{'unmarked' if args.undo else 'marked done'} {changed} transcripts for {coder}; done:")
+        done = project.done(coder)
+    for name in done:
+        out(name)
     return 0
 
 
@@ -133,7 +157,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=0.9,
         help="span matching: the share of the longer span two codings must share (default 0.9)",
     )
+    p.add_argument("--include-interviewer", action="store_true", help="compare the interviewer's turns too")
+    p.add_argument("--transcripts", nargs="+", metavar="NAME", help="compare only these transcripts")
+    p.add_argument(
+        "--where",
+        action="append",
+        metavar="ATTR=VALUE",
+        help="compare only transcripts of participants with this attribute value (repeat for several)",
+    )
     p.set_defaults(func=cmd_agree)
+
+    p = sub.add_parser("done", help="mark transcripts done for a coder (what agreement compares)")
+    p.add_argument("project")
+    p.add_argument("--coder", required=True)
+    p.add_argument("transcripts", nargs="+", metavar="TRANSCRIPT", help="transcripts to mark; prints every one marked")
+    p.add_argument("--undo", action="store_true", help="take the marks off again")
+    p.set_defaults(func=cmd_done)
 
     p = sub.add_parser("code", help="the coding workbench (TUI) for one coder")
     p.add_argument("project")

@@ -75,6 +75,48 @@ class Row:
 
 
 @dataclass
+class Units:
+    """What the report compared, and what it left out and why."""
+
+    transcripts: list[str]
+    """The transcripts compared: every compared coder has done them."""
+    segments: int
+    """The segments compared, in those transcripts."""
+    interviewer_turns: int = 0
+    """Segments of the compared transcripts left out as the interviewer's turns."""
+    not_done: list[str] = field(default_factory=list)
+    """Transcripts left out because a compared coder has not done them."""
+    not_selected: list[str] = field(default_factory=list)
+    """Transcripts left out by ``--transcripts`` or ``--where``."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "transcripts": len(self.transcripts),
+            "segments": self.segments,
+            "left_out": {
+                "interviewer_turns": self.interviewer_turns,
+                "transcripts_not_done": self.not_done,
+                "transcripts_not_selected": self.not_selected,
+            },
+        }
+
+    def sentence(self) -> str:
+        """The units as a note under the table."""
+        text = (
+            f"Units: {self.segments:,} segments of {len(self.transcripts)} "
+            f"transcript{'s' if len(self.transcripts) != 1 else ''} both coders have done"
+        )
+        left = []
+        if self.interviewer_turns:
+            left.append(f"{self.interviewer_turns:,} interviewer turns")
+        if self.not_done:
+            left.append(f"transcripts not done by both ({', '.join(self.not_done)})")
+        if self.not_selected:
+            left.append(f"transcripts not selected ({', '.join(self.not_selected)})")
+        return text + (f"; left out: {'; '.join(left)}." if left else ".")
+
+
+@dataclass
 class Report:
     """Agreement of two coders, ready to print as a table, CSV or JSON."""
 
@@ -88,6 +130,7 @@ class Report:
     transcripts: list[Row] | None = None
     from_suggestions: dict[str, tuple[int, int]] | None = None
     """Per coder, (codings from accepted keyword suggestions, all codings): automation made visible."""
+    units: Units | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -97,6 +140,8 @@ class Report:
             "bootstrap_resamples": self.resamples,
             "codes": [r.as_dict(self.threshold, "code", self.coders) for r in self.codes],
         }
+        if self.units is not None:
+            out["units"] = self.units.as_dict()
         if self.themes is not None:
             out["themes"] = [r.as_dict(self.threshold, "theme", self.coders) for r in self.themes]
         if self.transcripts is not None:
@@ -192,10 +237,15 @@ class Report:
 
         a, b = self.coders
         caption = f"Agreement of {a} (A) and {b} (B) on {self.segments} segments"
+        if self.units is not None:
+            n = len(self.units.transcripts)
+            caption += f" of {n} transcript{'s' if n != 1 else ''}"
         if self.resamples:
             caption += f"; 95% bootstrap intervals from {self.resamples} resamples"
         legend = ", ".join(f"{s.label} {s.meaning}" for s in agreement.STATISTIC_LABELS if s.meaning)
         notes = [Note(legend + ".")]
+        if self.units is not None:
+            notes.append(Note(self.units.sentence()))
         if self.resamples:
             notes.append(Note("Intervals: percentile bootstrap over segments."))
         headline = next(s for s in agreement.STATISTIC_LABELS if s.key == HEADLINE)
@@ -244,8 +294,18 @@ def report(
     seed: int = 1,
     threshold: float = 0.6,
     overlap: float = span_agreement.OVERLAP,
+    include_interviewer: bool = False,
+    transcripts: list[str] | None = None,
+    where: list[tuple[str, str]] | None = None,
 ) -> Report:
-    """Compare two coders on every segment of the project, and on the characters and spans they coded."""
+    """Compare two coders on the segments both have done, and on the characters and spans they coded.
+
+    A transcript is compared when each coder has marked it done, or, for a
+    coder who marks nothing done, holds at least one of their codings.
+    Interviewer turns are left out unless ``include_interviewer``;
+    ``transcripts`` (names) and ``where`` (participant attribute, value)
+    restrict the transcripts further.
+    """
     if not 0 < overlap <= 1:
         raise BadInput("the overlap is a share of the longer span, above 0 and at most 1", where="--overlap")
     unknown_levels = [b for b in by if b not in LEVELS]
@@ -264,10 +324,12 @@ def report(
         raise BadInput("the number of bootstrap resamples cannot be negative", where="--bootstrap")
 
     book = codebook_from_codes(store.codebook.codes())
-    segment_ids, transcript_of = store.transcripts.segment_index()
-    if not segment_ids:
+    if not store.transcripts.segment_index()[0]:
         raise BadInput("the project has no segments; import transcripts first", where=str(store.path))
-    position = np.full(max(segment_ids) + 1, -1, dtype=np.int64)
+    units, segment_ids, transcript_of = compared_units(
+        store, (coder_a, coder_b), include_interviewer=include_interviewer, transcripts=transcripts, where=where
+    )
+    position = np.full(max(store.transcripts.segment_index()[0]) + 1, -1, dtype=np.int64)
     position[np.asarray(segment_ids)] = np.arange(len(segment_ids))
 
     used_a = store.codings.segments_by_code(coder_a)
@@ -306,7 +368,8 @@ def report(
     transcript_rows = None
     if "transcript" in by:
         transcript_rows = _transcript_rows(store, a, b, np.asarray(transcript_of), len(codes), bootstrap, seed)
-    _add_span_views(store, coder_a, coder_b, codes, code_rows, pooled, transcript_rows, overlap)
+    kept = set(segment_ids)
+    _add_span_views(store, coder_a, coder_b, codes, code_rows, pooled, transcript_rows, overlap, kept)
 
     return Report(
         coders=(coder_a, coder_b),
@@ -320,7 +383,77 @@ def report(
         from_suggestions={
             c: (store.codings.origin_counts(c).get("suggestion", 0), store.codings.count(c)) for c in (coder_a, coder_b)
         },
+        units=units,
     )
+
+
+def compared_units(
+    store: Store,
+    coders: tuple[str, ...],
+    *,
+    include_interviewer: bool = False,
+    transcripts: list[str] | None = None,
+    where: list[tuple[str, str]] | None = None,
+) -> tuple[Units, list[int], list[int]]:
+    """The units of a comparison: (what was compared and left out, the segment ids, their transcript ids)."""
+    from qualcode.core.store.settings import is_interviewer
+
+    summaries = store.transcripts.summaries()
+    names = {t.name for t in summaries}
+    for name in transcripts or []:
+        if name not in names:
+            raise BadInput("no such transcript in this project", where=name)
+    attributes = {p.id: p.attributes for p in store.participants.all()}
+    for key, _value in where or []:
+        if not any(key in attrs for attrs in attributes.values()):
+            known = sorted({k for attrs in attributes.values() for k in attrs})
+            raise BadInput(
+                f"no participant has the attribute '{key}' (attributes: {', '.join(known) or 'none'})", where="--where"
+            )
+
+    def selected(t: Any) -> bool:
+        if transcripts and t.name not in transcripts:
+            return False
+        attrs = attributes.get(t.participant or "", {})
+        return all(str(attrs.get(key, "")) == value for key, value in where or [])
+
+    done_by = []
+    for coder in coders:
+        marked = store.codings.done(coder)
+        done_by.append(marked if marked else store.codings.transcripts_coded(coder))
+    chosen = [t for t in summaries if selected(t)]
+    compared = [t for t in chosen if all(t.id in done for done in done_by)]
+    if not compared:
+        raise BadInput(
+            "no transcript that every compared coder has done (marked done, or coded when they mark none done)"
+            + (" among those selected" if transcripts or where else ""),
+            where=", ".join(coders),
+        )
+    ids = {t.id for t in compared}
+    interviewers = store.settings.interviewers
+    segment_ids, transcript_of = [], []
+    left_out = 0
+    for segment in store.transcripts.all_segments():
+        if segment.transcript_id not in ids:
+            continue
+        if not include_interviewer and is_interviewer(segment.speaker, interviewers):
+            left_out += 1
+            continue
+        segment_ids.append(segment.id)
+        transcript_of.append(segment.transcript_id)
+    if not segment_ids:
+        raise BadInput(
+            "every segment of the compared transcripts is an interviewer's turn; use --include-interviewer",
+            where=", ".join(coders),
+        )
+    units = Units(
+        [t.name for t in compared],
+        len(segment_ids),
+        left_out,
+        [t.name for t in chosen if t.id not in ids],
+        [t.name for t in summaries if not selected(t)],
+    )
+    return units, segment_ids, transcript_of
 
 
 def _add_span_views(
@@ -332,23 +465,32 @@ def _add_span_views(
     pooled: Row,
     transcript_rows: list[Row] | None,
     overlap: float,
+    kept: set[int],
 ) -> None:
-    """Character-level tables and span matching per code, per transcript and pooled (see `span_agreement`)."""
+    """Character-level tables and span matching per code, per transcript and pooled (see `span_agreement`),
+    over the compared segments (``kept``): a passage outside all of them is not compared."""
     lengths = store.transcripts.text_lengths()
     ids = [tid for tid, _n in lengths]
     bases = np.concatenate([[0], np.cumsum([n + 1 for _tid, n in lengths])[:-1]]).astype(np.int64)
     base_of = dict(zip(ids, bases.tolist(), strict=True))
-    bounds = store.transcripts.all_segment_bounds()
+    bounds = [(t, s, e) for sid, t, s, e in store.transcripts.all_segment_rows() if sid in kept]
     units = span_agreement.union([base_of[t] + s for t, s, _e in bounds], [base_of[t] + e for t, _s, e in bounds])
 
     def by_code(coder: str) -> dict[str, tuple[Any, Any]]:
         rows = store.codings.passages(coder)
-        if not rows:
+        if not rows or not len(units[0]):
             return {}
         codes = [row[0] for row in rows]
         numbers = np.array([row[1:] for row in rows], dtype=np.int64)
         offset = np.array([base_of[t] for t in numbers[:, 0].tolist()], dtype=np.int64)
         starts, ends = offset + numbers[:, 1], offset + numbers[:, 2]
+        # only passages that reach into a compared segment
+        at = np.searchsorted(units[1], starts, "right")
+        inside = (at < len(units[0])) & (units[0][np.minimum(at, max(len(units[0]) - 1, 0))] < ends)
+        codes = [c for c, keep in zip(codes, inside.tolist(), strict=True) if keep]
+        starts, ends = starts[inside], ends[inside]
+        if not codes:
+            return {}
         distinct = sorted(set(codes))
         number = {c: i for i, c in enumerate(distinct)}
         code_of = np.array([number[c] for c in codes], dtype=np.int64)
@@ -402,7 +544,8 @@ def _matrix(used: dict[str, str], codes: list[str], position: np.ndarray, segmen
         joined = used.get(code_id)
         if joined:
             ids = np.array(joined.split(","), dtype=np.int64)
-            matrix[position[ids], j] = True
+            rows = position[ids]
+            matrix[rows[rows >= 0], j] = True
     return matrix
 
 

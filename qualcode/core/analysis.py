@@ -17,23 +17,14 @@ from qualcode.core.model import CONSENSUS
 from qualcode.core.model import natural_key as _natural_key
 from qualcode.core.pseudonyms import Pseudonymiser
 from qualcode.core.store import Store
+from qualcode.core.store.settings import is_interviewer
 
 if TYPE_CHECKING:
     import pandas as pd
 
-INTERVIEWER_LABELS = {"interviewer", "i", "int", "q", "moderator", "researcher", "facilitator", "intervjuer"}
-"""Speaker labels taken as the interviewer's (case-insensitive), besides any name starting with 'Interviewer'."""
-
 LEVELS = ("theme", "subtheme", "code")
 CELLS = ("count", "presence", "quote")
 PICKS = ("first", "longest", "starred")
-
-
-def is_interviewer(speaker: str | None) -> bool:
-    if not speaker:
-        return False
-    label = speaker.strip().casefold()
-    return label in INTERVIEWER_LABELS or label.startswith("interviewer")
 
 
 @dataclass(frozen=True)
@@ -88,6 +79,8 @@ class Analysis:
         self.pseudonymiser = Pseudonymiser.from_store(store)
         self.transcripts = {t.id: t for t in store.transcripts.all()}
         self.participants = {p.id: p.attributes for p in store.participants.all()}
+        self.interviewers = store.settings.interviewers
+        """The speaker names taken as the interviewer's (the project's setting)."""
         self.rows = rows
         """(segment id, transcript id, ordinal, speaker, start, end, code id, starred) in reading order."""
 
@@ -282,7 +275,7 @@ class Analysis:
         for row in self.rows:
             if row.code_id not in codes:
                 continue
-            if not include_interviewer and is_interviewer(row.speaker):
+            if not include_interviewer and is_interviewer(row.speaker, self.interviewers):
                 continue
             first, last = (row.coded_start, row.coded_end) if row.coded_start >= 0 else (row.start, row.end)
             earlier = by_segment.get(row.segment_id)

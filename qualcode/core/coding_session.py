@@ -279,6 +279,17 @@ class CodingSession:
         """The passages with a memo that overlap ``[start, end)``, in order."""
         return sorted(p for p in self.passage_memos if p[0] < end and p[1] > start)
 
+    @property
+    def done(self) -> bool:
+        """Whether this coder marked the transcript done (it then enters the agreement report)."""
+        return self.transcript.id in self.store.codings.done(self.coder)
+
+    def set_done(self, done: bool) -> None:
+        """Mark the transcript done for this coder, or take the mark off (written at once)."""
+        with self.store.transaction():
+            self.store.codings.mark_done([self.transcript.id], self.coder, done)
+            self.store.audit.log(self.coder, "transcripts.done" if done else "transcripts.undone", self.transcript.name)
+
     def toggle_star(self, index: int) -> Edit:
         """Mark the segment's codings as a quote the lead wants in the report, or unmark them."""
         segment_id = self.segments[index].id

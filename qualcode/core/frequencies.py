@@ -6,11 +6,11 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
-from qualcode.core.analysis import is_interviewer
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
 from qualcode.core.pseudonyms import Pseudonymiser, _stop_words
 from qualcode.core.store import Store
+from qualcode.core.store.settings import is_interviewer
 from qualcode.core.textindex import all_indexes
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def frequencies(
     if top < 1:
         raise BadInput("--top must be at least 1", where="--top")
     stop = _stop_words(store.settings.lang)
+    interviewers = store.settings.interviewers
     participants = {p.id: p.attributes for p in store.participants.all()}
     if by not in ("transcript", "theme"):
         known = {k for attrs in participants.values() for k in attrs}
@@ -74,7 +75,7 @@ def frequencies(
             if at >= 0 and start < names[at][1]:
                 continue
             segment = segments[max(bisect_right(starts, start) - 1, 0)]
-            if not include_interviewer and is_interviewer(segment.speaker):
+            if not include_interviewer and is_interviewer(segment.speaker, interviewers):
                 continue
             for group in fixed if by != "theme" else groups_of_segment.get(segment.id, []):
                 counts[group][lemma] += 1

@@ -201,6 +201,7 @@ def _merge_one(
             incoming_memos.update(_incoming_passage_memos(lead, other, path, coder))
             spans = _incoming_spans(lead, other, path, coder, lead_codes)
             results.append(_apply(lead, path, coder, incoming, incoming_memos, name_of_segment, replace, spans))
+        _carry_done_marks(lead, other, coder)
         return results
     finally:
         other.close()
@@ -208,6 +209,18 @@ def _merge_one(
 
 MemoKey = tuple
 """A memo's place: ("segment", segment id) or ("passage", transcript id, start, end)."""
+
+
+def _carry_done_marks(lead: Store, other: Store, coder: str) -> None:
+    """The transcripts the coder marked done in the hand-out are the ones marked done in the lead's project."""
+    lead_by_text = {t.sha256: t.id for t in lead.transcripts.all()}
+    theirs = {t.id: t.sha256 for t in other.transcripts.all()}
+    done = {lead_by_text[theirs[t]] for t in other.codings.done(coder) if theirs.get(t) in lead_by_text}
+    if lead.codings.coder_id(coder) is None and not done:
+        return
+    before = lead.codings.done(coder)
+    lead.codings.mark_done(done - before, coder, True)
+    lead.codings.mark_done(before - done, coder, False)
 
 
 def _has_work(store: Store, coder: str) -> bool:

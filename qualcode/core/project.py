@@ -353,14 +353,51 @@ class Project:
         seed: int = 1,
         threshold: float = 0.6,
         overlap: float = 0.9,
+        include_interviewer: bool = False,
+        transcripts: list[str] | None = None,
+        where: list[tuple[str, str]] | None = None,
     ) -> Report:
         """Agreement statistics of two coders per code, theme, transcript and pooled; on segments, on
-        characters and by span matching (``overlap``: the share of the longer span two codings share)."""
+        characters and by span matching (``overlap``: the share of the longer span two codings share).
+
+        The units are the segments of the transcripts both coders have done
+        (marked done, or coded when they mark none), interviewer turns left out
+        unless ``include_interviewer``; ``transcripts`` and ``where``
+        (participant attribute, value) restrict them further.
+        """
         from qualcode.core.agreement_report import report
 
         return report(
-            self.store, coder_a, coder_b, by=by, bootstrap=bootstrap, seed=seed, threshold=threshold, overlap=overlap
+            self.store,
+            coder_a,
+            coder_b,
+            by=by,
+            bootstrap=bootstrap,
+            seed=seed,
+            threshold=threshold,
+            overlap=overlap,
+            include_interviewer=include_interviewer,
+            transcripts=transcripts,
+            where=where,
         )
+
+    def mark_done(self, coder: str, transcripts: Sequence[str], *, done: bool = True) -> int:
+        """Mark transcripts (by name) done for a coder, or not done; returns how many marks changed."""
+        ids = []
+        for name in transcripts:
+            found = self.store.transcripts.get(name)
+            if found is None:
+                raise BadInput("no such transcript in this project", where=name)
+            ids.append(found.id)
+        with self.store.transaction():
+            changed = self.store.codings.mark_done(ids, coder, done)
+            self.store.audit.log(coder, "transcripts.done" if done else "transcripts.undone", ",".join(transcripts))
+        return changed
+
+    def done(self, coder: str) -> list[str]:
+        """The names of the transcripts a coder marked done, in the project's order."""
+        marked = self.store.codings.done(coder) if self.store.codings.coder_id(coder) else set()
+        return [t.name for t in self.store.transcripts.summaries() if t.id in marked]
 
     def resolution(self, coder_a: str, coder_b: str, lead: str) -> Resolution:
         """The lead's queue of the two coders' disagreements, and the decisions on it."""

@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from qualcode.core.analysis import is_interviewer
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
 from qualcode.core.search import JOINERS, phrase_keys
 from qualcode.core.store import Store
 from qualcode.core.store.search_index import FORM_KINDS, LEMMA_KINDS
+from qualcode.core.store.settings import is_interviewer
 from qualcode.core.textindex import lemma_table, search_documents
 
 
@@ -77,6 +77,7 @@ def suggestions(
     if not names:
         raise BadInput("no code in the codebook lists keywords; add 'keywords:' to codes in the codebook YAML")
     skip_speaker = _pattern(leave_out_speakers, "--leave-out") if leave_out_speakers else None
+    interviewers = store.settings.interviewers
     if transcript is not None and not any(t.name == transcript for t in store.transcripts.summaries()):
         raise BadInput("no such transcript in the project", where=transcript)
     have = set(store.codings.pairs(coder)) if coder in store.codings.coders() else set()
@@ -120,7 +121,7 @@ def suggestions(
             key = (segment_id, code_id)
             if key in seen or key in have or key in rejected:
                 continue
-            if not include_interviewer and is_interviewer(speaker):
+            if not include_interviewer and is_interviewer(speaker, interviewers):
                 continue
             if skip_speaker is not None and speaker and skip_speaker.fullmatch(speaker):
                 continue

@@ -11,6 +11,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from qualcode.core.agreement_report import report
+from qualcode.core.model import Participant
 from qualcode.core.store import Store
 from tests.core.test_cli import content, run
 
@@ -32,7 +33,9 @@ def coded(project):
 
 
 def test_json_follows_the_contract(coded):
-    result = run("agree", str(coded), "--coders", "alice", "bob", "--format", "json", "--bootstrap", "0")
+    result = run(
+        "agree", str(coded), "--coders", "alice", "bob", "--format", "json", "--bootstrap", "0", "--include-interviewer"
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["coders"] == ["alice", "bob"] and data["segments"] == 6
@@ -71,6 +74,7 @@ def test_levels_and_intervals(coded):
         "200",
         "--seed",
         "5",
+        "--include-interviewer",
     )
     data = json.loads(result.stdout)
     themes = {r["theme"]: r for r in data["themes"]}
@@ -96,15 +100,29 @@ def test_levels_and_intervals(coded):
         "200",
         "--seed",
         "5",
+        "--include-interviewer",
     )
     assert again.stdout == result.stdout, "the bootstrap is seeded"
 
 
 def test_table_flags_low_kappa_and_explains_undefined_values(coded):
-    result = run("agree", str(coded), "--coders", "alice", "bob", "--bootstrap", "100", "--threshold", "0.9")
+    result = run(
+        "agree",
+        str(coded),
+        "--coders",
+        "alice",
+        "bob",
+        "--bootstrap",
+        "100",
+        "--threshold",
+        "0.9",
+        "--include-interviewer",
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("Agreement of alice (A) and bob (B) on 6 segments; 95% bootstrap intervals")
+    assert lines[0].startswith(
+        "Agreement of alice (A) and bob (B) on 6 segments of 1 transcript; 95% bootstrap intervals"
+    )
     workload = next(line for line in lines if line.strip().startswith("* ") and "Workload" in line)
     assert "0.25" in workload
     unused = next(line for line in lines if "Entrance and recruitment" in line)
@@ -164,3 +182,112 @@ def test_the_report_says_how_many_codings_came_from_suggestions(coded):
         run("agree", str(coded), "--coders", "alice", "bob", "--format", "json", "--bootstrap", "0").stdout
     )
     assert data["codings_from_suggestions"] == {"alice": 2, "bob": 0}
+
+
+# -- the units: done transcripts, interviewer turns, selections ------------------------------------
+
+
+@pytest.fixture
+def two_transcripts(project, tmp_path):
+    """P1 coded by both coders; P2 coded by alice only (bob never opened it)."""
+    from tests.conftest import TRANSCRIPT
+
+    second = tmp_path / "P2_interview.txt"
+    second.write_text(TRANSCRIPT.replace("P1:", "P2:"), encoding="utf-8")
+    project.import_files([second], unit="turn")
+    store = project.store
+    codes = {c.name: c.id for c in store.codebook.codes()}
+    p1, p2 = (store.transcripts.get(n) for n in ("P1_interview", "P2_interview"))
+    first = {s.ordinal: s.id for s in store.transcripts.segments(p1.id)}
+    other = {s.ordinal: s.id for s in store.transcripts.segments(p2.id)}
+    store.codings.add_many([(first[2], codes["Workload"]), (first[4], codes["Time pressure"])], "alice")
+    store.codings.add_many([(first[2], codes["Workload"]), (first[6], codes["Time pressure"])], "bob")
+    store.codings.add_many([(other[2], codes["Workload"])], "alice")
+    store.participants.upsert(Participant("P1", {"role": "teacher"}))
+    store.participants.upsert(Participant("P2", {"role": "parent"}))
+    project.close()
+    return project.path
+
+
+def _units(path, *args):
+    result = run("agree", str(path), "--coders", "alice", "bob", "--format", "json", "--bootstrap", "0", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_by_default_only_transcripts_both_coded_and_no_interviewer_turns(two_transcripts):
+    data = _units(two_transcripts)
+    assert data["units"] == {
+        "transcripts": 1,
+        "segments": 3,
+        "left_out": {
+            "interviewer_turns": 3,
+            "transcripts_not_done": ["P2_interview"],
+            "transcripts_not_selected": [],
+        },
+    }
+    assert data["segments"] == 3
+    workload = next(r for r in data["codes"] if r["code"].endswith("/Workload"))
+    assert (workload["both"], workload["only_a"], workload["only_b"], workload["neither"]) == (1, 0, 0, 2)
+    table = run("agree", str(two_transcripts), "--coders", "alice", "bob", "--bootstrap", "0").stdout
+    assert table.splitlines()[0] == "Agreement of alice (A) and bob (B) on 3 segments of 1 transcript"
+    assert (
+        "Units: 3 segments of 1 transcript both coders have done; left out: 3 interviewer turns; "
+        "transcripts not done by both (P2_interview)." in table
+    )
+    assert _units(two_transcripts, "--include-interviewer")["units"]["segments"] == 6
+
+
+def test_done_marks_decide_which_transcripts_are_compared(two_transcripts):
+    result = run("done", str(two_transcripts), "--coder", "bob", "P1_interview", "P2_interview")
+    assert result.returncode == 0 and "marked done 2 transcripts for bob" in result.stderr
+    assert result.stdout.split() == ["P1_interview", "P2_interview"]
+    # bob marked P2 done without coding it: alice (who marks nothing) coded it, so it is compared
+    data = _units(two_transcripts)
+    assert data["units"]["transcripts"] == 2 and data["units"]["left_out"]["transcripts_not_done"] == []
+    workload = next(r for r in data["codes"] if r["code"].endswith("/Workload"))
+    assert workload["only_a"] == 1, "alice's coding in P2 is now a disagreement"
+    run("done", str(two_transcripts), "--coder", "alice", "P1_interview")
+    assert _units(two_transcripts)["units"]["transcripts"] == 1, "alice has done P1 only"
+    run("done", str(two_transcripts), "--coder", "alice", "--undo", "P1_interview")
+    assert _units(two_transcripts)["units"]["transcripts"] == 2
+
+
+def test_transcripts_and_where_restrict_the_units(two_transcripts):
+    run("done", str(two_transcripts), "--coder", "bob", "P1_interview", "P2_interview")
+    only = _units(two_transcripts, "--transcripts", "P2_interview")
+    assert only["units"]["left_out"]["transcripts_not_selected"] == ["P1_interview"]
+    parents = _units(two_transcripts, "--where", "role=parent")
+    assert parents["units"]["transcripts"] == 1 and parents["units"]["segments"] == 3
+    assert parents["units"]["left_out"]["transcripts_not_selected"] == ["P1_interview"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--transcripts", "P9"], "qualcode: P9: no such transcript in this project"),
+        (["--where", "grade=7"], "qualcode: --where: no participant has the attribute 'grade' (attributes: role)"),
+        (["--where", "role"], "qualcode: role: give a participant attribute and its value as ATTR=VALUE"),
+        (["--transcripts", "P2_interview"], "qualcode: alice, bob: no transcript that every compared coder has done"),
+    ],
+)
+def test_bad_units_are_refused(two_transcripts, args, message):
+    before = content(two_transcripts)
+    result = run("agree", str(two_transcripts), "--coders", "alice", "bob", *args)
+    assert result.returncode == 2 and result.stderr.startswith(message), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert content(two_transcripts) == before
+
+
+def test_done_refusals_change_nothing(two_transcripts):
+    before = content(two_transcripts)
+    result = run("done", str(two_transcripts), "--coder", "bob", "P9")
+    assert result.returncode == 2 and result.stderr.strip() == "qualcode: P9: no such transcript in this project"
+    assert run("done", str(two_transcripts), "--coder", "consensus", "P1_interview").returncode == 2
+    assert content(two_transcripts) == before
+
+
+def test_interviewer_names_are_the_project_s_setting(two_transcripts):
+    with Store(two_transcripts) as store:
+        store.settings.set("interviewer_speakers", ["Nobody"])
+    assert _units(two_transcripts)["units"]["left_out"]["interviewer_turns"] == 0

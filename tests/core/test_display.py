@@ -101,7 +101,10 @@ def test_the_agreement_labels_come_from_where_the_statistics_are_defined(coded):
 
 
 def test_text_csv_xlsx_and_word_render_the_same_agreement_table(coded, tmp_path):
-    options = ExportOptions(tables=("agreement",), agreement_coders=("alice", "bob"), bootstrap=30)
+    # the picks code interviewer turns too: they are units here
+    options = ExportOptions(
+        tables=("agreement",), agreement_coders=("alice", "bob"), bootstrap=30, include_interviewer=True
+    )
     exporter = Exporter(coded.store, options)
     table = exporter.tables()["agreement"]
     lines = [line for line in table.lines() if not line.heading]
@@ -115,7 +118,9 @@ def test_text_csv_xlsx_and_word_render_the_same_agreement_table(coded, tmp_path)
     assert [row[0] for row in data_rows] == [line.cells[0] + line.flag for line in lines]
     assert [row[0] for row in body if not any(row[1:])] == ["Themes", "Transcripts", "Pooled"]
 
-    text = coded.agreement("alice", "bob", by=("code", "theme", "transcript"), bootstrap=30).to_table()
+    text = coded.agreement(
+        "alice", "bob", by=("code", "theme", "transcript"), bootstrap=30, include_interviewer=True
+    ).to_table()
     every = list(table.lines())
     shown = text.splitlines()[3 : 3 + len(every) + len(table.headings)]
     rows = [t for t in shown if t and t not in ("Themes", "Transcripts", "Pooled")]

@@ -114,7 +114,8 @@ def test_agree_reports_characters_and_spans_per_code_and_pooled(project):
         project.coding_session(coder, transcript.id).toggle_span(start, start + len(words), workload)
     data = json.loads(project.agreement("alice", "bob", overlap=0.5).to_json())
     row = next(r for r in data["codes"] if r["code"].endswith("/Workload"))
-    characters = sum(s.end - s.start for s in segments)
+    # the units are P1's turns (the interviewer's are left out)
+    characters = sum(s.end - s.start for s in segments if s.speaker != "Interviewer")
     assert row["characters"]["both"] == len("no time for it")
     assert row["characters"]["only_b"] == len("there was ")
     assert row["characters"]["only_a"] == 0

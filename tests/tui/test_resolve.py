@@ -82,7 +82,9 @@ async def test_agreement_table_opens_from_a_worker(coded_demo):
             if isinstance(app.screen, AgreementTable):
                 break
         assert isinstance(app.screen, AgreementTable)
-        assert "Agreement of alice (A) and bob (B) on 270 segments" in app.screen.text
+        # both coded P1 only: its turns but the interviewer's are the units
+        assert "Agreement of alice (A) and bob (B) on 19 segments of 1 transcript" in app.screen.text
+        assert "left out: 19 interviewer turns; transcripts not done by both (P2_interview" in app.screen.text
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ResolveScreen)

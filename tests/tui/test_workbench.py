@@ -414,3 +414,24 @@ async def test_with_the_word_cursor_a_memo_goes_on_the_passage(demo):
         passages = {text[a:b]: m for (_t, a, b), m in store.memos.passages_of("alice").items()}
     assert passages == {"course. I have": "the years matter most"}
     assert memos(demo, "alice") == {2: "on the turn"}
+
+
+async def test_marking_a_transcript_done_in_the_workbench_and_the_list(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_first(pilot)
+        await pilot.press("D")
+        await pilot.pause()
+        assert "done ✓" in str(screen.query_one("#status").render())
+        await pilot.press("q")
+        await pilot.pause()
+        table = app.screen.query_one("#transcript-table")
+        assert table.get_row_at(0)[-1] == "✓" and table.get_row_at(1)[-1] == ""
+        await pilot.press("down", "D")
+        await pilot.pause()
+        assert table.get_row_at(1)[-1] == "✓"
+        await pilot.press("D")  # again: the mark comes off
+        await pilot.pause()
+    with Store(demo) as store:
+        first = store.transcripts.summaries()[0].id
+        assert store.codings.done("alice") == {first}

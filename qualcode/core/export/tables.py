@@ -86,7 +86,12 @@ class Exporter:
                 )
             coders = (candidates[0], candidates[1])
         return report(
-            self.store, coders[0], coders[1], by=("code", "theme", "transcript"), bootstrap=self.options.bootstrap
+            self.store,
+            coders[0],
+            coders[1],
+            by=("code", "theme", "transcript"),
+            bootstrap=self.options.bootstrap,
+            include_interviewer=self.options.include_interviewer,
         )
 
     # -- formats -----------------------------------------------------------------

@@ -76,7 +76,7 @@ class Store:
             yield
 
     def keep_only_coder(self, coder: str) -> None:
-        """Remove every other coder's work (codings, memos, spans, decisions): what a hand-out holds."""
+        """Remove every other coder's work (codings, memos, spans, done marks, decisions): what a hand-out holds."""
         db = self.database
         with db.transaction():
             others = "SELECT id FROM coders WHERE name <> ?"
@@ -85,6 +85,7 @@ class Store:
             db.execute(f"DELETE FROM selections WHERE coder_id IN ({others})", (coder,))
             db.execute(f"DELETE FROM spans WHERE coder_id IN ({others})", (coder,))
             db.execute(f"DELETE FROM rejected_suggestions WHERE coder_id IN ({others})", (coder,))
+            db.execute(f"DELETE FROM transcripts_done WHERE coder_id IN ({others})", (coder,))
             db.execute("DELETE FROM decisions")
             db.execute("DELETE FROM coders WHERE name <> ?", (coder,))
 

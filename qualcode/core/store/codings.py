@@ -528,6 +528,45 @@ class Codings:
                             (transcript_id, code_id, coder_id, start, end, at, origin),
                         )
 
+    # -- transcripts done ------------------------------------------------------------------
+
+    def mark_done(self, transcript_ids: Iterable[int], coder: str, done: bool = True) -> int:
+        """Mark transcripts done (or not done) for a coder; returns how many marks changed."""
+        with self.db.transaction():
+            coder_id = self.coder_id(coder, create=True)
+            changed = 0
+            for tid in sorted(set(transcript_ids)):
+                if done:
+                    cur = self.db.execute(
+                        "INSERT INTO transcripts_done (transcript_id, coder_id, done_at) VALUES (?, ?, ?) "
+                        "ON CONFLICT DO NOTHING",
+                        (tid, coder_id, now()),
+                    )
+                else:
+                    cur = self.db.execute(
+                        "DELETE FROM transcripts_done WHERE transcript_id = ? AND coder_id = ?", (tid, coder_id)
+                    )
+                changed += cur.rowcount
+        return changed
+
+    def done(self, coder: str) -> set[int]:
+        """The transcripts a coder marked done."""
+        return {
+            r[0]
+            for r in self.db.execute(f"SELECT transcript_id FROM transcripts_done WHERE coder_id = {_CODER}", (coder,))
+        }
+
+    def transcripts_coded(self, coder: str) -> set[int]:
+        """The transcripts holding at least one of a coder's codings (whole segments or passages)."""
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT s.transcript_id FROM codings c JOIN segments s ON s.id = c.segment_id "
+                f"WHERE c.coder_id = {_CODER} UNION SELECT transcript_id FROM spans WHERE coder_id = {_CODER}",
+                (coder, coder),
+            )
+        }
+
     # -- suggestions turned down ------------------------------------------------------------
 
     def reject_suggestion(self, segment_id: int, code_id: str, coder: str) -> None:

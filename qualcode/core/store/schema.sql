@@ -58,6 +58,14 @@ CREATE TABLE coders (
     is_consensus INTEGER NOT NULL DEFAULT 0
 );
 
+-- A coder's mark that a transcript is done: it enters the agreement report as coded.
+CREATE TABLE transcripts_done (
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    coder_id      INTEGER NOT NULL REFERENCES coders(id),
+    done_at       TEXT NOT NULL,
+    PRIMARY KEY (transcript_id, coder_id)
+);
+
 CREATE TABLE codings (
     segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
     code_id    TEXT NOT NULL REFERENCES codes(id),

@@ -8,6 +8,20 @@ from typing import Any
 from qualcode.core.model import AuditEntry
 from qualcode.core.store.database import Database, now, read_json
 
+INTERVIEWERS = ("Interviewer", "Intervjuer", "I", "Int", "Q", "Moderator", "Researcher", "Forsker", "Facilitator")
+"""The speaker names taken as the interviewer's unless a project sets its own (English and Norwegian)."""
+
+
+def is_interviewer(speaker: str | None, names: frozenset[str]) -> bool:
+    """Whether a speaker label is the interviewer's: one of ``names`` (case-folded), or one of them of
+    more than one letter followed by something else than a letter ("Interviewer 2", "Forsker (Kari)")."""
+    if not speaker:
+        return False
+    label = speaker.strip().casefold()
+    if label in names:
+        return True
+    return any(len(n) > 1 and label.startswith(n) and not label[len(n)].isalpha() for n in names)
+
 
 class Settings:
     """Key–value settings, each value kept as JSON."""
@@ -35,6 +49,15 @@ class Settings:
     def lang(self) -> str:
         """The language of the transcripts (a spaCy language code)."""
         return str(self.get("lang", "en"))
+
+    @property
+    def interviewers(self) -> frozenset[str]:
+        """The speaker names taken as the interviewer's, case-folded: left out of agreement, quotes,
+        suggestions and word frequencies unless asked for."""
+        names = self.get("interviewer_speakers")
+        if not isinstance(names, list):
+            names = list(INTERVIEWERS)
+        return frozenset(str(n).strip().casefold() for n in names if str(n).strip())
 
     @property
     def spacy_model(self) -> str | None:

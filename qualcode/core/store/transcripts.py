@@ -207,6 +207,12 @@ class Transcripts:
         """(id, length of its text in characters) of every transcript, by id."""
         return self.db.execute("SELECT id, length(text) FROM transcripts ORDER BY id").fetchall()
 
+    def all_segment_rows(self) -> list[tuple[int, int, int, int]]:
+        """(id, transcript id, start, end) of every segment, in reading order."""
+        return self.db.execute(
+            "SELECT id, transcript_id, start_offset, end_offset FROM segments ORDER BY transcript_id, start_offset"
+        ).fetchall()
+
     def all_segment_bounds(self) -> list[tuple[int, int, int]]:
         """(transcript id, start, end) of every segment, in reading order."""
         return self.db.execute(

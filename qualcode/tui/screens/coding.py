@@ -40,6 +40,7 @@ class CodingScreen(Screen[None]):
         Binding("N", "next_hit(-1)", "Previous hit", show=False, priority=True, id="coding.previous_hit"),
         Binding("F", "filter", "Filter", id="coding.filter"),
         Binding("A", "suggestions", "Suggestions", id="coding.suggestions"),
+        Binding("D", "done", "Done", id="coding.done"),
         Binding("tab", "focus_codebook", "Codebook", id="coding.focus_codebook"),
         Binding("escape", "clear", "Clear", show=False, id="coding.clear"),
         Binding("q", "back", "Transcripts", id="coding.back"),
@@ -395,6 +396,17 @@ class CodingScreen(Screen[None]):
         session = self.session
         self.app.push_screen(SuggestionsScreen(session.path, session.coder, session.transcript.name), closed)
 
+    def action_done(self) -> None:
+        """Mark the transcript done for this coder (again: take the mark off)."""
+        session = self.session
+        try:
+            session.set_done(not session.done)
+        except QualcodeError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.last_message = "transcript marked done" if session.done else "transcript no longer marked done"
+        self._update_status()
+
     def action_back(self) -> None:
         # Changes still pending stay with the app's retry timer (see `_keep_retrying`).
         self.app.pop_screen()
@@ -441,7 +453,8 @@ class CodingScreen(Screen[None]):
             waiting = f"{pending} change{'s' if pending > 1 else ''} not saved yet"
             status.update(escape(f"{where} · {waiting}: {BUSY_MESSAGE} · {self.last_message}"))
             return
-        status.update(escape(f"{where} · coded {coded}/{len(session.segments)} · {self.last_message}"))
+        done = " · done ✓" if session.done else ""
+        status.update(escape(f"{where} · coded {coded}/{len(session.segments)}{done} · {self.last_message}"))
 
 
 def _excerpt(text: str, width: int = 70) -> str:

@@ -1,4 +1,4 @@
-"""The list of transcripts with participant, words and this coder's progress."""
+"""The list of transcripts with participant, words and this coder's progress, and which ones they have done."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
+from qualcode.core.errors import QualcodeError
 from qualcode.core.project import Project
 from qualcode.tui.messages import OpenTranscript
 from qualcode.tui.widgets.status_line import StatusLine
@@ -25,6 +26,7 @@ class TranscriptsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="transcripts.open"),
+        Binding("D", "toggle_done", "Done", id="transcripts.done"),
         Binding("q", "app.quit", "Quit", id="transcripts.quit"),
     ]
 
@@ -46,7 +48,7 @@ class TranscriptsScreen(Screen[None]):
         return self.query_one("#transcript-table", DataTable)
 
     def on_mount(self) -> None:
-        self.table.add_columns("Transcript", "Participant", "Segments", "Words", "Coded", "Progress")
+        self.table.add_columns("Transcript", "Participant", "Segments", "Words", "Coded", "Progress", "Done")
         self.refresh_rows()
         self.table.focus()
 
@@ -58,6 +60,7 @@ class TranscriptsScreen(Screen[None]):
         keep = table.cursor_row
         table.clear()
         coded = self.project.coded_segment_counts(self.coder)
+        finished = set(self.project.done(self.coder))
         summaries = self.project.transcripts()
         total_done = total_segments = 0
         for t in summaries:
@@ -71,6 +74,7 @@ class TranscriptsScreen(Screen[None]):
                 f"{t.words:>7,}",
                 f"{done:>6}",
                 progress_bar(done, t.segments),
+                "✓" if t.name in finished else "",
                 key=str(t.id),
             )
         if summaries:
@@ -80,7 +84,8 @@ class TranscriptsScreen(Screen[None]):
             f"[b]{escape(str(name))}[/b] · coder [b]{escape(self.coder)}[/b]"
         )
         status = (
-            f"{len(summaries)} transcripts · {total_done}/{total_segments} segments coded by {self.coder}"
+            f"{len(summaries)} transcripts · {total_done}/{total_segments} segments coded by {self.coder} · "
+            f"{len(finished)} done (D marks the transcript done, for the agreement report)"
             if summaries
             else "No transcripts yet: import some with 'qualcode import PROJECT FILE...'"
         )
@@ -95,6 +100,22 @@ class TranscriptsScreen(Screen[None]):
         if table.row_count:
             row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
             self._open(row_key.value)
+
+    def action_toggle_done(self) -> None:
+        """Mark the transcript under the cursor done for this coder, or take the mark off."""
+        table = self.table
+        if not table.row_count:
+            return
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        summary = next(t for t in self.project.transcripts() if str(t.id) == row_key.value)
+        done = summary.name not in self.project.done(self.coder)
+        try:
+            self.project.mark_done(self.coder, [summary.name], done=done)
+        except QualcodeError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.notify(f"{summary.name} {'marked done' if done else 'no longer marked done'}")
+        self.refresh_rows()
 
     def _open(self, key: str | None) -> None:
         if key is not None:
