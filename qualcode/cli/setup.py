@@ -71,6 +71,16 @@ def cmd_participants(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_interviewers(args: argparse.Namespace) -> int:
+    with open_project(args.project) as project:
+        if args.names or args.default:
+            project.set_interviewers([] if args.default else args.names)
+        names = project.interviewers()
+    for name in names:
+        out(name)
+    return 0
+
+
 def cmd_codebook(args: argparse.Namespace) -> int:
     with open_project(args.project) as project:
         if args.action == "load":
@@ -161,6 +171,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("project")
     p.add_argument("csv")
     p.set_defaults(func=cmd_participants)
+
+    p = sub.add_parser("interviewers", help="the speaker names taken as the interviewer's (show, or set)")
+    p.add_argument("project")
+    p.add_argument("names", nargs="*", metavar="NAME", help="the names to use from now on (none: show them)")
+    p.add_argument("--default", action="store_true", help="go back to the default list")
+    p.set_defaults(func=cmd_interviewers)
 
     p = sub.add_parser("codebook", help="load, show, export or edit the codebook")
     p.add_argument("action", choices=["load", "show", "export", "rename", "move", "merge", "delete"])

@@ -394,6 +394,26 @@ class Project:
             self.store.audit.log(coder, "transcripts.done" if done else "transcripts.undone", ",".join(transcripts))
         return changed
 
+    def interviewers(self) -> list[str]:
+        """The speaker names taken as the interviewer's (left out of agreement, quotes and frequencies)."""
+        from qualcode.core.store.settings import INTERVIEWERS
+
+        names = self.store.settings.get("interviewer_speakers")
+        return [str(n) for n in names] if isinstance(names, list) else list(INTERVIEWERS)
+
+    def set_interviewers(self, names: Sequence[str]) -> None:
+        """Set the interviewer's speaker names; an empty list goes back to the default."""
+        cleaned = [n.strip() for n in names]
+        bad = next((n for n in cleaned if not n or any(ord(c) < 32 for c in n)), None)
+        if bad is not None:
+            raise BadInput("a speaker name cannot be empty or hold control characters", where=repr(bad))
+        with self.store.transaction():
+            if cleaned:
+                self.store.settings.set("interviewer_speakers", list(dict.fromkeys(cleaned)))
+            else:
+                self.store.database.execute("DELETE FROM settings WHERE key = 'interviewer_speakers'")
+            self.store.audit.log("qualcode", "settings.interviewers", ",".join(cleaned) or "default")
+
     def done(self, coder: str) -> list[str]:
         """The names of the transcripts a coder marked done, in the project's order."""
         marked = self.store.codings.done(coder) if self.store.codings.coder_id(coder) else set()

@@ -291,3 +291,24 @@ def test_interviewer_names_are_the_project_s_setting(two_transcripts):
     with Store(two_transcripts) as store:
         store.settings.set("interviewer_speakers", ["Nobody"])
     assert _units(two_transcripts)["units"]["left_out"]["interviewer_turns"] == 0
+
+
+@pytest.mark.parametrize(
+    ("speaker", "taken"),
+    [
+        ("Interviewer", True),
+        ("interviewer 2", True),
+        ("Forsker (Kari)", True),
+        ("INTERVJUER", True),
+        ("I", True),
+        ("Ida", False),
+        ("Interviewee", False),
+        ("P1", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_which_speakers_are_the_interviewer(speaker, taken):
+    from qualcode.core.store.settings import INTERVIEWERS, is_interviewer
+
+    assert is_interviewer(speaker, frozenset(n.casefold() for n in INTERVIEWERS)) is taken

@@ -264,3 +264,29 @@ def test_quote_stars_travel_with_the_merge(study):
     [result] = merge(project.store, [files["alice"]])
     assert result.stars == 1 and "1 quote stars changed" in result.describe()
     assert any(row.starred for row in project.store.codings.rows("alice"))
+
+
+def test_done_marks_travel_with_the_merge(study):
+    project, files = study
+    with Store(files["alice"]) as store:
+        store.codings.mark_done([store.transcripts.all()[0].id], "alice")
+    merge(project.store, [files["alice"]])
+    assert project.done("alice") == ["P1_interview"]
+    assert project.done("bob") == []
+    with Store(files["alice"]) as store:
+        store.codings.mark_done([store.transcripts.all()[0].id], "alice", False)
+    merge(project.store, [files["alice"]])
+    assert project.done("alice") == [], "the coder took the mark off in her copy"
+
+
+def test_the_interviewer_names_are_set_shown_and_reset(study, tmp_path):
+    project, _files = study
+    assert "Intervjuer" in project.interviewers()
+    project.set_interviewers(["Kari", " Forsker "])
+    assert project.interviewers() == ["Kari", "Forsker"]
+    assert project.store.settings.interviewers == frozenset({"kari", "forsker"})
+    with pytest.raises(BadInput, match="cannot be empty"):
+        project.set_interviewers(["ok", "  "])
+    assert project.interviewers() == ["Kari", "Forsker"], "a refused list changes nothing"
+    project.set_interviewers([])
+    assert "Interviewer" in project.interviewers()
