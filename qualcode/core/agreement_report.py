@@ -131,6 +131,9 @@ class Report:
     from_suggestions: dict[str, tuple[int, int]] | None = None
     """Per coder, (codings from accepted keyword suggestions, all codings): automation made visible."""
     units: Units | None = None
+    parents: list[tuple[int, str, str]] = field(default_factory=list)
+    """Themes and subthemes no coder applied themselves, each (index in ``codes`` it stands before, path,
+    display): the tables show them as group rows, so every code stands under its parents."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -207,10 +210,19 @@ class Report:
         headings: list[tuple[int, str]] = []
         marks: dict[tuple[int, str], str] = {}
         reasons: dict[str, str] = {}
+        groups: list[bool] = []
+        parents: dict[int, list[tuple[str, str]]] = {}
+        for at, path, display in self.parents:
+            parents.setdefault(at, []).append((path, display))
         for level, rows in self.sections():
             if level != "code":
                 headings.append((len(records), SECTION_TITLES[level]))
-            for row in rows:
+            for index, row in enumerate(rows):
+                for path, display in parents.get(index, []) if level == "code" else []:
+                    records.append({"level": level, "item": path, "name": display.strip(), "below_threshold": False})
+                    levels.append(_depth(display))
+                    groups.append(True)
+                groups.append(False)
                 i = len(records)
                 record: dict[str, Any] = {"level": level, "item": row.label, "name": (row.display or row.label).strip()}
                 record.update(zip(agreement.COUNTS, row.counts, strict=True))
@@ -256,13 +268,19 @@ class Report:
         notes += self._span_notes()
         notes += [Note(f"undefined: {reason}.", mark) for reason, mark in reasons.items()]
 
-        frame = pd.DataFrame.from_records(records)
+        order = list(next(r for r, group in zip(records, groups, strict=True) if not group))
+        frame = pd.DataFrame.from_records(records, columns=order)
+        for key in agreement.COUNTS:
+            # whole numbers, empty on a group row
+            frame[key] = frame[key].astype("Int64")
+        frame["undefined"] = frame["undefined"].fillna("")
         return DisplayTable(
             frame,
             tuple(columns),
             caption=caption,
             notes=tuple(notes),
             levels=tuple(levels),
+            groups=tuple(groups),
             headings=tuple(headings),
             marks=marks,
             data_columns=tuple(k for k in frame.columns if k != "name"),
@@ -339,6 +357,7 @@ def report(
     b = _matrix(used_b, codes, position, len(segment_ids))
 
     code_rows = _rows([book.path(c) for c in codes], agreement.tables(a, b), _displays(book, codes))
+    parents = _parents(book, codes)
     cells = agreement.cells_of(a, b) if bootstrap else None
     if cells is not None:
         _add_intervals(code_rows, cells, np.ones(a.shape, dtype=np.float32), bootstrap, seed)
@@ -384,7 +403,23 @@ def report(
             c: (store.codings.origin_counts(c).get("suggestion", 0), store.codings.count(c)) for c in (coder_a, coder_b)
         },
         units=units,
+        parents=parents,
     )
+
+
+def _parents(book: Codebook, codes: list[str]) -> list[tuple[int, str, str]]:
+    """The themes and subthemes above the compared codes that are not compared themselves, each placed
+    before the first compared code under it (see `Report.parents`)."""
+    compared = set(codes)
+    position = {code_id: i for i, code_id in enumerate(codes)}
+    out = []
+    for code, _depth in book.walk():
+        if code.id in compared:
+            continue
+        below = [position[d.id] for d in book.descendants(code.id) if d.id in position]
+        if below:
+            out.append((min(below), book.path(code.id), _displays(book, [code.id])[0]))
+    return out
 
 
 def compared_units(
@@ -600,7 +635,8 @@ def _transcript_rows(
 
 
 def _number(value: float) -> float | None:
-    return None if math.isnan(value) else round(value, 12)
+    # + 0.0 turns a negative zero into zero
+    return None if math.isnan(value) else round(value, 12) + 0.0
 
 
 def _depth(display: str) -> int:

@@ -107,7 +107,9 @@ def test_text_csv_xlsx_and_word_render_the_same_agreement_table(coded, tmp_path)
     )
     exporter = Exporter(coded.store, options)
     table = exporter.tables()["agreement"]
-    lines = [line for line in table.lines() if not line.heading]
+    lines = [line for line in table.lines() if not line.heading and any(line.cells[1:])]
+    groups = [line.cells[0] for line in table.lines() if not line.heading and not any(line.cells[1:])]
+    assert groups == ["School role and involvement", "Feedback"], "themes nobody applied head their codes"
 
     exporter.write_docx(tmp_path / "r.docx")
     word = docx.Document(str(tmp_path / "r.docx")).tables[0]
@@ -116,14 +118,14 @@ def test_text_csv_xlsx_and_word_render_the_same_agreement_table(coded, tmp_path)
     data_rows = [row for row in body if any(row[1:])]
     assert [row[1:] for row in data_rows] == [list(line.cells[1:]) for line in lines]
     assert [row[0] for row in data_rows] == [line.cells[0] + line.flag for line in lines]
-    assert [row[0] for row in body if not any(row[1:])] == ["Themes", "Transcripts", "Pooled"]
+    assert [row[0] for row in body if not any(row[1:])] == [*groups, "Themes", "Transcripts", "Pooled"]
 
     text = coded.agreement(
         "alice", "bob", by=("code", "theme", "transcript"), bootstrap=30, include_interviewer=True
     ).to_table()
     every = list(table.lines())
     shown = text.splitlines()[3 : 3 + len(every) + len(table.headings)]
-    rows = [t for t in shown if t and t not in ("Themes", "Transcripts", "Pooled")]
+    rows = [t for t in shown if t and t not in ("Themes", "Transcripts", "Pooled") and t.strip() not in groups]
     assert len(rows) == len(lines)
     for line, row in zip(lines, rows, strict=True):
         numbers = " ".join(line.cells[1:]).split()
@@ -320,3 +322,24 @@ def test_a_column_added_to_a_builder_shows_in_word_xlsx_and_csv_alike(coded, tmp
     assert [c.value for c in sheet[1]][-1] == csv_frame.columns[-1] == "Share"
     xlsx_share = [row[-1].value for row in sheet.iter_rows(min_row=2)]
     assert [f"{v * 100:.1f}" for v in xlsx_share] == [f"{v * 100:.1f}" for v in csv_frame["Share"]] == shown
+
+
+def test_no_negative_zero_in_any_cell_or_interval():
+    frame = pd.DataFrame({"name": ["x"], "kappa": [-0.0004], "lo": [-0.0], "hi": [-0.003]})
+    table = DisplayTable(frame, (Column("name", "Item"), Column("kappa", "κ", 2), Column("lo", "CI", 2, upper="hi")))
+    [line] = table.lines()
+    assert line.cells == ("x", "0.00", "[0.00, 0.00]")
+    assert "-0" not in to_text(table)
+
+
+def test_a_group_row_names_its_codes_and_holds_no_numbers(tmp_path):
+    frame = pd.DataFrame({"name": ["Theme", "  Code"], "n": pd.array([None, 3], dtype="Int64")})
+    table = DisplayTable(frame, (Column("name", "Item"), Column("n", "N", 0)), levels=(0, 1), groups=(True, False))
+    lines = list(table.lines())
+    assert [(line.cells, line.bold, line.level) for line in lines] == [
+        (("Theme", ""), True, 0),
+        (("Code", "3"), False, 1),
+    ]
+    buffer = io.StringIO()
+    to_csv(table, buffer)
+    assert buffer.getvalue().splitlines() == ["name,n", "Theme,", "  Code,3"]

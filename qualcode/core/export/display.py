@@ -105,14 +105,14 @@ class Column:
             low, high = _float(value), _float(more[0])
             if math.isnan(low) or math.isnan(high):
                 return MISSING
-            return f"[{low * self.scale:.{self.digits}f}, {high * self.scale:.{self.digits}f}]"
+            return f"[{_fixed(low * self.scale, self.digits)}, {_fixed(high * self.scale, self.digits)}]"
         if self.digits is None:
             text = "" if _missing(value) else str(value)
         else:
             number = _float(value)
             if math.isnan(number):
                 return MISSING
-            text = f"{number * self.scale:.{self.digits}f}"
+            text = _fixed(number * self.scale, self.digits)
         if self.parts or self.form != "{}":
             pieces = [self.form.format(text)] if text else []
             for part, other in zip(self.parts, more, strict=True):
@@ -165,6 +165,9 @@ class DisplayTable:
     """Per row of the frame, whether it is set in bold (a theme in the matrix); none when empty."""
     headings: tuple[tuple[int, str], ...] = ()
     """Section headings, each (frame row it stands before, text)."""
+    groups: tuple[bool, ...] = ()
+    """Per row of the frame, whether it only names a group of the rows below it (a theme nobody applied
+    itself, above its codes): shown as its label alone, in bold; data files hold it with empty values."""
     marks: Mapping[tuple[int, str], str] = field(default_factory=dict)
     """Footnote marks by (frame row, frame column), e.g. "a" on an undefined κ, "*" on a label."""
     data_columns: tuple[str, ...] = ()
@@ -251,6 +254,9 @@ class DisplayTable:
             for text in headings.get(start, ()):
                 above.clear()  # a new section names its groups again
                 yield Line((text, *blank), bold=True, heading=True)
+            if self.groups and self.groups[start]:
+                yield Line((labels[start], *blank), level=self.levels[start] if self.levels else 0, bold=True)
+                continue
             if end == start + 1:
                 cells = [labels[start], *(column[start] for column in texts[1:])]
             else:
@@ -363,8 +369,15 @@ def _retext_column(column: Column, text: Callable[[str], str]) -> Column:
     )
 
 
+def _fixed(number: float, digits: int | None) -> str:
+    """A number to ``digits`` decimals, never a negative zero ("-0.00" reads as a sign nobody meant)."""
+    text = f"{number:.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    # pandas' NA (an empty cell of a nullable integer column) is missing too
+    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
 
 
 def _float(value: Any) -> float:
