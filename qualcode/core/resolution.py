@@ -82,6 +82,12 @@ class Disagreement:
     end: int = 0
     extents_a: Mapping[str, Extent] = field(default_factory=dict)
     extents_b: Mapping[str, Extent] = field(default_factory=dict)
+    memo_a: str = ""
+    """A's memo on the segment."""
+    memo_b: str = ""
+    starred_a: frozenset[str] = frozenset()
+    """The codes A starred as a quote on the segment."""
+    starred_b: frozenset[str] = frozenset()
 
     @property
     def decision(self) -> Decision | None:
@@ -132,9 +138,19 @@ class Resolution:
             out[segment_id][code_id] = extent
         return out
 
+    def _stars(self, coder: str) -> dict[int, set[str]]:
+        """Per segment, the codes a coder starred on it as a quote (whole-segment codings and spans)."""
+        out: dict[int, set[str]] = defaultdict(set)
+        for row in self.store.codings.located(coder):
+            if row.starred:
+                out[row.segment_id].add(row.code_id)
+        return out
+
     def reload(self) -> None:
-        """Read both coders' codings and the decisions again."""
+        """Read both coders' codings, memos and stars, and the decisions again."""
         a, b = self._extents(self.coder_a), self._extents(self.coder_b)
+        self._memo = {c: self.store.memos.of_coder(c) for c in (self.coder_a, self.coder_b)}
+        self._star = {c: self._stars(c) for c in (self.coder_a, self.coder_b)}
         history: dict[int, list[Decision]] = defaultdict(list)
         for d in self.store.decisions.between(self.coder_a, self.coder_b):
             history[d.segment_id].append(Decision(d.lead, d.choice, tuple(d.codes), d.note, d.decided_at, d.spans))
@@ -161,6 +177,10 @@ class Resolution:
                         segment.end,
                         {c: e for c, e in extents_a.items() if e != whole},
                         {c: e for c, e in extents_b.items() if e != whole},
+                        self._memo[self.coder_a].get(segment.id, ""),
+                        self._memo[self.coder_b].get(segment.id, ""),
+                        frozenset(self._star[self.coder_a].get(segment.id, ())),
+                        frozenset(self._star[self.coder_b].get(segment.id, ())),
                     )
                 )
         self.queue = queue
@@ -180,7 +200,11 @@ class Resolution:
             for segment_id, extents in self._agreed.items():
                 if segment_id in decided or consensus.get(segment_id) == extents:
                     continue
-                self.store.codings.set_segment_extents(segment_id, CONSENSUS, extents, origin="merge")
+                stars = self._star[self.coder_a].get(segment_id, set()) | self._star[self.coder_b].get(
+                    segment_id, set()
+                )
+                memos = [(c, self._memo[c].get(segment_id, "")) for c in (self.coder_a, self.coder_b)]
+                self._write_consensus(segment_id, extents, stars, memos, origin="merge")
                 whole = (self._bounds[segment_id],)
                 spans = {c: e for c, e in extents.items() if e != whole}
                 self.store.decisions.add(
@@ -268,8 +292,19 @@ class Resolution:
         extents = self.chosen(item, choice, codes, spans)
         passages = {c: e for c, e in extents.items() if not item.is_whole(e)}
         chosen = sorted(extents)
+        sides = {"a": ("a",), "b": ("b",), "neither": ()}.get(choice, ("a", "b"))
+        stars: set[str] = set(self._consensus_stars(item.segment_id))
+        memos = []
+        for side in sides:
+            coder, memo, starred = (
+                (self.coder_a, item.memo_a, item.starred_a)
+                if side == "a"
+                else (self.coder_b, item.memo_b, item.starred_b)
+            )
+            stars |= starred
+            memos.append((coder, memo))
         with self.store.transaction():
-            self.store.codings.set_segment_extents(item.segment_id, CONSENSUS, extents, origin="resolution")
+            self._write_consensus(item.segment_id, extents, stars, memos, origin="resolution")
             at = self.store.decisions.add(
                 item.segment_id, self.lead, self.coder_a, self.coder_b, choice, chosen, note.strip(), passages
             )
@@ -286,6 +321,68 @@ class Resolution:
         updated = replace(item, history=(*item.history, decision))
         self.queue[index] = updated
         return updated
+
+    def _consensus_stars(self, segment_id: int) -> set[str]:
+        """The codes starred on the segment in the consensus now (the lead's own stars among them)."""
+        bounds = self.store.transcripts.bounds_of([segment_id]).get(segment_id)
+        if bounds is None:
+            return set()
+        transcript_id = bounds[0]
+        return {c for s, c in self.store.codings.starred(CONSENSUS, transcript_id) if s == segment_id}
+
+    def _write_consensus(
+        self,
+        segment_id: int,
+        extents: Mapping[str, Extent],
+        stars: set[str],
+        memos: list[tuple[str, str]],
+        *,
+        origin: str,
+    ) -> None:
+        """The consensus of one segment: the codes on their passages, the coders' stars on the codes kept,
+        and each coder's memo (with its author) added to the consensus memo, which loses nothing."""
+        self.store.codings.set_segment_extents(segment_id, CONSENSUS, dict(extents), origin=origin)
+        transcript_id, start, end = self.store.transcripts.bounds_of([segment_id])[segment_id]
+        for code_id in sorted(stars & set(extents)):
+            for a, b in extents[code_id]:
+                if (a, b) == (start, end):
+                    self.store.codings.set_starred(segment_id, code_id, CONSENSUS, True)
+                else:
+                    self.store.codings.set_span_starred(transcript_id, a, b, code_id, CONSENSUS, True)
+        current = self.store.memos.on_segment(segment_id, CONSENSUS)
+        added = [f"{coder}: {memo.strip()}" for coder, memo in memos if memo.strip()]
+        joined = "\n\n".join([current.strip(), *(m for m in added if m not in current)]).strip()
+        if joined != current:
+            self.store.memos.set_on_segment(segment_id, CONSENSUS, joined)
+
+    def set_consensus_memo(self, index: int, text: str) -> None:
+        """The lead's memo on the consensus of a disagreement's segment (empty removes it)."""
+        item = self.queue[index]
+        with self.store.transaction():
+            self.store.memos.set_on_segment(item.segment_id, CONSENSUS, text.strip())
+            self.store.audit.log(self.lead, "resolve.memo", str(item.segment_id))
+
+    def consensus_memo(self, index: int) -> str:
+        return self.store.memos.on_segment(self.queue[index].segment_id, CONSENSUS)
+
+    def toggle_consensus_star(self, index: int) -> bool:
+        """Star the consensus codings of a decided segment as a quote, or take the star off; True when starred."""
+        item = self.queue[index]
+        transcript_id, start, end = self.store.transcripts.bounds_of([item.segment_id])[item.segment_id]
+        extents = self.store.codings.extents(CONSENSUS)
+        codes = {c: e for (s, c), e in extents.items() if s == item.segment_id}
+        if not codes:
+            raise BadInput("the consensus has no codes on this segment yet; decide it first")
+        on = not self._consensus_stars(item.segment_id)
+        with self.store.transaction():
+            for code_id, extent in codes.items():
+                for a, b in extent:
+                    if (a, b) == (start, end):
+                        self.store.codings.set_starred(item.segment_id, code_id, CONSENSUS, on)
+                    else:
+                        self.store.codings.set_span_starred(transcript_id, a, b, code_id, CONSENSUS, on)
+            self.store.audit.log(self.lead, "resolve.star", str(item.segment_id), starred=on)
+        return on
 
     def progress(self) -> tuple[int, int]:
         """(decided, total) disagreements."""

@@ -263,3 +263,49 @@ def test_a_schema_7_file_keeps_its_decisions_and_memos(project, two_coders):
         assert (decision.choice, decision.note, decision.spans) == ("a", "kept", {})
         assert again.memos.of_coder("alice") == {_ids[0]: "a memo of schema 7"}
         assert again.memos.passages_of("alice") == {}
+
+
+# -- the coders' memos and stars reach the consensus -----------------------------------------------------
+
+
+def test_taking_a_coders_coding_takes_their_memo_and_star(two_coders):
+    store, ids, code = two_coders
+    # segment 3: alice Time pressure (starred, with a memo), bob Lack of resources (with a memo)
+    store.codings.set_starred(ids[2], code["Time pressure"], "alice", True)
+    store.memos.set_on_segment(ids[2], "alice", "rushed all the time")
+    store.memos.set_on_segment(ids[2], "bob", "no money for it")
+    store.codings.set_starred(ids[0], code["Workload"], "bob", True)  # an agreed segment, starred by bob
+    r = Resolution(store, "alice", "bob", "carol")
+    item = next(d for d in r.queue if d.segment_id == ids[2])
+    assert (item.memo_a, item.memo_b, item.starred_a) == (
+        "rushed all the time",
+        "no money for it",
+        {code["Time pressure"]},
+    )
+    r.auto_agree()
+    assert (ids[0], code["Workload"]) in store.codings.starred(CONSENSUS, store.transcripts.all()[0].id)
+    index = r.queue.index(item)
+    r.decide(index, "a")
+    assert store.memos.on_segment(ids[2], CONSENSUS) == "alice: rushed all the time"
+    assert (ids[2], code["Time pressure"]) in store.codings.starred(CONSENSUS, store.transcripts.all()[0].id)
+    r.decide(index, "both")
+    memo = store.memos.on_segment(ids[2], CONSENSUS)
+    assert memo == "alice: rushed all the time\n\nbob: no money for it", "both memos, each with its author, once"
+
+
+def test_the_lead_writes_memos_and_stars_on_the_consensus(two_coders):
+    store, ids, code = two_coders
+    r = Resolution(store, "alice", "bob", "carol")
+    r.decide(0, "a")
+    r.set_consensus_memo(0, "why I took alice's")
+    assert r.consensus_memo(0) == "why I took alice's"
+    assert r.toggle_consensus_star(0) is True
+    transcript = store.transcripts.all()[0].id
+    assert (r.queue[0].segment_id, code["Barriers"]) in store.codings.starred(CONSENSUS, transcript)
+    r.decide(0, "both")
+    assert r.consensus_memo(0) == "why I took alice's", "deciding again keeps the lead's memo"
+    assert (r.queue[0].segment_id, code["Barriers"]) in store.codings.starred(CONSENSUS, transcript), "and star"
+    assert r.toggle_consensus_star(0) is False
+    r.decide(2, "neither")
+    with pytest.raises(BadInput, match="decide it first"):
+        r.toggle_consensus_star(2)

@@ -148,3 +148,27 @@ async def test_a_span_difference_is_shown_and_its_passage_edited_word_by_word(sp
 def test_resolve_span_difference_snapshot(span_demo, snap_compare):
     path, _offsets, _code = span_demo
     assert snap_compare(make_resolve_app(path, "alice", "bob", "carol"), terminal_size=(130, 40))
+
+
+async def test_the_resolve_screen_shows_memos_and_the_lead_stars_and_writes_on_the_consensus(coded_demo):
+    with Store(coded_demo) as store:
+        first = store.transcripts.all()[0].id
+        third = next(s.id for s in store.transcripts.segments(first) if s.ordinal == 3)
+        store.memos.set_on_segment(third, "alice", "alice's reason")
+    app = make_resolve_app(coded_demo, "alice", "bob", "carol")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.resolution.queue[0].segment_id == third
+        assert "alice's reason" in str(screen.query_one("#side-a").render())
+        await pilot.press("a")  # segment 3: alice's codes and her memo go into the consensus
+        await pilot.press("k")  # back to it
+        await pilot.press("asterisk")
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press("ctrl+e", *" (checked)", "ctrl+s")
+        await pilot.pause()
+        assert "Consensus memo" in str(screen.query_one("#history").render())
+    with Store(coded_demo) as store:
+        assert store.memos.on_segment(third, "consensus") == "alice: alice's reason (checked)"
+        assert {s for s, _c in store.codings.starred("consensus", first)} == {third}

@@ -22,7 +22,7 @@ from qualcode.core.model import Extent
 from qualcode.core.project import Project
 from qualcode.core.resolution import Disagreement, Resolution, common, merged
 from qualcode.core.spans import ExtentEdit
-from qualcode.tui.screens.dialogs import PassageChooser, TextPrompt
+from qualcode.tui.screens.dialogs import MemoEditor, PassageChooser, TextPrompt
 from qualcode.tui.widgets.status_line import StatusLine
 from qualcode.tui.workers import ReportsWorkerErrors
 
@@ -187,6 +187,8 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
         Binding("e", "edit", "Edit", id="resolve.edit"),
         Binding("s", "edit_extent", "Edit passage", id="resolve.edit_extent"),
         Binding("n", "note", "Note", id="resolve.note"),
+        Binding("m", "memo", "Memo", id="resolve.memo"),
+        Binding("asterisk", "star", "Star quote", id="resolve.star"),
         Binding("space", "next_undecided", "Next undecided", priority=True, id="resolve.next_undecided"),
         Binding("j", "move(1)", "Next", show=False, priority=True, id="resolve.next"),
         Binding("k", "move(-1)", "Previous", show=False, priority=True, id="resolve.previous"),
@@ -340,6 +342,13 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
             for start, end in extent:
                 quoted = _shortened(transcript.text[start:end]) if transcript else f"{start}–{end}"
                 text.append(f"    “{quoted}”\n", style="italic")
+        starred = item.starred_a if side == "a" else item.starred_b
+        if starred:
+            text.append(f"★ quote: {', '.join(self._code_name(c) for c in self._in_book_order(starred))}\n")
+        memo = item.memo_a if side == "a" else item.memo_b
+        if memo:
+            text.append("Memo: ", style="bold")
+            text.append(memo.strip() + "\n", style="italic")
         return text
 
     def _definitions(self, codes: frozenset[str]) -> Text:
@@ -357,6 +366,10 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
 
     def _history(self, item: Disagreement) -> Text:
         text = Text()
+        memo = self.resolution.consensus_memo(self.index)
+        if memo:
+            text.append("\nConsensus memo: ", style="bold")
+            text.append(memo, style="italic")
         if not item.history:
             text.append("\nNot decided yet.", style="italic")
         for d in item.history:
@@ -462,6 +475,36 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
 
         title = f"The consensus passage of {self._code_name(code_id)}"
         self.app.push_screen(ExtentEditor(title, transcript.text, stretch, edit, a, b), kept)
+
+    def action_memo(self) -> None:
+        """The lead's memo on the consensus of this segment (the coders' memos arrive in it on a decision)."""
+        r = self.resolution
+        if not r.queue:
+            return
+        current = r.consensus_memo(self.index)
+
+        def saved(text: str | None) -> None:
+            if text is None or text.strip() == current:
+                return
+            try:
+                r.set_consensus_memo(self.index, text)
+            except QualcodeError as e:
+                self.notify(str(e), severity="error")
+                return
+            self._show(self.index)
+
+        self.app.push_screen(MemoEditor("Memo on the consensus of this segment", current), saved)
+
+    def action_star(self) -> None:
+        r = self.resolution
+        if not r.queue:
+            return
+        try:
+            on = r.toggle_consensus_star(self.index)
+        except QualcodeError as e:
+            self.notify(str(e), severity="warning")
+            return
+        self.notify("the consensus codings are starred as a quote" if on else "star taken off")
 
     def action_note(self) -> None:
         def written(text: str | None) -> None:
