@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from typing import Any
 
 from qualcode.cli._io import coder_name, err, open_project, out
 from qualcode.core.errors import BadInput
@@ -53,7 +54,26 @@ def cmd_agree(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.threshold) and -1 <= args.threshold <= 1):
         raise BadInput("the kappa threshold must be a number from -1 to 1, e.g. 0.6", where="--threshold")
     levels = tuple(dict.fromkeys(level for item in args.by or ["code"] for level in item.split(",") if level))
+    if len(args.coders) < 2:
+        raise BadInput("name at least two coders to compare", where="--coders")
     with open_project(args.project) as project:
+        common = {
+            "include_interviewer": args.include_interviewer,
+            "transcripts": args.transcripts,
+            "where": [attribute_value(item) for item in args.where or []],
+        }
+        if len(args.coders) > 2:
+            many = project.agreement_many(
+                args.coders,
+                by=levels,
+                bootstrap=bootstrap_count(args.bootstrap),
+                seed=args.seed,
+                threshold=args.threshold,
+                **common,
+            )
+            publish = project.publication()
+            _print_report(many, args.format, publish)
+            return 0
         result = project.agreement(
             args.coders[0],
             args.coders[1],
@@ -62,19 +82,21 @@ def cmd_agree(args: argparse.Namespace) -> int:
             seed=args.seed,
             threshold=args.threshold,
             overlap=args.overlap,
-            include_interviewer=args.include_interviewer,
-            transcripts=args.transcripts,
-            where=[attribute_value(item) for item in args.where or []],
+            **common,
         )
         # CSV and JSON are tables for readers outside the team: they pass the publication boundary.
         publish = project.publication()
-    if args.format == "json":
+    _print_report(result, args.format, publish)
+    return 0
+
+
+def _print_report(result: Any, fmt: str, publish: Any) -> None:
+    if fmt == "json":
         out(result.to_json(publish=publish))
-    elif args.format == "csv":
+    elif fmt == "csv":
         sys.stdout.write(result.to_csv(publish=publish))
     else:
         out(result.to_table())
-    return 0
 
 
 def attribute_value(item: str) -> tuple[str, str]:
@@ -145,7 +167,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("agree", help="agreement statistics of two coders (or a coder and the consensus)")
     p.add_argument("project")
-    p.add_argument("--coders", nargs=2, required=True, metavar=("A", "B"))
+    p.add_argument("--coders", nargs="+", required=True, metavar="CODER", help="two coders, or three or more")
     p.add_argument("--by", action="append", help="code, theme, transcript (repeat or comma-separate; default code)")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--bootstrap", type=int, help="bootstrap resamples for 95%% intervals (default 1000; 0 for none)")

@@ -88,6 +88,8 @@ class Units:
     """Transcripts left out because a compared coder has not done them."""
     not_selected: list[str] = field(default_factory=list)
     """Transcripts left out by ``--transcripts`` or ``--where``."""
+    done_by: str = "both coders"
+    """Who has done the compared transcripts, as the note says it."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,13 +106,14 @@ class Units:
         """The units as a note under the table."""
         text = (
             f"Units: {self.segments:,} segments of {len(self.transcripts)} "
-            f"transcript{'s' if len(self.transcripts) != 1 else ''} both coders have done"
+            f"transcript{'s' if len(self.transcripts) != 1 else ''} {self.done_by} have done"
         )
         left = []
         if self.interviewer_turns:
             left.append(f"{self.interviewer_turns:,} interviewer turns")
         if self.not_done:
-            left.append(f"transcripts not done by both ({', '.join(self.not_done)})")
+            by = "both" if self.done_by == "both coders" else "two coders"
+            left.append(f"transcripts not done by {by} ({', '.join(self.not_done)})")
         if self.not_selected:
             left.append(f"transcripts not selected ({', '.join(self.not_selected)})")
         return text + (f"; left out: {'; '.join(left)}." if left else ".")
@@ -344,7 +347,7 @@ def report(
     book = codebook_from_codes(store.codebook.codes())
     if not store.transcripts.segment_index()[0]:
         raise BadInput("the project has no segments; import transcripts first", where=str(store.path))
-    units, segment_ids, transcript_of = compared_units(
+    units, segment_ids, transcript_of, _present = compared_units(
         store, (coder_a, coder_b), include_interviewer=include_interviewer, transcripts=transcripts, where=where
     )
     position = np.full(max(store.transcripts.segment_index()[0]) + 1, -1, dtype=np.int64)
@@ -429,8 +432,14 @@ def compared_units(
     include_interviewer: bool = False,
     transcripts: list[str] | None = None,
     where: list[tuple[str, str]] | None = None,
-) -> tuple[Units, list[int], list[int]]:
-    """The units of a comparison: (what was compared and left out, the segment ids, their transcript ids)."""
+    least: int | None = None,
+) -> tuple[Units, list[int], list[int], np.ndarray]:
+    """The units of a comparison: (what was compared and left out, the segment ids, their transcript ids,
+    which coder rated which of them: (coders × segments) booleans).
+
+    A transcript is compared when every coder has done it, or with ``least``
+    when at least that many have: a coder who has not done it is missing there.
+    """
     from qualcode.core.store.settings import is_interviewer
 
     summaries = store.transcripts.summaries()
@@ -457,10 +466,12 @@ def compared_units(
         marked = store.codings.done(coder)
         done_by.append(marked if marked else store.codings.transcripts_coded(coder))
     chosen = [t for t in summaries if selected(t)]
-    compared = [t for t in chosen if all(t.id in done for done in done_by)]
+    needed = len(coders) if least is None else least
+    compared = [t for t in chosen if sum(t.id in done for done in done_by) >= needed]
     if not compared:
+        who = "every compared coder has" if least is None else f"at least {least} of the coders have"
         raise BadInput(
-            "no transcript that every compared coder has done (marked done, or coded when they mark none done)"
+            f"no transcript that {who} done (marked done, or coded when they mark none done)"
             + (" among those selected" if transcripts or where else ""),
             where=", ".join(coders),
         )
@@ -487,8 +498,11 @@ def compared_units(
         left_out,
         [t.name for t in chosen if t.id not in ids],
         [t.name for t in summaries if not selected(t)],
+        "both coders" if least is None and len(coders) == 2 else f"at least {needed} coders",
     )
-    return units, segment_ids, transcript_of
+    of = np.asarray(transcript_of, dtype=np.int64)
+    present = np.stack([np.isin(of, np.asarray(sorted(done), dtype=np.int64)) for done in done_by])
+    return units, segment_ids, transcript_of, present
 
 
 def _add_span_views(

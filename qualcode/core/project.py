@@ -39,6 +39,7 @@ from qualcode.core.store import Store
 if TYPE_CHECKING:
     import pandas as pd
 
+    from qualcode.core.agreement_many_report import ManyReport
     from qualcode.core.agreement_report import Report
     from qualcode.core.coding_session import CodingSession
     from qualcode.core.exchange.refi_read import ImportResult
@@ -376,6 +377,34 @@ class Project:
             seed=seed,
             threshold=threshold,
             overlap=overlap,
+            include_interviewer=include_interviewer,
+            transcripts=transcripts,
+            where=where,
+        )
+
+    def agreement_many(
+        self,
+        coders: Sequence[str],
+        *,
+        by: tuple[str, ...] = ("code",),
+        bootstrap: int = 0,
+        seed: int = 1,
+        threshold: float = 0.6,
+        include_interviewer: bool = False,
+        transcripts: list[str] | None = None,
+        where: list[tuple[str, str]] | None = None,
+    ) -> ManyReport:
+        """Agreement of three or more coders (Fleiss' κ, Krippendorff's α, Gwet's AC1, Brennan–Prediger,
+        mean pairwise percent agreement and pairwise Cohen's κ) on the transcripts at least two have done."""
+        from qualcode.core.agreement_many_report import report_many
+
+        return report_many(
+            self.store,
+            list(coders),
+            by=by,
+            bootstrap=bootstrap,
+            seed=seed,
+            threshold=threshold,
             include_interviewer=include_interviewer,
             transcripts=transcripts,
             where=where,

@@ -18,13 +18,14 @@ from textual.widgets import Checkbox, DataTable, Footer, Input
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import QualcodeError
 from qualcode.core.project import Project
-from qualcode.core.search import EXTENTS
 from qualcode.tui.messages import OpenTranscript, WorkDone
 from qualcode.tui.screens.dialogs import CodeFinder
 from qualcode.tui.widgets.status_line import StatusLine
 from qualcode.tui.workers import ReportsWorkerErrors
 
 EXTENT_NAMES = {"segment": "segments", "sentence": "sentences", "hit": "words"}
+"""What Ctrl+O can code of each hit (`Project.code_hits`' extents), in the order Ctrl+E goes through them."""
+EXTENTS = tuple(EXTENT_NAMES)
 
 
 class SearchScreen(ReportsWorkerErrors, Screen[None]):

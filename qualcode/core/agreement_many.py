@@ -1,0 +1,269 @@
+"""Agreement of three or more coders: Fleiss' κ, Krippendorff's α, Gwet's AC1 and Brennan–Prediger for
+many raters, mean pairwise percent agreement and pairwise Cohen's κ, with missing ratings.
+
+A rating is a coder's category for a unit (a segment): for one code, yes (1)
+or no (0); for an exclusive group of codes, which of its codes (0 … q − 1).
+A coder who has not done a transcript has no rating on its segments: missing,
+not "no". Everything works from the counts ``n[u, k]``, how many coders gave
+unit ``u`` category ``k`` (Gwet 2014, *Handbook of Inter-Rater Reliability*,
+ch. 2 and 5; Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability"):
+
+- p_a = mean over units rated at least twice of Σ_k n_uk(n_uk − 1) / (m_u(m_u − 1)),
+  m_u the unit's number of ratings;
+- π_k = mean over rated units of n_uk / m_u;
+- Fleiss' κ = (p_a − Σ π_k²) / (1 − Σ π_k²);
+- Gwet's AC1 = (p_a − p_e) / (1 − p_e), p_e = Σ π_k(1 − π_k) / (q − 1);
+- Brennan–Prediger = (p_a − 1/q) / (1 − 1/q);
+- Krippendorff's α (nominal) = 1 − (n − 1)(n − Σ_k o_kk) / (n² − Σ_k n_k²), from the
+  coincidences o_kk = Σ_u n_uk(n_uk − 1)/(m_u − 1) and n_k = Σ_u n_uk over pairable units.
+
+Every figure is a sum over units of per-unit terms, so a bootstrap resample is
+one matrix product of its draw counts with the terms, for all codes at once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from qualcode.core import agreement
+
+STATISTICS = ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "brennan_prediger")
+"""The statistics of a many-coder report, under their JSON names, in report order."""
+
+
+def counts_of(ratings: Any, q: int) -> np.ndarray:
+    """(units × q) counts from (coders × units) ratings, each a category 0 … q − 1 or −1 for missing."""
+    ratings = np.asarray(ratings, dtype=np.int64)
+    return np.stack([(ratings == k).sum(axis=0) for k in range(q)], axis=-1).astype(np.float64)
+
+
+def terms(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-unit terms every statistic sums: counts (... × units × q) → each (... × units [× q])."""
+    counts = np.asarray(counts, dtype=np.float64)
+    m = counts.sum(axis=-1)
+    return _terms(counts, m, m)
+
+
+def _terms(counts: np.ndarray, m: np.ndarray, m_terms: np.ndarray) -> dict[str, np.ndarray]:
+    """`terms` given each unit's number of ratings ``m`` (broadcast against the counts) and the shape the
+    unit-only terms (pairable, rated) are kept in, ``m_terms``."""
+    pairable = m >= 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv_pair = np.where(pairable, 1 / (m * (m - 1)), 0)
+        inv_m = np.where(m >= 1, 1 / m, 0)
+        inv_m1 = np.where(pairable, 1 / (m - 1), 0)
+    same = counts * (counts - 1)
+    return {
+        "pa": same.sum(axis=-1) * inv_pair,
+        "pairable": (m_terms >= 2).astype(counts.dtype),
+        "share": counts * inv_m[..., None],
+        "rated": (m_terms >= 1).astype(counts.dtype),
+        "o_same": same * inv_m1[..., None],
+        "n_k": counts * pairable[..., None],
+    }
+
+
+def from_sums(sums: dict[str, np.ndarray], q: int) -> dict[str, np.ndarray]:
+    """The statistics from the terms summed over units (any leading shape); NaN where undefined."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pa = sums["pa"] / sums["pairable"]
+        pi = sums["share"] / sums["rated"][..., None]
+        fleiss_pe = (pi**2).sum(axis=-1)
+        ac1_pe = (pi * (1 - pi)).sum(axis=-1) / (q - 1)
+        bp_pe = 1.0 / q
+        n_k = sums["n_k"]
+        n = n_k.sum(axis=-1)
+        same = sums["o_same"].sum(axis=-1)
+        expected = n**2 - (n_k**2).sum(axis=-1)
+        out = {
+            "p_a": pa,
+            "fleiss_kappa": _chance_corrected(pa, fleiss_pe),
+            "gwet_ac1": _chance_corrected(pa, ac1_pe),
+            "brennan_prediger": (pa - bp_pe) / (1 - bp_pe),
+            "krippendorff_alpha": np.where(
+                expected > 0, 1 - (n - 1) * (n - same) / np.where(expected > 0, expected, 1), np.nan
+            ),
+        }
+    return out
+
+
+def _chance_corrected(pa: np.ndarray, pe: np.ndarray) -> np.ndarray:
+    """(p_a − p_e)/(1 − p_e); NaN when chance agreement is 1 (every rating the same category)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.isclose(pe, 1.0), np.nan, (pa - pe) / np.where(np.isclose(pe, 1.0), 1.0, 1 - pe))
+
+
+def statistics(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """Fleiss' κ, Gwet's AC1, Brennan–Prediger, Krippendorff's α and p_a of counts (... × units × q)."""
+    q = counts.shape[-1]
+    per_unit = terms(counts)
+    return from_sums(
+        {name: value.sum(axis=-2 if value.ndim == counts.ndim else -1) for name, value in per_unit.items()}, q
+    )
+
+
+def category_kappas(counts: np.ndarray) -> np.ndarray:
+    """Fleiss' category-specific κ of each category (Fleiss 1971, eq. 9), for units all rated by the same
+    number of coders: 1 − Σ_u n_uk(m − n_uk) / (N m (m − 1) p_k (1 − p_k))."""
+    m = counts.sum(axis=-1)
+    units = counts.shape[0]
+    p = counts.sum(axis=0) / m.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        top = (counts * (m[:, None] - counts)).sum(axis=0)
+        return 1 - top / (units * m.mean() * (m.mean() - 1) * p * (1 - p))
+
+
+@dataclass
+class Measures:
+    """What the statistics of some items (codes) are computed from, unit by unit.
+
+    ``terms`` are those of `terms` (items × units [× q]); ``both`` (pairs ×
+    units) marks the units each pair of coders both rated, ``agree`` (pairs ×
+    units × items) where they agree; ``tables`` (pairs × items × 4) are each
+    pair's 2×2 tables for Cohen's κ. ``folded`` is how many items were pooled
+    into each item (a pooled row's units are its segments, each counting once
+    per code).
+    """
+
+    terms: dict[str, np.ndarray]
+    both: np.ndarray
+    agree: np.ndarray
+    tables: np.ndarray
+    q: int
+    folded: int = 1
+
+    def restricted(self, mask: np.ndarray) -> Measures:
+        """The same items over the units in ``mask``."""
+        return Measures(
+            {k: v[:, mask] for k, v in self.terms.items()},
+            self.both[:, mask],
+            self.agree[:, mask],
+            self.tables,
+            self.q,
+            self.folded,
+        )
+
+    def pooled(self, tables: np.ndarray | None = None) -> Measures:
+        """One item: every (unit, item) decision of these items, the units still the resampled ones."""
+        items = self.agree.shape[2]
+        return Measures(
+            # a unit-only term kept once (1 × units) counts once per item
+            {k: v.sum(axis=0, keepdims=True) if v.shape[0] == items else v * items for k, v in self.terms.items()},
+            self.both,
+            self.agree.sum(axis=2, keepdims=True),
+            self.tables.sum(axis=1, keepdims=True) if tables is None else tables,
+            self.q,
+            self.folded * self.agree.shape[2],
+        )
+
+    def statistics(self) -> dict[str, np.ndarray]:
+        """Every statistic of each item: (items,) arrays."""
+        sums = {k: v.sum(axis=1, dtype=np.float64) for k, v in self.terms.items()}
+        out = from_sums(sums, self.q)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares = self.agree.sum(axis=1) / (self.both.sum(axis=1)[:, None] * self.folded)
+        out["percent_agreement"] = _mean_over_pairs(shares)
+        return out
+
+    def pairwise_kappas(self) -> np.ndarray:
+        """Cohen's κ of each pair for each item: (pairs × items)."""
+        pairs, items, _ = self.tables.shape
+        kappa = agreement.statistics(self.tables.reshape(-1, 4))["cohen_kappa"]
+        return kappa.reshape(pairs, items)
+
+
+def measures(matrices: list[np.ndarray], present: np.ndarray) -> Measures:
+    """The measures of binary codes from each coder's (units × codes) boolean matrix and the (coders ×
+    units) mask of which units each coder rated."""
+    # float32: counts of a few coders are exact, and the arrays are codes × segments large
+    yes = np.zeros(matrices[0].shape[::-1], dtype=np.float32)
+    for matrix, rated in zip(matrices, present, strict=True):
+        yes += (matrix & rated[:, None]).T
+    m = present.sum(axis=0).astype(np.float32)
+    counts = np.stack([m[None, :] - yes, yes], axis=-1)
+    # the unit-only terms once, as (1 × units), for all codes
+    unit_terms = _terms(counts, m[None, :], m[None, :])
+    both, agree, tables = [], [], []
+    for i, j in combinations(range(len(matrices)), 2):
+        rated = present[i] & present[j]
+        both.append(rated.astype(np.float64))
+        agree.append((matrices[i] == matrices[j]) & rated[:, None])
+        tables.append(agreement.tables(matrices[i][rated], matrices[j][rated]))
+    return Measures(unit_terms, np.stack(both), np.stack(agree), np.stack(tables).astype(np.int64), 2)
+
+
+def _mean_over_pairs(shares: np.ndarray) -> np.ndarray:
+    """The mean over pairs (axis 0), leaving out pairs that rated no unit in common."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(shares, axis=0)
+
+
+def bootstrap(measure: Measures, resamples: int, seed: int, *, chunk: int = 25) -> dict[str, np.ndarray]:
+    """Every statistic in ``resamples`` bootstrap resamples of the units: (resamples × items) each.
+
+    A resample's sums are its draw counts (how often each unit was drawn)
+    times the per-unit terms: one matrix product per chunk of resamples.
+    """
+    t = measure.terms
+    items, units = t["pa"].shape
+    q = measure.q
+    pairs = measure.both.shape[0]
+    blocks = {
+        "pa": t["pa"].T,
+        "pairable": t["pairable"].T,
+        "share": t["share"].transpose(1, 0, 2).reshape(units, -1),
+        "rated": t["rated"].T,
+        "o_same": t["o_same"].transpose(1, 0, 2).reshape(units, -1),
+        "n_k": t["n_k"].transpose(1, 0, 2).reshape(units, -1),
+        "both": measure.both.T,
+        "agree": measure.agree.transpose(1, 0, 2).reshape(units, -1),
+    }
+    names = list(blocks)
+    widths = [blocks[n].shape[1] for n in names]
+    flat = np.concatenate([blocks[n].astype(np.float32) for n in names], axis=1)
+    rng = np.random.default_rng(seed)
+    out = {name: np.empty((resamples, items)) for name in STATISTICS}
+    for start in range(0, resamples, chunk):
+        stop = min(start + chunk, resamples)
+        k = stop - start
+        draws = rng.integers(0, units, size=(k, units))
+        weights = np.stack([np.bincount(row, minlength=units) for row in draws]).astype(np.float32)
+        parts = dict(
+            zip(names, np.split((weights @ flat).astype(np.float64), np.cumsum(widths)[:-1], axis=1), strict=True)
+        )
+        sums = {
+            "pa": parts["pa"],
+            "pairable": parts["pairable"],
+            "share": parts["share"].reshape(k, items, q),
+            "rated": parts["rated"],
+            "o_same": parts["o_same"].reshape(k, items, q),
+            "n_k": parts["n_k"].reshape(k, items, q),
+        }
+        stats = from_sums(sums, q)
+        for name in STATISTICS[1:]:
+            out[name][start:stop] = stats[name]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares = parts["agree"].reshape(k, pairs, items) / (parts["both"][:, :, None] * measure.folded)
+        out["percent_agreement"][start:stop] = _mean_over_pairs(shares.transpose(1, 0, 2))
+    return out
+
+
+def intervals(resampled: dict[str, np.ndarray], level: float = 0.95) -> dict[str, np.ndarray]:
+    """Percentile intervals (items × 2) of each statistic over its resamples; NaN when most are undefined."""
+    tail = (1 - level) / 2 * 100
+    out = {}
+    for name, values in resampled.items():
+        defined = np.sum(~np.isnan(values), axis=0)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo = np.nanpercentile(values, tail, axis=0)
+            hi = np.nanpercentile(values, 100 - tail, axis=0)
+        usable = defined >= 0.5 * values.shape[0]
+        out[name] = np.stack([np.where(usable, lo, np.nan), np.where(usable, hi, np.nan)], axis=-1)
+    return out
