@@ -23,8 +23,10 @@ one matrix product of its draw counts with the terms, for all codes at once.
 
 from __future__ import annotations
 
+import math
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -122,7 +124,7 @@ def category_kappas(counts: np.ndarray) -> np.ndarray:
 class Measures:
     """What the statistics of some items (codes) are computed from, unit by unit.
 
-    ``terms`` are those of `terms` (items × units [× q]); ``both`` (pairs ×
+    ``terms`` are those of `terms` (items × units [× q]), made when first used; ``both`` (pairs ×
     units) marks the units each pair of coders both rated, ``agree`` (pairs ×
     units × items) where they agree; ``tables`` (pairs × items × 4) are each
     pair's 2×2 tables for Cohen's κ. ``folded`` is how many items were pooled
@@ -130,40 +132,46 @@ class Measures:
     per code).
     """
 
-    terms: dict[str, np.ndarray]
     both: np.ndarray
     agree: np.ndarray
     tables: np.ndarray
     q: int
     folded: int = 1
+    sums: dict[str, np.ndarray] | None = None
+    """The terms summed over the units in float64, per item, when computed exactly (the per-unit terms
+    are float32, for the bootstrap's matrix products)."""
+    build: Callable[[], dict[str, np.ndarray]] | None = None
+    """Makes the per-unit terms when first asked for (only the bootstrap needs them)."""
+    _terms: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
-    def restricted(self, mask: np.ndarray) -> Measures:
-        """The same items over the units in ``mask``."""
-        return Measures(
-            {k: v[:, mask] for k, v in self.terms.items()},
-            self.both[:, mask],
-            self.agree[:, mask],
-            self.tables,
-            self.q,
-            self.folded,
-        )
+    @property
+    def terms(self) -> dict[str, np.ndarray]:
+        if self._terms is None:
+            assert self.build is not None
+            self._terms = self.build()
+        return self._terms
 
-    def pooled(self, tables: np.ndarray | None = None) -> Measures:
+    def pooled(self) -> Measures:
         """One item: every (unit, item) decision of these items, the units still the resampled ones."""
         items = self.agree.shape[2]
-        return Measures(
+
+        def fold(terms: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             # a unit-only term kept once (1 × units) counts once per item
-            {k: v.sum(axis=0, keepdims=True) if v.shape[0] == items else v * items for k, v in self.terms.items()},
+            return {k: v.sum(axis=0, keepdims=True) if v.shape[0] == items else v * items for k, v in terms.items()}
+
+        return Measures(
             self.both,
             self.agree.sum(axis=2, keepdims=True),
-            self.tables.sum(axis=1, keepdims=True) if tables is None else tables,
+            self.tables.sum(axis=1, keepdims=True),
             self.q,
-            self.folded * self.agree.shape[2],
+            self.folded * items,
+            None if self.sums is None else fold(self.sums),
+            lambda: fold(self.terms),
         )
 
     def statistics(self) -> dict[str, np.ndarray]:
         """Every statistic of each item: (items,) arrays."""
-        sums = {k: v.sum(axis=1, dtype=np.float64) for k, v in self.terms.items()}
+        sums = self.sums or {k: v.sum(axis=1, dtype=np.float64) for k, v in self.terms.items()}
         out = from_sums(sums, self.q)
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = self.agree.sum(axis=1) / (self.both.sum(axis=1)[:, None] * self.folded)
@@ -185,16 +193,42 @@ def measures(matrices: list[np.ndarray], present: np.ndarray) -> Measures:
     for matrix, rated in zip(matrices, present, strict=True):
         yes += (matrix & rated[:, None]).T
     m = present.sum(axis=0).astype(np.float32)
-    counts = np.stack([m[None, :] - yes, yes], axis=-1)
-    # the unit-only terms once, as (1 × units), for all codes
-    unit_terms = _terms(counts, m[None, :], m[None, :])
+
+    def build() -> dict[str, np.ndarray]:
+        # the unit-only terms once, as (1 × units), for all codes
+        return _terms(np.stack([m[None, :] - yes, yes], axis=-1), m[None, :], m[None, :])
+
     both, agree, tables = [], [], []
     for i, j in combinations(range(len(matrices)), 2):
         rated = present[i] & present[j]
         both.append(rated.astype(np.float64))
         agree.append((matrices[i] == matrices[j]) & rated[:, None])
         tables.append(agreement.tables(matrices[i][rated], matrices[j][rated]))
-    return Measures(unit_terms, np.stack(both), np.stack(agree), np.stack(tables).astype(np.int64), 2)
+    return Measures(
+        np.stack(both), np.stack(agree), np.stack(tables).astype(np.int64), 2, 1, _binary_sums(yes, m), build
+    )
+
+
+def _binary_sums(yes: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
+    """The terms of yes/no ratings summed over the units exactly (float64 dot products), from the number of
+    yes ratings (items × units) and of ratings (units) per unit."""
+    y = yes.astype(np.float64)
+    m = m.astype(np.float64)
+    pairable = m >= 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ip = np.where(pairable, 1 / (m * (m - 1)), 0.0)
+        im = np.where(m >= 1, 1 / m, 0.0)
+        im1 = np.where(pairable, 1 / (m - 1), 0.0)
+    no = m[None, :] - y
+    y2, no2 = y * y, no * no
+    return {
+        "pa": (y2 - y + no2 - no) @ ip,
+        "pairable": np.array([pairable.sum()], dtype=np.float64),
+        "share": np.stack([no @ im, y @ im], axis=-1),
+        "rated": np.array([(m >= 1).sum()], dtype=np.float64),
+        "o_same": np.stack([(no2 - no) @ im1, (y2 - y) @ im1], axis=-1),
+        "n_k": np.stack([no @ pairable, y @ pairable], axis=-1),
+    }
 
 
 def _mean_over_pairs(shares: np.ndarray) -> np.ndarray:
@@ -266,4 +300,40 @@ def intervals(resampled: dict[str, np.ndarray], level: float = 0.95) -> dict[str
             hi = np.nanpercentile(values, 100 - tail, axis=0)
         usable = defined >= 0.5 * values.shape[0]
         out[name] = np.stack([np.where(usable, lo, np.nan), np.where(usable, hi, np.nan)], axis=-1)
+    return out
+
+
+def nominal(ratings: Any, q: int) -> dict[str, Any]:
+    """One nominal variable (an exclusive group's codes as its categories) rated by two or more coders:
+    (coders × units) ratings, each a category 0 … q − 1 or −1 for missing.
+
+    Besides the statistics of `statistics`: Conger's κ (Cohen's κ for many
+    raters: chance from each coder's own category shares), Fleiss' κ of each
+    category (Fleiss 1971, with a unit's own number of ratings), and mean
+    pairwise percent agreement.
+    """
+    ratings = np.asarray(ratings, dtype=np.int64)
+    counts = counts_of(ratings, q)
+    out: dict[str, Any] = {k: float(v) for k, v in statistics(counts).items()}
+    rated = ratings >= 0
+    shares = (
+        np.stack([(ratings == k).sum(axis=1) for k in range(q)], axis=1) / np.maximum(rated.sum(axis=1), 1)[:, None]
+    )
+    coders = ratings.shape[0]
+    chance = float(np.sum(shares.mean(axis=0) ** 2 - shares.var(axis=0, ddof=1) / coders))
+    out["conger_kappa"] = float("nan") if math.isclose(chance, 1.0) else (out["p_a"] - chance) / (1 - chance)
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    pi = (counts[m >= 1] / m[m >= 1, None]).mean(axis=0) if (m >= 1).any() else np.full(q, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        disagree = (
+            counts[pairable] * (m[pairable, None] - counts[pairable]) / (m[pairable, None] * (m[pairable, None] - 1))
+        ).sum(axis=0)
+        out["category_kappa"] = (1 - disagree / (pairable.sum() * pi * (1 - pi))).tolist()
+    pairs = []
+    for i, j in combinations(range(coders), 2):
+        both = rated[i] & rated[j]
+        if both.any():
+            pairs.append(float(np.mean(ratings[i][both] == ratings[j][both])))
+    out["percent_agreement"] = float(np.mean(pairs)) if pairs else float("nan")
     return out

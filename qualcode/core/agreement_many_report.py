@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qualcode.core import agreement_many
+from qualcode.core.agreement_groups import GroupRow, group_rows
 from qualcode.core.agreement_report import (
     LEVELS,
     Units,
@@ -28,6 +29,7 @@ from qualcode.core.agreement_report import (
     _number,
     _parents,
     compared_units,
+    unit_namer,
 )
 from qualcode.core.codebook import codebook_from_codes
 from qualcode.core.errors import BadInput
@@ -86,6 +88,7 @@ class ManyReport:
     themes: list[ManyRow] | None = None
     transcripts: list[ManyRow] | None = None
     parents: list[tuple[int, str, str]] = field(default_factory=list)
+    groups: list[GroupRow] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -102,6 +105,8 @@ class ManyReport:
             out["transcripts"] = [r.as_dict("transcript", self.threshold) for r in self.transcripts]
         out["pooled"] = self.pooled.as_dict("code", self.threshold)
         del out["pooled"]["code"]
+        if self.groups:
+            out["exclusive_groups"] = [g.as_dict() for g in self.groups]
         return out
 
     def to_json(self, *, publish: Publication | None = None) -> str:
@@ -169,6 +174,7 @@ class ManyReport:
             for pair, k in self.pooled.pairwise.items()
         )
         notes.append(Note(f"Pairwise Cohen's kappa, pooled over the codes: {pairs}."))
+        notes += [Note(g.sentence()) for g in self.groups]
         order = list(next(r for r, group in zip(records, groups, strict=True) if not group))
         frame = pd.DataFrame.from_records(records, columns=order)
         return DisplayTable(
@@ -295,6 +301,7 @@ def report_many(
         themes=theme_rows,
         transcripts=transcript_rows,
         parents=_parents(book, codes),
+        groups=group_rows(book, codes, matrices, present, tuple(coders), unit_namer(store, segment_ids)),
     )
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qualcode.core import agreement, span_agreement
+from qualcode.core.agreement_groups import GroupRow, group_rows
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.errors import BadInput
 from qualcode.core.export.display import Column, DisplayTable, Note, to_csv, to_text
@@ -137,6 +138,8 @@ class Report:
     parents: list[tuple[int, str, str]] = field(default_factory=list)
     """Themes and subthemes no coder applied themselves, each (index in ``codes`` it stands before, path,
     display): the tables show them as group rows, so every code stands under its parents."""
+    groups: list[GroupRow] = field(default_factory=list)
+    """The exclusive groups of the codebook, each one nominal variable (see `agreement_groups`)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -156,6 +159,8 @@ class Report:
         del out["pooled"]["code"]
         if self.from_suggestions is not None:
             out["codings_from_suggestions"] = {c: n for c, (n, _total) in self.from_suggestions.items()}
+        if self.groups:
+            out["exclusive_groups"] = [g.as_dict() for g in self.groups]
         return out
 
     def to_json(self, *, publish: Publication | None = None) -> str:
@@ -269,6 +274,7 @@ class Report:
             if n:
                 notes.append(Note(f"{coder}: {n} of {total} codings came from accepted keyword suggestions."))
         notes += self._span_notes()
+        notes += [Note(g.sentence()) for g in self.groups]
         notes += [Note(f"undefined: {reason}.", mark) for reason, mark in reasons.items()]
 
         order = list(next(r for r, group in zip(records, groups, strict=True) if not group))
@@ -361,6 +367,9 @@ def report(
 
     code_rows = _rows([book.path(c) for c in codes], agreement.tables(a, b), _displays(book, codes))
     parents = _parents(book, codes)
+    groups = group_rows(
+        book, codes, [a, b], np.ones((2, a.shape[0]), dtype=bool), (coder_a, coder_b), unit_namer(store, segment_ids)
+    )
     cells = agreement.cells_of(a, b) if bootstrap else None
     if cells is not None:
         _add_intervals(code_rows, cells, np.ones(a.shape, dtype=np.float32), bootstrap, seed)
@@ -407,7 +416,20 @@ def report(
         },
         units=units,
         parents=parents,
+        groups=groups,
     )
+
+
+def unit_namer(store: Store, segment_ids: list[int]) -> Any:
+    """A function naming a unit (a row of the matrices) as "P1_interview segment 4", for messages."""
+
+    def name(row: int) -> str:
+        segment = segment_ids[row]
+        names = {t.id: t.name for t in store.transcripts.summaries()}
+        found = next(s for s in store.transcripts.all_segments() if s.id == segment)
+        return f"{names[found.transcript_id]} segment {found.ordinal}"
+
+    return name
 
 
 def _parents(book: Codebook, codes: list[str]) -> list[tuple[int, str, str]]:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 ID_NAMESPACE = uuid.UUID("6f1d8a52-35c4-4c1e-9a57-8a6c2b0e6a11")
 FIELDS = ("description", "inclusion", "exclusion", "example")
-KNOWN_KEYS = {"id", "name", "key", "colour", "color", "keywords", "children", "parent", *FIELDS}
+KNOWN_KEYS = {"id", "name", "key", "colour", "color", "keywords", "children", "parent", "exclusive", *FIELDS}
 MAX_CODE_DEPTH = 50
 """Deepest a code may lie below its theme (a theme is at depth 0); real codebooks use three or four levels."""
 MAX_CODES = 5_000
@@ -160,6 +160,8 @@ class Codebook:
                 out["colour"] = code.colour
             if code.keywords:
                 out["keywords"] = list(code.keywords)
+            if code.exclusive:
+                out["exclusive"] = True
             out["children"] = [node(c) for c in self.children(code.id)]
             return out
 
@@ -182,6 +184,8 @@ class Codebook:
                     out[f] = node[f]
             if node.get("keywords"):
                 out["keywords"] = node["keywords"]
+            if node.get("exclusive"):
+                out["exclusive"] = True
             if node["children"]:
                 out["children"] = [clean(c) for c in node["children"]]
             return out
@@ -351,6 +355,10 @@ class _Builder:
                 raise self.fail(keywords_node.start_mark.line + 1, "'keywords' must be a list")
             keywords = tuple(k for k in (_scalar(k, self.where) for k in keywords_node.value) if k)
         colour_node = fields.get("colour", fields.get("color", (None, None)))[1]
+        exclusive_text = (_scalar(fields.get("exclusive", (None, None))[1], self.where) or "false").lower()
+        if exclusive_text not in ("true", "false", "yes", "no"):
+            raise self.fail(line, f"'exclusive' is true or false, not '{exclusive_text}'")
+        exclusive = exclusive_text in ("true", "yes")
         parent_ref = _scalar(fields.get("parent", (None, None))[1], self.where)
         if parent_ref and parent is not None:
             raise self.fail(line, "a nested code cannot also name a 'parent'")
@@ -362,6 +370,7 @@ class _Builder:
             key=key,
             keywords=keywords,
             position=len(self.codes),
+            exclusive=exclusive,
             **{f: _scalar(fields.get(f, (None, None))[1], self.where) or "" for f in FIELDS},
         )
         if parent_ref:
@@ -409,6 +418,11 @@ class _Builder:
         _check_sibling_names(
             book, lambda c: self.fail(self.lines[c.id], f"two codes named '{c.name}' under the same parent")
         )
+        for code in self.codes:
+            if code.exclusive and not kids_of(self.codes, code.id):
+                raise self.fail(
+                    self.lines[code.id], f"'{code.name}' is exclusive but has no codes under it to choose from"
+                )
         # Parents before children, keeping file order among siblings (Codebook.walk's
         # order, built here in linear time for large codebooks).
         kids: dict[str | None, list[Code]] = {}
@@ -453,6 +467,10 @@ class _Builder:
             if len(by_folded.get(reference.casefold(), [])) == 1:
                 return by_folded[reference.casefold()][0]
         return None
+
+
+def kids_of(codes: tuple[Code, ...] | list[Code], code_id: str) -> list[Code]:
+    return [c for c in codes if c.parent_id == code_id]
 
 
 def _check_sibling_names(book: Codebook, error: Any) -> None:

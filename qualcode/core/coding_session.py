@@ -43,6 +43,9 @@ class Edit:
     after: str = ""
     span: tuple[int, int] = (0, 0)
     """A span or passage memo edit's passage: offsets into the transcript's text, end exclusive."""
+    replaced: tuple[tuple[int, str], ...] = ()
+    """(segment id, code id) codings the edit takes off as it adds its code (and puts back as it takes the
+    code off): the code's siblings in an exclusive group."""
 
     def describe(self, codebook: Codebook) -> str:
         """A short sentence for the status line."""
@@ -53,7 +56,11 @@ class Edit:
             name = code.name if code else self.code_id
             if self.kind == "span":
                 where = f"the passage ({self.span[1] - self.span[0]} characters)"
-            return f"{name} {'applied to' if self.added else 'taken off'} {where}"
+            text = f"{name} {'applied to' if self.added else 'taken off'} {where}"
+            if self.replaced and self.added:
+                others = sorted({codebook.get(c).name if codebook.get(c) else c for _s, c in self.replaced})
+                text += f", in place of {', '.join(others)} (an exclusive group)"
+            return text
         if self.kind in ("memo", "passage_memo"):
             on = "on the passage " if self.kind == "passage_memo" else ""
             return f"memo {on}saved" if self.after else f"memo {on}removed"
@@ -224,11 +231,28 @@ class CodingSession:
             raise BadInput("no segment chosen")
         remove = all(code_id in self.whole[i] for i in positions)
         changed = [i for i in positions if (code_id in self.whole[i]) == remove]
-        edit = Edit("code", tuple(self.segments[i].id for i in changed), code_id, added=not remove)
+        rivals = set() if remove else self._rivals(code_id)
+        replaced = tuple((self.segments[i].id, c) for i in changed for c in sorted(self.whole[i] & rivals))
+        edit = Edit("code", tuple(self.segments[i].id for i in changed), code_id, added=not remove, replaced=replaced)
         self._apply(edit)
         self._undo.append(edit)
         self._redo.clear()
         return edit
+
+    def _rivals(self, code_id: str) -> set[str]:
+        """The codes a code excludes: in each exclusive group above it, the codes under the group's other
+        children (and those children)."""
+        book = self.codebook
+        out: set[str] = set()
+        child = book.get(code_id)
+        while child is not None and child.parent_id is not None:
+            group = book.get(child.parent_id)
+            if group is not None and group.exclusive:
+                for other in book.children(group.id):
+                    if other.id != child.id:
+                        out |= {other.id, *(d.id for d in book.descendants(other.id))}
+            child = group
+        return out
 
     def toggle_span(self, start: int, end: int, code_id: str) -> Edit:
         """Code the exact passage ``[start, end)`` (offsets into the transcript), or take that coding off.
@@ -399,9 +423,11 @@ class CodingSession:
             if edit.kind == "code":
                 rows = [(sid, edit.code_id) for sid in edit.segment_ids]
                 if edit.added:
+                    self.store.codings.remove_many(edit.replaced, self.coder)
                     self.store.codings.add_many(rows, self.coder)
                 else:
                     self.store.codings.remove_many(rows, self.coder)
+                    self.store.codings.add_many(edit.replaced, self.coder)
             elif edit.kind == "span":
                 start, end = edit.span
                 if edit.added:
@@ -429,6 +455,9 @@ class CodingSession:
         """Bring the in-memory view (what the coder sees) up to the change."""
         edit = write.edit
         if edit.kind == "code":
+            for sid, code_id in edit.replaced:
+                whole = self.whole[self.index_of[sid]]
+                (whole.discard if edit.added else whole.add)(code_id)
             for sid in edit.segment_ids:
                 whole = self.whole[self.index_of[sid]]
                 (whole.add if edit.added else whole.discard)(edit.code_id)
@@ -460,5 +489,7 @@ class CodingSession:
 
 def _inverse(edit: Edit) -> Edit:
     if edit.kind in ("code", "span"):
-        return Edit(edit.kind, edit.segment_ids, edit.code_id, added=not edit.added, span=edit.span)
+        return Edit(
+            edit.kind, edit.segment_ids, edit.code_id, added=not edit.added, span=edit.span, replaced=edit.replaced
+        )
     return Edit(edit.kind, edit.segment_ids, edit.code_id, before=edit.after, after=edit.before, span=edit.span)

@@ -76,6 +76,8 @@ class Code:
     key: str = ""
     keywords: tuple[str, ...] = ()
     position: int = 0
+    exclusive: bool = False
+    """A group whose children exclude each other: a segment gets at most one of them."""
 
 
 class CodingRow(NamedTuple):

@@ -9,7 +9,9 @@ from typing import Any
 from qualcode.core.model import Code
 from qualcode.core.store.database import Database, read_json
 
-_CODE_COLUMNS = "id, name, parent_id, description, inclusion, exclusion, example, colour, shortcut, keywords, position"
+_CODE_COLUMNS = (
+    "id, name, parent_id, description, inclusion, exclusion, example, colour, shortcut, keywords, position, exclusive"
+)
 
 
 class Codebook:
@@ -19,11 +21,13 @@ class Codebook:
         self.db = db
 
     def _code(self, row: Sequence[Any]) -> Code:
-        cid, name, parent, desc, inc, exc, ex, colour, key, keywords, pos = row
+        cid, name, parent, desc, inc, exc, ex, colour, key, keywords, pos, exclusive = row
         words = read_json(keywords, f"{self.db.path}: keywords of code '{name}'")
         if not isinstance(words, list):
             words = []
-        return Code(cid, name, parent, desc, inc, exc, ex, colour, key or "", tuple(str(w) for w in words), pos)
+        return Code(
+            cid, name, parent, desc, inc, exc, ex, colour, key or "", tuple(str(w) for w in words), pos, bool(exclusive)
+        )
 
     def codes(self) -> list[Code]:
         rows = self.db.execute(f"SELECT {_CODE_COLUMNS} FROM codes ORDER BY position, name").fetchall()
@@ -35,7 +39,7 @@ class Codebook:
 
     def insert(self, code: Code) -> None:
         self.db.execute(
-            f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _values(code),
         )
 
@@ -48,7 +52,7 @@ class Codebook:
         values = _values(code)
         self.db.execute(
             "UPDATE codes SET name = ?, parent_id = ?, description = ?, inclusion = ?, exclusion = ?, "
-            "example = ?, colour = ?, shortcut = ?, keywords = ?, position = ? WHERE id = ?",
+            "example = ?, colour = ?, shortcut = ?, keywords = ?, position = ?, exclusive = ? WHERE id = ?",
             (*values[1:], values[0]),
         )
 
@@ -108,4 +112,5 @@ def _values(code: Code) -> tuple[Any, ...]:
         code.key or None,
         json.dumps(list(code.keywords), ensure_ascii=False),
         code.position,
+        int(code.exclusive),
     )

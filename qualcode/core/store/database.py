@@ -243,6 +243,8 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE memos ADD COLUMN end_offset INTEGER;
     CREATE UNIQUE INDEX memos_one_per_passage ON memos (coder_id, transcript_id, start_offset, end_offset)
         WHERE start_offset IS NOT NULL;
+    -- Exclusive groups: a code whose children exclude each other on a segment.
+    ALTER TABLE codes ADD COLUMN exclusive INTEGER NOT NULL DEFAULT 0;
     -- Transcripts a coder marked done, for the agreement report's units.
     CREATE TABLE transcripts_done (
         transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,

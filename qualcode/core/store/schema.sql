@@ -49,6 +49,7 @@ CREATE TABLE codes (
     shortcut    TEXT,
     keywords    TEXT NOT NULL DEFAULT '[]',   -- JSON list of words and phrases
     position    INTEGER NOT NULL DEFAULT 0,
+    exclusive   INTEGER NOT NULL DEFAULT 0,   -- 1: its children exclude each other on a segment
     UNIQUE (shortcut)
 );
 
