@@ -210,24 +210,35 @@ def measures(matrices: list[np.ndarray], present: np.ndarray) -> Measures:
 
 
 def _binary_sums(yes: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
-    """The terms of yes/no ratings summed over the units exactly (float64 dot products), from the number of
-    yes ratings (items × units) and of ratings (units) per unit."""
+    """The terms of yes/no ratings summed over the units exactly (float64), from the number of yes ratings
+    (items × units) and of ratings (units) per unit.
+
+    With y yes and n = m − y no ratings of a unit: y(y − 1) + n(n − 1) = 2y² − 2my + m² − m and
+    n(n − 1) = m² − m − 2my + y² + y, so every sum is a product of y or y² with a vector of the units:
+    two matrix products instead of arrays of every term.
+    """
     y = yes.astype(np.float64)
     m = m.astype(np.float64)
-    pairable = m >= 2
+    pairable = (m >= 2).astype(np.float64)
+    rated = (m >= 1).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ip = np.where(pairable, 1 / (m * (m - 1)), 0.0)
+        ip = np.where(m >= 2, 1 / (m * (m - 1)), 0.0)
         im = np.where(m >= 1, 1 / m, 0.0)
-        im1 = np.where(pairable, 1 / (m - 1), 0.0)
-    no = m[None, :] - y
-    y2, no2 = y * y, no * no
+        im1 = np.where(m >= 2, 1 / (m - 1), 0.0)
+    by_y = y @ np.stack([m * ip, m * im1, im1, im, pairable], axis=1)
+    by_y2 = (y * y) @ np.stack([ip, im1], axis=1)
+    y_mip, y_mim1, y_im1, y_im, y_pair = by_y.T
+    y2_ip, y2_im1 = by_y2.T
+    base = m * m - m
+    yes_same = y2_im1 - y_im1
+    no_same = base @ im1 - 2 * y_mim1 + y2_im1 + y_im1
     return {
-        "pa": (y2 - y + no2 - no) @ ip,
-        "pairable": np.array([pairable.sum()], dtype=np.float64),
-        "share": np.stack([no @ im, y @ im], axis=-1),
-        "rated": np.array([(m >= 1).sum()], dtype=np.float64),
-        "o_same": np.stack([(no2 - no) @ im1, (y2 - y) @ im1], axis=-1),
-        "n_k": np.stack([no @ pairable, y @ pairable], axis=-1),
+        "pa": 2 * y2_ip - 2 * y_mip + base @ ip,
+        "pairable": np.array([pairable.sum()]),
+        "share": np.stack([rated.sum() - y_im, y_im], axis=-1),
+        "rated": np.array([rated.sum()]),
+        "o_same": np.stack([no_same, yes_same], axis=-1),
+        "n_k": np.stack([(m * pairable).sum() - y_pair, y_pair], axis=-1),
     }
 
 
@@ -238,7 +249,7 @@ def _mean_over_pairs(shares: np.ndarray) -> np.ndarray:
         return np.nanmean(shares, axis=0)
 
 
-def bootstrap(measure: Measures, resamples: int, seed: int, *, chunk: int = 25) -> dict[str, np.ndarray]:
+def bootstrap(measure: Measures, resamples: int, seed: int, *, chunk: int | None = None) -> dict[str, np.ndarray]:
     """Every statistic in ``resamples`` bootstrap resamples of the units: (resamples × items) each.
 
     A resample's sums are its draw counts (how often each unit was drawn)
@@ -260,9 +271,17 @@ def bootstrap(measure: Measures, resamples: int, seed: int, *, chunk: int = 25) 
     }
     names = list(blocks)
     widths = [blocks[n].shape[1] for n in names]
-    flat = np.concatenate([blocks[n].astype(np.float32) for n in names], axis=1)
+    # one float32 block, filled in place (the terms are float32 already; the agreements booleans)
+    flat = np.empty((units, sum(widths)), dtype=np.float32)
+    at = 0
+    for n, width in zip(names, widths, strict=True):
+        flat[:, at : at + width] = blocks[n]
+        at += width
     rng = np.random.default_rng(seed)
     out = {name: np.empty((resamples, items)) for name in STATISTICS}
+    if chunk is None:
+        # large products run far faster than many small ones; the weights of a chunk stay near 200 MB
+        chunk = max(10, min(500, 50_000_000 // max(units, 1)))
     for start in range(0, resamples, chunk):
         stop = min(start + chunk, resamples)
         k = stop - start
