@@ -156,7 +156,13 @@ def main() -> None:
         print(f"{'build the index (first search)':<52} {took:9.2f} s   ({words / took:,.0f} words/s, {terms:,} terms)")
         word = a_word_with_at_most(project, 1000)
         timed(f"word search '{word}' (at most 1,000 hits)", lambda: project.search(word), 5)
+        timed(f"lemma search '{word}' (at most 1,000 hits)", lambda: project.search(word, lemma=True), 5)
         timed("lemma search 'meetings'", lambda: project.search("meetings", lemma=True), 5)
+        timed(
+            "lemma search 'meetings', the first 1,000 hits",
+            lambda: project.search("meetings", lemma=True, limit=1000),
+            5,
+        )
         timed("phrase search 'step ladder'", lambda: project.search("step ladder"), 5)
         timed("phrase search 'the school'", lambda: project.search("the school"), 5)
         timed("keyword suggestions for every code", lambda: project.suggestions("bench"), 3)
