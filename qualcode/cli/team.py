@@ -112,8 +112,7 @@ def cmd_done(args: argparse.Namespace) -> int:
     if coder == CONSENSUS:
         raise BadInput("the consensus is not a coder who finishes transcripts", where="--coder")
     with open_project(args.project) as project:
-        changed = project.mark_done(coder, args.transcripts, done=not args.undo)
-        err(f"{'unmarked' if args.undo else 'marked done'} {changed} transcripts for {coder}; done:")
+        project.mark_done(coder, args.transcripts, done=not args.undo)
         done = project.done(coder)
     for name in done:
         out(name)

@@ -4,7 +4,8 @@
 path with ``/`` between levels, or its unique name. ``start,end`` (optional) mark
 an exact passage: offsets from the segment's start in code points, end
 exclusive; the start lies in the segment (or in the text after it, before the
-next segment), the end may run on into the segments after it. Empty, or
+next segment; for the first segment also in the text before it, as a negative
+offset), the end may run on into the segments after it. Empty, or
 absent, means the whole segment. A memo goes on the row's segment, or with
 ``start,end`` on that passage.
 """
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import BadInput
 from qualcode.core.files import atomic_file
-from qualcode.core.ingest.decoding import clip, csv_rows, decode, normalise, read_bytes
+from qualcode.core.ingest.decoding import clip, decode, normalise, numbered_csv_rows, read_bytes
 from qualcode.core.model import Segment
 from qualcode.core.spans import span_problem
 
@@ -33,6 +34,7 @@ SPAN_COLUMNS = ["start", "end"]
 MAX_SEGMENT_DIGITS = 9
 """A segment number has at most 9 digits: no transcript has a billion segments, and SQLite's integers stay safe."""
 _ORDINAL = re.compile(rf"[0-9]{{1,{MAX_SEGMENT_DIGITS}}}")
+_OFFSET = re.compile(rf"-?[0-9]{{1,{MAX_SEGMENT_DIGITS}}}")
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ def read_codings_csv(path: Path) -> list[CodingRow]:
     text = normalise(decode(read_bytes(path, where), where)[0])
     if not text.strip():
         raise BadInput("is empty; expected a header 'transcript,segment,code[,memo]'", where=where)
-    rows = csv_rows(text, where)
+    numbered = numbered_csv_rows(text, where)
+    rows = [row for _line, row in numbered]
     header = [h.strip().lower() for h in rows[0]] if rows else []
     missing = [h for h in HEADER[:3] if h not in header]
     if missing:
@@ -69,7 +72,7 @@ def read_codings_csv(path: Path) -> list[CodingRow]:
     if ("start" in col) != ("end" in col):
         raise BadInput("line 1: give both columns start and end, or neither", where=where)
     out: list[CodingRow] = []
-    for line_no, row in enumerate(rows[1:], start=2):
+    for line_no, row in numbered[1:]:
         if not any(c.strip() for c in row):
             continue
         if len(row) < len(header):
@@ -94,10 +97,10 @@ def _span(row: list[str], col: dict[str, int], line_no: int, where: str) -> tupl
     values = [row[col[c]].strip() if c in col else "" for c in SPAN_COLUMNS]
     if not any(values):
         return None
-    if not all(_ORDINAL.fullmatch(v) for v in values):
+    if not all(_OFFSET.fullmatch(v) for v in values):
         raise BadInput(
-            f"line {line_no}: start and end must both be numbers of at most {MAX_SEGMENT_DIGITS} digits "
-            f"(offsets within the segment), not '{clip(values[0])}', '{clip(values[1])}'",
+            f"line {line_no}: start and end must both be whole numbers of at most {MAX_SEGMENT_DIGITS} digits "
+            f"(offsets from the segment's start), not '{clip(values[0])}', '{clip(values[1])}'",
             where=where,
         )
     return int(values[0]), int(values[1])
@@ -133,12 +136,14 @@ def import_codings(store: Store, book: Codebook, path: Path, coder: str, *, repl
         passage = None
         if row.span is not None:
             start, end = segment.start + row.span[0], segment.start + row.span[1]
-            # the segment and the text up to the next one (where a label stands)
+            # the segment and the text up to the next one (where a label stands), and for the first
+            # segment the text before it too (its speaker's label)
             reach = in_order[at + 1].start if at + 1 < len(in_order) else len(transcript.text)
-            if not segment.start <= start < max(reach, segment.end):
+            lowest = 0 if at == 0 else segment.start
+            if not lowest <= start < max(reach, segment.end):
                 raise BadInput(
                     f"line {line_no}: start {row.span[0]} is outside segment {row.segment} "
-                    f"(0–{max(reach, segment.end) - segment.start - 1})",
+                    f"({lowest - segment.start}–{max(reach, segment.end) - segment.start - 1})",
                     where=where,
                 )
             problem = span_problem(transcript.text, start, end)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.core.errors import BadInput
-from qualcode.core.ingest.decoding import csv_rows, decode, normalise, read_bytes
+from qualcode.core.ingest.decoding import decode, normalise, numbered_csv_rows, read_bytes
 from qualcode.core.model import Participant
 
 ID_COLUMNS = ("id", "participant", "participant_id")
@@ -36,7 +36,8 @@ def read_participants(path: Path, known: set[str]) -> list[Participant]:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0][:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
-    rows = csv_rows(text, where, dialect)
+    numbered = numbered_csv_rows(text, where, dialect)
+    rows = [row for _line, row in numbered]
     if not rows:
         raise BadInput("is empty; a participants table needs a header row with an 'id' column", where=where)
     header = [h.strip() for h in rows[0]]
@@ -47,7 +48,7 @@ def read_participants(path: Path, known: set[str]) -> list[Participant]:
         raise BadInput("line 1: no attribute columns besides the id", where=where)
     seen: dict[str, int] = {}
     records: list[tuple[str, list[str]]] = []
-    for line_no, row in enumerate(rows[1:], start=2):
+    for line_no, row in numbered[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):

@@ -5,8 +5,10 @@ traceback; on failure one line on stderr; on failure the project's content
 (its SQL dump) unchanged; no file written or changed except the command's named
 output target; within a bounded time.
 
-A small real project (codebook, a transcript, three coders' codings, a
-pseudonym, a coder's hand-out, its REFI-QDA exports) is built once per module;
+A small real project (codebook, two transcripts, one with combining accents
+and characters outside the BMP, three coders' codings, alice's and bob's
+codings of exact passages, a pseudonym, a coder's hand-out, its REFI-QDA
+exports) is built once per module, so every command meets span codings;
 each example runs in a fresh copy of it, in-process through
 ``qualcode.cli.main`` with the working folder set to the copy, so every path
 an example names stays inside it. ``bench/fuzz_commands.py`` runs the same
@@ -19,6 +21,8 @@ the workbench, which tests/tui covers.
 from __future__ import annotations
 
 import contextlib
+import csv
+import dataclasses
 import hashlib
 import io
 import os
@@ -40,6 +44,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import SMALL_CODEBOOK, TRANSCRIPT
 from tests.core.test_cli import content as dump
+from tests.fuzz.test_spans_fuzz import ACCENTS, BOB_SPANS_CSV, SPANS_CSV
 
 LIMIT_S = 30.0
 """Seconds one command may take on this small project; the slowest real case (a Word report) needs about one."""
@@ -137,8 +142,10 @@ regex = st.one_of(st.sampled_from(REGEXES), odd_text)
 
 INPUTS = [
     "P1_interview.txt",
+    "P2_accents.txt",
     "small.yaml",
     "codings.csv",
+    "spans.csv",
     "participants.csv",
     "coder.qc",
     "study.qdpx",
@@ -233,6 +240,8 @@ class Case:
     target: str | None = None
     project: str | None = None
     """The project file the command works on, which it may change when it succeeds."""
+    files: tuple[tuple[str, bytes], ...] = ()
+    """Generated input files written into the workspace before the command runs (name, content)."""
 
 
 def _case(command: str, parts: list, target: str | None = None) -> Case:
@@ -308,12 +317,65 @@ def codebook_case(draw: st.DrawFn) -> Case:
     return _case(f"codebook {action}", parts)
 
 
+SPAN_HEADERS = [
+    "transcript,segment,code,memo,start,end",
+    "transcript,segment,code,start,end",
+    "end,code,segment,start,transcript",
+    "transcript,segment,code,memo,start,end,extra",
+    "Transcript,Segment,Code,Start",
+    "transcript,segment,start,end",
+]
+offset = st.one_of(st.integers(0, 110).map(str), st.sampled_from(INTEGERS), st.just(""))
+
+
+@st.composite
+def span_csv(draw: st.DrawFn) -> bytes:
+    """A generated codings CSV with start,end columns: often one that imports, often one that must not."""
+    header = draw(st.sampled_from(SPAN_HEADERS[:1] * 4 + SPAN_HEADERS)).split(",")
+    rows = []
+    for _ in range(draw(st.integers(0, 5))):
+        start = draw(st.integers(0, 12))
+        hostile = draw(st.integers(0, 3)) == 0
+        values = {
+            "transcript": draw(st.sampled_from(["P1_interview", "P2_accents"])),
+            "segment": draw(st.integers(1, 4).map(str)),
+            "code": draw(st.sampled_from(CODES[:-1])),
+            "memo": draw(st.sampled_from(["", "a memo"])),
+            "start": str(start),
+            "end": str(draw(st.integers(start + 1, start + 80))),
+        }
+        if hostile:
+            values = {
+                "transcript": draw(st.just(values["transcript"]) | name),
+                "segment": draw(st.integers(0, 7).map(str) | integer),
+                "code": draw(code),
+                "memo": draw(st.sampled_from(["", "a memo"]) | odd_text),
+                "start": draw(offset),
+                "end": draw(offset),
+            }
+        rows.append([values.get(h.lower(), "x") for h in header])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
 @st.composite
 def codings_case(draw: st.DrawFn) -> Case:
     coder = draw(usually("--coder", name))
     if draw(st.booleans()):
-        file = draw(st.just("codings.csv") | input_file)
-        return _case("codings import", ["codings", "import", draw(project), file, coder, draw(switch("--replace"))])
+        file = draw(
+            input_file
+            if draw(st.integers(0, 3)) == 0
+            else st.sampled_from(["codings.csv", "spans.csv"] + ["generated.csv"] * 3)
+        )
+        if file == "generated.csv":
+            known = draw(st.integers(0, 3)) > 0
+            coder = draw(usually("--coder", st.sampled_from(["alice", "bob", "carol"]) if known else name))
+        parts = ["codings", "import", draw(project), file, coder, draw(switch("--replace"))]
+        case = _case("codings import", parts)
+        return dataclasses.replace(case, files=(("generated.csv", draw(span_csv())),))
     out = draw(outputs(".csv"))
     return _case("codings export", ["codings", "export", draw(project), out, coder], out)
 
@@ -345,8 +407,34 @@ def agree_case(draw: st.DrawFn) -> Case:
         draw(option("--bootstrap", st.sampled_from(["0", "10", "100000"]) | integer)),
         draw(option("--seed", integer)),
         draw(option("--threshold", real)),
+        draw(switch("--include-interviewer")),
+        draw(option("--where", st.sampled_from(["role=teacher", "role", "years=12", "=x", "grade=7"]) | odd_text)),
     ]
+    if draw(st.booleans()):
+        # three coders or more (or a name twice), and transcripts to restrict to
+        parts[4:4] = [draw(st.sampled_from(["consensus", "alice", "bob"]) | name)]
+        parts.append(
+            draw(
+                st.just([])
+                | st.lists(st.sampled_from(["P1_interview", "P2_accents"]) | name, min_size=1, max_size=3).map(
+                    lambda names: ["--transcripts", *names]
+                )
+            )
+        )
     return _case("agree", parts)
+
+
+@st.composite
+def done_case(draw: st.DrawFn) -> Case:
+    names = draw(st.lists(st.sampled_from(["P1_interview", "P2_accents"]) | name, min_size=0, max_size=3))
+    parts = ["done", draw(project), draw(usually("--coder", st.sampled_from(["alice", "bob"]) | name)), *names]
+    return _case("done", [*parts, draw(switch("--undo"))])
+
+
+@st.composite
+def interviewers_case(draw: st.DrawFn) -> Case:
+    names = draw(st.lists(st.sampled_from(["Interviewer", "Kari", "I"]) | odd_text, max_size=3))
+    return _case("interviewers", ["interviewers", draw(project), *names, draw(switch("--default"))])
 
 
 FORMATS = {"docx": ".docx", "csv": ".csv", "xlsx": ".xlsx", "graphml": ".graphml", "qdpx": ".qdpx", "qdc": ".qdc"}
@@ -461,6 +549,8 @@ STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
     "handout": handout_case(),
     "merge": merge_case(),
     "agree": agree_case(),
+    "done": done_case(),
+    "interviewers": interviewers_case(),
     "export": export_case(),
     "search": search_case(),
     "suggest": suggest_case(),
@@ -476,10 +566,15 @@ STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
 def build_base(folder: Path) -> Path:
     """The workspace every example starts from: a coded project and hostile files beside it."""
     from qualcode.cli import main
+    from qualcode.core.store import Store
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "small.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
     (folder / "P1_interview.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    (folder / "P2_accents.txt").write_text(ACCENTS, encoding="utf-8")
+    (folder / "spans.csv").write_text(SPANS_CSV, encoding="utf-8")
+    bob_spans = folder / "bob-spans.csv"
+    bob_spans.write_text(BOB_SPANS_CSV, encoding="utf-8")
     (folder / "participants.csv").write_text("id,role,years\nP1,teacher,12\n", encoding="utf-8")
     (folder / "codings.csv").write_text(
         "transcript,segment,code,memo\nP1_interview,2,Workload,a memo\nP1_interview,4,Time pressure,\n",
@@ -490,10 +585,12 @@ def build_base(folder: Path) -> Path:
     study = str(folder / "study.qc")
     setup = [
         ["init", study, "--codebook", str(folder / "small.yaml")],
-        ["import", study, str(folder / "P1_interview.txt")],
+        ["import", study, str(folder / "P1_interview.txt"), str(folder / "P2_accents.txt")],
         ["participants", study, str(folder / "participants.csv")],
         ["codings", "import", study, str(folder / "codings.csv"), "--coder", "alice"],
+        ["codings", "import", study, str(folder / "spans.csv"), "--coder", "alice"],
         ["codings", "import", study, str(bob), "--coder", "bob"],
+        ["codings", "import", study, str(bob_spans), "--coder", "bob"],
         ["codings", "import", study, str(bob), "--coder", "consensus"],
         ["pseudonyms", "add", study, "Tuesdays", "[day]"],
         ["handout", study, "--coder", "alice", "-o", str(folder / "coder.qc")],
@@ -504,6 +601,9 @@ def build_base(folder: Path) -> Path:
         for argv in setup:
             assert main(argv) == 0, argv
     bob.unlink()
+    bob_spans.unlink()
+    with Store(study) as store:
+        assert {c: len(store.codings.spans(c)) for c in ("alice", "bob")} == {"alice": 7, "bob": 3}
     for empty in ("empty.txt", "empty.csv", "empty.yaml"):
         (folder / empty).write_bytes(b"")
     (folder / "binary.bin").write_bytes(bytes(range(256)) * 4)
@@ -594,6 +694,8 @@ def run_case(base: Path, case: Case, scratch: Path) -> Outcome:
     workspace = Path(tempfile.mkdtemp(dir=scratch))
     shutil.copytree(base, workspace, symlinks=True, dirs_exist_ok=True)
     _make_null(workspace / "null")
+    for rel, data in case.files:
+        (workspace / rel).write_bytes(data)
     projects_before = {rel: dump(workspace / rel) for rel in PROJECT_FILES}
     before = snapshot(workspace)
     out, err = io.StringIO(), io.StringIO()

@@ -107,12 +107,22 @@ def _field_limit(limit: int) -> Iterator[None]:
 
 def csv_rows(text: str, where: str, dialect: type[csv.Dialect] | csv.Dialect = csv.excel) -> list[list[str]]:
     """All rows of a CSV text; a broken row (a runaway quote, a huge cell) names its line."""
+    return [row for _line, row in numbered_csv_rows(text, where, dialect)]
+
+
+def numbered_csv_rows(
+    text: str, where: str, dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+) -> list[tuple[int, list[str]]]:
+    """Every row of a CSV text with the line of the file it starts on (a quoted cell may hold line breaks,
+    so a row's number and its line differ); a broken row names its line."""
     reader = csv.reader(io.StringIO(text), dialect)
-    rows: list[list[str]] = []
+    rows: list[tuple[int, list[str]]] = []
     with _field_limit(MAX_CSV_FIELD):
         try:
+            last = 0
             for row in reader:
-                rows.append(row)
+                rows.append((last + 1, row))
+                last = reader.line_num
         except csv.Error as e:
             hint = (
                 f"a cell is longer than {MAX_CSV_FIELD // 1024} KiB (is a quote left open?)"
