@@ -134,8 +134,9 @@ def test_spans_go_out_and_come_back_through_the_codings_csv(project, tmp_path):
     [
         ("P1_interview,4,Workload,,500,510", "line 2: start 500 is outside segment 4"),
         ("P1_interview,4,Workload,,8,8", "line 2: the span .* is empty"),
-        ("P1_interview,4,Workload,,3,", "line 2: start and end must both be numbers"),
-        ("P1_interview,4,Workload,,x,9", "line 2: start and end must both be numbers"),
+        ("P1_interview,4,Workload,,3,", "line 2: start and end must both be whole numbers"),
+        ("P1_interview,4,Workload,,x,9", "line 2: start and end must both be whole numbers"),
+        ("P1_interview,4,Workload,,-2,9", "line 2: start -2 is outside segment 4"),
         ("P1_interview,6,Workload,,0,100000", "line 2: the span .* lies outside the text"),
     ],
 )

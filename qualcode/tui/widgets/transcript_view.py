@@ -16,6 +16,7 @@ from rich.cells import cell_len
 from rich.color import Color
 from rich.segment import Segment as RichSegment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -103,6 +104,10 @@ class _Layout:
 class TranscriptView(ScrollView, can_focus=True):
     """A coder's transcript: speaker, codes and text of every segment, with a cursor."""
 
+    ALLOW_SELECT = False
+    """A drag over the text chooses a passage with the word cursor (`on_mouse_down`); Textual's own text
+    selection would draw a second, different selection over it and take double clicks."""
+
     # Priority bindings run in the order keys arrive, before anything else sees them,
     # so a quick "j j 3" codes the segment the cursor reached and not an earlier one.
     BINDINGS = [
@@ -188,6 +193,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self.word_anchor: int | None = None
         """Where a passage selection started (a word index), or None."""
         self._words: tuple[list[int], list[int]] | None = None
+        self._drag_from: int | None = None
+        """While the mouse button is held on the text: the word it went down on (a word index), else None."""
 
     # -- the word cursor -------------------------------------------------------
 
@@ -307,6 +314,128 @@ class TranscriptView(ScrollView, can_focus=True):
         line = self._line_of(starts[self.word])
         self.scroll_to_region(Region(0, line, 1, 1), animate=False, immediate=True, force=True)
         self.refresh()
+
+    # -- the mouse -------------------------------------------------------------
+    #
+    # A drag chooses a passage as the word cursor does, so a code key then codes
+    # exactly the words dragged over: the press puts the word cursor on a word,
+    # the drag moves it with the anchor left at that first word, and the release
+    # leaves the selection in place. The press's word is kept aside and becomes
+    # the anchor only once the mouse is on another word, so a plain click (or a
+    # drag that comes back to where it began) is one word and no selection, just
+    # like the word cursor after `V` and the arrows.
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button != 1:
+            return
+        at = event.get_content_offset(self)
+        if at is None:
+            return
+        word = self._word_at(at.x, at.y)
+        if word is None:
+            return
+        event.stop()
+        if event.shift and self.word_mode:
+            # Shift and a click: the passage runs from the word cursor (or its anchor) to here.
+            self._drag_from = self.word if self.word_anchor is None else self.word_anchor
+        else:
+            self._drag_from = word
+        self.word_mode = True
+        self.selection_start = None
+        self._drag_to(word)
+        self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._drag_from is None:
+            return
+        event.stop()
+        at = event.get_content_offset_capture(self)
+        word = self._word_at(at.x, at.y, clamp=True)
+        if word is not None and word != self.word:
+            self._drag_to(word)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._drag_from is None:
+            return
+        event.stop()
+        self._drag_from = None
+        self.release_mouse()
+
+    def on_mouse_release(self, _event: events.MouseRelease) -> None:
+        """The capture went (a dialog opened, say) before the button came up: the drag ends there."""
+        self._drag_from = None
+
+    def _drag_to(self, word: int) -> None:
+        """The word cursor on ``word``, with the press's word as the anchor unless it is that word."""
+        assert self._drag_from is not None
+        self.word_anchor = None if word == self._drag_from else self._drag_from
+        self.word = word
+        self._follow_word()
+
+    def _word_at(self, x: int, y: int, *, clamp: bool = False) -> int | None:
+        """The word drawn at (``x``, ``y``) of the content area, or the nearest word of that line's segment.
+
+        A point in the gutter, past a line's end or on the space between two
+        words takes the nearest word of the line (see `_point_at` for the
+        lines without text).
+        """
+        point = self._point_at(x, y, clamp=clamp)
+        return None if point is None else self._nearest_word(*point)
+
+    def _point_at(self, x: int, y: int, *, clamp: bool = False) -> tuple[int, int] | None:
+        """The segment (a session position) and transcript offset drawn at (``x``, ``y``) of the content area.
+
+        The line is the scroll offset plus ``y``, as `render_line` counts it;
+        the column is ``x`` less the gutter, in cells of the wrapped line's own
+        characters (`_column_to_offset`). There is no horizontal scrolling: the
+        view is as wide as its lines. The header line (ordinal, speaker, chips)
+        gives the segment's start and the blank line after it its end, the
+        text each of them sits next to. Below the last line there is nothing,
+        unless ``clamp``: a drag held outside the view (the mouse is captured)
+        goes on to the first or last line, and to lines just out of sight,
+        which the word cursor then scrolls into view.
+        """
+        layout = self._ensure_layout()
+        if not layout.line_row:
+            return None
+        line = self.scroll_offset.y + y
+        if clamp:
+            line = max(0, min(line, len(layout.line_row) - 1))
+        elif not 0 <= line < len(layout.line_row):
+            return None
+        row, part = layout.line_row[line], layout.line_part[line]
+        position = layout.rows[row]
+        segment = self.session.segments[position]
+        if part == HEADER:
+            return position, segment.start
+        if part == BLANK:
+            return position, segment.end
+        line_start, line_end = layout.wraps[row][part]
+        inside = _column_to_offset(self.session.text(position), line_start, line_end, x - GUTTER)
+        return position, segment.start + inside
+
+    def _nearest_word(self, position: int, offset: int) -> int | None:
+        """The word (an index into `words`) of segment ``position`` holding ``offset``, or the one nearest it.
+
+        Kept to the segment so that a point on a line is never taken for a word
+        of the segment before or after it (the line's segment is what is seen
+        there); a point on a space goes to the closer of the words either side,
+        the earlier on a tie. None for a segment without words.
+        """
+        from bisect import bisect_left, bisect_right
+
+        starts, ends = self.words
+        segment = self.session.segments[position]
+        first = bisect_left(starts, segment.start)
+        last = bisect_left(starts, segment.end) - 1
+        if first > last:
+            return None
+        word = max(bisect_right(starts, offset) - 1, first)
+        word = min(word, last)
+        if offset < ends[word] or word == last or starts[word] > offset:
+            return word
+        after = word + 1
+        return after if starts[after] - offset < offset + 1 - ends[word] else word
 
     # -- what is shown -------------------------------------------------------
 
@@ -515,6 +644,8 @@ class TranscriptView(ScrollView, can_focus=True):
         notes = ""
         if segment.id in session.memos:
             notes += " ✎ memo"
+        if session.passage_memos and session.passage_memos_overlapping(segment.start, segment.end):
+            notes += " ✎ memo on a passage"
         if any((segment.id, c) in session.starred for c in session.codes[position]):
             notes += " ★"
         if notes:
@@ -578,3 +709,25 @@ def _index(rows: list[int], position: int) -> int | None:
 
     i = bisect_left(rows, position)
     return i if i < len(rows) and rows[i] == position else None
+
+
+def _column_to_offset(text: str, start: int, end: int, column: int) -> int:
+    """The offset in ``text`` of the character drawn at ``column`` of the line ``text[start:end]``.
+
+    A line is drawn as its characters one after another (`_text_line`), so the
+    column is found by adding up their cells: a wide character (CJK, most
+    emoji) takes two columns, both of which give it, and a combining mark
+    takes none, so its column gives the letter it sits on. Columns left of the
+    line give its first character, columns past its end its last.
+    """
+    if end <= start or column <= 0:
+        return start
+    line = text[start:end]
+    if line.isascii():
+        return start + min(column, len(line) - 1)
+    used = 0
+    for i, character in enumerate(line):
+        used += cell_len(character)
+        if used > column:
+            return start + i
+    return end - 1
