@@ -109,17 +109,6 @@ def statistics(counts: np.ndarray) -> dict[str, np.ndarray]:
     )
 
 
-def category_kappas(counts: np.ndarray) -> np.ndarray:
-    """Fleiss' category-specific κ of each category (Fleiss 1971, eq. 9), for units all rated by the same
-    number of coders: 1 − Σ_u n_uk(m − n_uk) / (N m (m − 1) p_k (1 − p_k))."""
-    m = counts.sum(axis=-1)
-    units = counts.shape[0]
-    p = counts.sum(axis=0) / m.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        top = (counts * (m[:, None] - counts)).sum(axis=0)
-        return 1 - top / (units * m.mean() * (m.mean() - 1) * p * (1 - p))
-
-
 @dataclass
 class Measures:
     """What the statistics of some items (codes) are computed from, unit by unit.

@@ -38,8 +38,12 @@ def test_fleiss_1971_overall_and_category_kappas():
     stats = agreement_many.statistics(FLEISS_1971)
     assert round(float(stats["fleiss_kappa"]), 3) == 0.430
     assert float(stats["p_a"]) == pytest.approx(0.5556, abs=1e-4)
-    # the category-specific values of Fleiss (1971), Table 2
-    assert np.round(agreement_many.category_kappas(FLEISS_1971), 3).tolist() == [0.245, 0.245, 0.520, 0.471, 0.566]
+    # the category-specific values of Fleiss (1971), Table 2, from the ratings (which of the six raters
+    # gave which diagnosis does not matter to Fleiss' statistics)
+    ratings = np.array([[k for k, n in enumerate(row.astype(int)) for _ in range(n)] for row in FLEISS_1971]).T
+    found = agreement_many.nominal(ratings, 5)
+    assert np.round(found["category_kappa"], 3).tolist() == [0.245, 0.245, 0.520, 0.471, 0.566]
+    assert found["fleiss_kappa"] == pytest.approx(float(stats["fleiss_kappa"]), abs=1e-12)
     assert float(stats["fleiss_kappa"]) == pytest.approx(fleiss_kappa(FLEISS_1971), abs=1e-12)
 
 
