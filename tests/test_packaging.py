@@ -165,7 +165,7 @@ def test_init_with_the_bundled_codebook_from_the_installed_wheel(site: Path, emp
 
     loaded = run_installed(site, "codebook", "load", "study.qc", "back2school", cwd=empty)
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.strip() == f"codebook loaded: 0 added, {n} updated, 0 removed"
+    assert loaded.stdout.strip() == f"codebook loaded: 0 added, 0 updated, {n} unchanged, 0 removed"
 
 
 def test_demo_from_a_zipped_install(wheel: Path, empty: Path) -> None:

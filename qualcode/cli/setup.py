@@ -87,7 +87,10 @@ def cmd_codebook(args: argparse.Namespace) -> int:
             if not args.file:
                 raise BadInput("name the codebook file to load", where="codebook load")
             counts = project.load_codebook(args.file)
-            out(f"codebook loaded: {counts['added']} added, {counts['updated']} updated, {counts['removed']} removed")
+            out(
+                f"codebook loaded: {counts['added']} added, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged, {counts['removed']} removed"
+            )
             return 0
         if args.action in ("rename", "move", "merge", "delete"):
             return _edit_codebook(project, args)

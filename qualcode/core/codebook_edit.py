@@ -151,17 +151,24 @@ def load_into(store: Store, incoming: Codebook, *, actor: str) -> dict[str, int]
             "add it to the file or merge it into another code first",
             where=c.id,
         )
-    counts = {"added": 0, "updated": 0, "removed": 0}
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0}
+    # Where a code stands among the codes (walk order), not its raw position number, says whether it moved.
+    rank_now = {c.id: i for i, (c, _depth) in enumerate(current.walk())}
+    rank_new = {c.id: i for i, (c, _depth) in enumerate(incoming.walk())}
     with store.transaction():
         # Clear keys first so that swapping two codes' keys does not collide.
         store.codebook.clear_shortcut_keys()
         for code in incoming.codes:
-            if current.get(code.id) is None:
+            known = current.get(code.id)
+            if known is None:
                 store.codebook.insert(code)
                 counts["added"] += 1
             else:
                 store.codebook.update(code)
-                counts["updated"] += 1
+                same = (
+                    replace(known, position=0) == replace(code, position=0) and rank_now[code.id] == rank_new[code.id]
+                )
+                counts["unchanged" if same else "updated"] += 1
         for code in reversed([c for c, _ in current.walk()]):
             if code.id not in incoming_ids:
                 store.codebook.delete_codings_of(code.id)

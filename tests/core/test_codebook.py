@@ -211,7 +211,7 @@ def test_loading_a_codebook_updates_by_id_and_protects_used_codes(project, tmp_p
     path = tmp_path / "changed.yaml"
     path.write_text(changed + '  - name: Impact\n    key: "3"\n', encoding="utf-8")
     counts = project.load_codebook(path)
-    assert counts == {"added": 1, "updated": len(book), "removed": 0}
+    assert counts == {"added": 1, "updated": 1, "unchanged": len(book) - 1, "removed": 0}, "Time pressure changed"
     assert project.codebook().find("Time pressure").description == "Too little time."
     without = tmp_path / "without.yaml"
     without.write_text(

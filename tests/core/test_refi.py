@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,40 @@ def test_codebook_round_trip_through_qdc(coded, tmp_path):
     assert [(c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example) for c in book.codes] == [
         (c.id, c.name, c.parent_id, c.description, c.inclusion, c.exclusion, c.example) for c in original.codes
     ]
+
+
+def test_a_qdc_and_a_qdpx_of_ours_keep_keys_keywords_order_exclusive_groups_and_the_name(coded, tmp_path):
+    """Loading our own .qdc changes nothing; a new project from it, or from our .qdpx, has the same codebook
+    (keys, keywords, sibling order, exclusive groups), and a .qdc does not rename the project's codebook."""
+    store = coded.store
+    feedback = next(c for c in store.codebook.codes() if c.name == "Feedback")
+    store.codebook.update(replace(feedback, exclusive=True))
+    # a sibling order that is not alphabetical: Workload after Entrance and recruitment
+    codes = {c.name: c for c in store.codebook.codes()}
+    store.codebook.update(replace(codes["Workload"], position=99))
+    store.settings.set("codebook_name", "Small study")
+
+    def fields(book):
+        return [(c.id, c.name, c.parent_id, c.key, c.keywords, c.exclusive, c.description) for c in book.codes]
+
+    before = fields(coded.codebook())
+    assert any(k for _i, _n, _p, k, *_ in before) and any(w for *_, w, _e, _d in before)
+    path = tmp_path / "codebook.qdc"
+    coded.export("qdc", path)
+    assert coded.load_codebook(path) == {"added": 0, "updated": 0, "unchanged": len(before), "removed": 0}
+    assert fields(coded.codebook()) == before
+    assert store.settings.get("codebook_name") == "Small study", "a .qdc names no codebook: the name stays"
+    fresh = Project.create(tmp_path / "fresh.qc", codebook=path)
+    try:
+        assert fields(fresh.codebook()) == before
+    finally:
+        fresh.close()
+    coded.export("qdpx", tmp_path / "s.qdpx")
+    back, _result = Project.import_qdpx(tmp_path / "s.qdpx", tmp_path / "back.qc")
+    try:
+        assert fields(back.codebook()) == before
+    finally:
+        back.close()
 
 
 # -- the real samples ----------------------------------------------------------------

@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from qualcode.core.codebook import MAX_CODE_DEPTH, MAX_CODES, Codebook, codebook_from_codes
+from qualcode.core.codebook import MAX_CODE_DEPTH, MAX_CODES, Codebook, codebook_from_codes, key_problem
 from qualcode.core.errors import BadInput
-from qualcode.core.exchange.refi_write import LABELS
+from qualcode.core.exchange.refi_write import LABELS, SETTING_LABELS
 from qualcode.core.exchange.safe_archive import SafeZip, parse_xml
 from qualcode.core.model import Code, Participant
 
@@ -75,9 +75,10 @@ def normalise_guid(guid: str | None, where: str) -> str:
 
 
 def parse_description(text: str) -> dict[str, str]:
-    """Split a Description into definition, inclusion, exclusion and example (labels as qualcode writes them)."""
+    """Split a Description into definition, inclusion, exclusion and example, and qualcode's settings of a
+    code (key, keywords, exclusive), by the labels qualcode writes."""
     fields = {"description": "", "inclusion": "", "exclusion": "", "example": ""}
-    labels = {label.casefold(): name for name, label in LABELS}
+    labels = {label.casefold(): name for name, label in (*LABELS, *SETTING_LABELS)}
     current = "description"
     parts: dict[str, list[str]] = defaultdict(list)
     for paragraph in re.split(r"\n\s*\n", text.strip()):
@@ -92,12 +93,33 @@ def parse_description(text: str) -> dict[str, str]:
     return fields
 
 
+def _settings(fields: dict[str, str], keys: set[str]) -> dict[str, Any]:
+    """A code's key, keywords and exclusive flag from its parsed Description; a key that cannot be one (or is
+    taken) goes back into the definition as text, so nothing written there is lost."""
+    out: dict[str, Any] = {}
+    key = fields.pop("key", "").strip()
+    if key:
+        if key_problem(key) is None and key not in keys:
+            out["key"] = key
+            keys.add(key)
+        else:
+            fields["description"] = "\n\n".join(p for p in (fields["description"], f"Key: {key}") if p)
+    words = fields.pop("keywords", "")
+    if words:
+        out["keywords"] = tuple(w.strip() for w in words.split(";") if w.strip())
+    exclusive = fields.pop("exclusive", "").strip().casefold()
+    if exclusive:
+        out["exclusive"] = exclusive in ("yes", "true")
+    return out
+
+
 # -- codebooks ------------------------------------------------------------------------
 
 
 def codes_from(container: Any, where: str) -> list[Code]:
     """Codes under a <Codes> element (any namespace), with their tree; flat '::' or '/' paths become the tree."""
     codes: list[Code] = []
+    keys: set[str] = set()
 
     def visit(element: Any, parent: str | None, depth: int) -> None:
         for node in children(element, "Code"):
@@ -113,9 +135,18 @@ def codes_from(container: Any, where: str) -> list[Code]:
             name = (node.get("name") or "").strip() or "(unnamed)"
             description = child(node, "Description")
             fields = parse_description(description.text or "") if description is not None else {}
+            settings = _settings(fields, keys) if fields else {}
             colour = (node.get("color") or "").strip()
             codes.append(
-                Code(guid, name, parent, colour=colour if re.fullmatch(r"#[0-9A-Fa-f]{3,6}", colour) else "", **fields)
+                Code(
+                    guid,
+                    name,
+                    parent,
+                    colour=colour if re.fullmatch(r"#[0-9A-Fa-f]{3,6}", colour) else "",
+                    position=len(codes),  # the file's order, kept (siblings are not sorted by name)
+                    **fields,
+                    **settings,
+                )
             )
             visit(node, guid, depth + 1)
 
@@ -192,7 +223,8 @@ def read_qdc(path: str | Path) -> Codebook:
         raise BadInput("has no <Codes>", where=where)
     codes = codes_from(container, where)
     _check_unique(codes, where)
-    return codebook_from_codes(codes, path.stem, "")
+    # A .qdc names no codebook: a project keeps its own name when it loads one.
+    return codebook_from_codes(codes, "", "")
 
 
 def _check_unique(codes: list[Code], where: str) -> None:

@@ -3,8 +3,9 @@
 Positions are Unicode code points into the transcript text as stored (`\\n`
 line ends), end exclusive, as the standard says; the texts go into the
 archive as UTF-8 without a byte-order mark. A code's definition, inclusion
-and exclusion criteria and example travel in its Description as labelled
-paragraphs, which `refi_read` takes apart again.
+and exclusion criteria and example, and qualcode's own settings of it (its
+shortcut key, suggestion keywords, exclusive group), travel in its Description
+as labelled paragraphs, which `refi_read` takes apart again.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 ORIGIN = f"qualcode {__version__}"
 LABELS = (("inclusion", "Include"), ("exclusion", "Exclude"), ("example", "Example"))
 """How the fields beyond the definition are labelled inside a REFI-QDA Description."""
+SETTING_LABELS = (("key", "Key"), ("keywords", "Keywords"), ("exclusive", "Exclusive"))
+"""qualcode's own settings of a code, which the standard has no place for: labelled paragraphs at the end
+of its Description too, so a .qdc or .qdpx of ours loads back with its shortcut keys, suggestion keywords
+and exclusive groups (other tools show them as text)."""
 
 _COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 
@@ -39,6 +44,12 @@ def description_of(code: object) -> str:
         value = str(getattr(code, field, "") or "").strip()
         if value:
             parts.append(f"{label}: {value}")
+    if getattr(code, "key", ""):
+        parts.append(f"Key: {code.key}")  # type: ignore[attr-defined]
+    if getattr(code, "keywords", ()):
+        parts.append("Keywords: " + "; ".join(code.keywords))  # type: ignore[attr-defined]
+    if getattr(code, "exclusive", False):
+        parts.append("Exclusive: yes")
     return "\n\n".join(p for p in parts if p)
 
 
