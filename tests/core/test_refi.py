@@ -128,13 +128,40 @@ def _state(store: Store) -> dict:
 def test_round_trip_gives_back_the_project(coded, tmp_path):
     write_qdpx(coded.store, tmp_path / "study.qdpx")
     result = import_qdpx(tmp_path / "study.qdpx", tmp_path / "back.qc")
-    assert (result.exact, result.split, result.dropped) == (5, 0, 0)
+    # a selection per coding (alice 3, bob 2) and bob's memo on an uncoded segment on its own
+    assert (result.exact, result.split, result.dropped) == (6, 0, 0)
     back = Store(tmp_path / "back.qc")
     try:
         assert _state(back) == _state(coded.store)
         assert back.settings.get("unit") == "turn"
     finally:
         back.close()
+
+
+def test_every_reader_sees_every_coding_and_memo_and_two_exports_are_the_same_file(coded, tmp_path):
+    coded.store.codings.coder_id("dora", create=True)  # a coder who has coded nothing yet
+    first, second = qdpx_files(coded.store), qdpx_files(coded.store)
+    assert first == second, "GUIDs and times come from the project, not from the clock"
+    root = etree.fromstring(first["project.qde"])
+    selections = [e for e in root.iter(f"{{{NS}}}PlainTextSelection")]
+    assert all(len(s.findall(f"{{{NS}}}Coding")) <= 1 for s in selections), "one Coding per selection"
+    assert sum(len(s.findall(f"{{{NS}}}Coding")) for s in selections) == 5
+    described = {s.findtext(f"{{{NS}}}Description") for s in selections} - {None}
+    assert described == {"Tuesdays: skipping lunch — æøå", "a memo on an uncoded segment"}, (
+        "memos where QualCoder reads"
+    )
+    assert len(root.findall(f".//{{{NS}}}Note")) == 2, "and as Notes, read back once"
+    import_qdpx(_write(tmp_path / "s.qdpx", first), tmp_path / "back.qc")
+    with Store(tmp_path / "back.qc") as back:
+        assert sorted(back.memos.of_coder("alice").values()) == ["Tuesdays: skipping lunch — æøå"]
+        assert "dora" in back.codings.coders(), "a user without codings is kept"
+
+
+def _write(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
 
 
 def test_codebook_round_trip_through_qdc(coded, tmp_path):
@@ -405,7 +432,7 @@ def test_export_commands(coded, tmp_path):
     assert run("export", "qdpx", str(coded.path), "-o", str(tmp_path / "s.qdpx")).returncode == 0
     assert run("export", "qdc", str(coded.path), "-o", str(tmp_path / "s.qdc")).returncode == 0
     again = run("import", "qdpx", str(tmp_path / "s.qdpx"), "-o", str(tmp_path / "s2.qc"))
-    assert again.returncode == 0 and "selections: 5 on one segment, 0 over several, 0 on none" in again.stdout
+    assert again.returncode == 0 and "selections: 6 on one segment, 0 over several, 0 on none" in again.stdout
     exists = run("import", "qdpx", str(tmp_path / "s.qdpx"), "-o", str(tmp_path / "s2.qc"))
     assert exists.returncode == 2 and "already exists" in exists.stderr
     with pytest.raises(BadInput):

@@ -442,7 +442,8 @@ def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
                 memo_parts.append(description.text.strip())
             for ref in children(sel, "NoteRef"):
                 target = normalise_guid(ref.get("targetGUID"), where)
-                if target in notes and notes[target][0]:
+                # the same memo as a Description and a Note (as qualcode writes it, for every reader) once
+                if target in notes and notes[target][0] and notes[target][0].strip() not in memo_parts:
                     memo_parts.append(notes[target][0])
             try:
                 start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
@@ -609,7 +610,12 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                 result.participants += 1
         store.audit.log("qualcode", "import.qdpx", content.name, origin=content.origin, counting=result.counting)
     result.memos = memo_count
-    result.coders = sorted({s.coder for s in content.selections})
+    # every user the file names is a coder of the project, also one without codings (kept for a later export)
+    with store.transaction():
+        for name in content.users.values():
+            if name and name != "consensus":
+                store.codings.coder_id(name, create=True)
+    result.coders = sorted({s.coder for s in content.selections} | {n for n in content.users.values() if n})
     return result
 
 

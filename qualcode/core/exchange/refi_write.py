@@ -15,13 +15,14 @@ import uuid
 import zipfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.files import atomic_file
 from qualcode.core.publication import Publication
-from qualcode.core.store import Store, now
+from qualcode.core.store import Store
 from qualcode.version import __version__
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -85,6 +86,11 @@ def _guid(study: str, kind: str, key: str) -> str:
     return str(uuid.uuid5(uuid.UUID(study) if _is_uuid(study) else uuid.NAMESPACE_URL, f"{kind}:{key}"))
 
 
+def _stamp(at: str) -> str:
+    """A stored ISO time as REFI-QDA writes it (UTC with Z)."""
+    return at.replace("+00:00", "Z")
+
+
 def _is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
@@ -114,15 +120,18 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     book = codebook_from_codes(store.codebook.codes())
     coders = store.codings.coders()
     user_guid = {c: _guid(study, "coder", c) for c in coders}
-    stamp = now().replace("+00:00", "Z")
+    # Times from the project itself, not the clock: exporting the same project twice writes the same file.
+    created = _stamp(str(store.settings.get("created_at") or "2000-01-01T00:00:00+00:00"))
+    entries = store.audit.entries()
+    modified = _stamp(entries[-1].at) if entries else created
     name = store.settings.get("codebook_name", "") or store.path.stem
     root = etree.Element(
         q("Project"),
         nsmap={None: ns},
         name=h(str(name)),
         origin=ORIGIN,
-        creationDateTime=stamp,
-        modifiedDateTime=stamp,
+        creationDateTime=created,
+        modifiedDateTime=modified,
     )
     if coders:
         users = etree.SubElement(root, q("Users"))
@@ -165,14 +174,56 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     notes: list[tuple[str, str, str]] = []  # (guid, coder, text)
     if transcripts:
         sources = etree.SubElement(root, q("Sources"))
-        codings: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        codings: dict[int, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
         memos: dict[int, dict[str, str]] = defaultdict(dict)
         for coder in coders:
-            # whole segments here; span codings follow as their own selections
-            for segment_id, code_id in store.codings.whole_segment_pairs(coder):
-                codings[segment_id][coder].append(code_id)
+            # whole segments here, with the time each was coded; span codings follow as their own selections
+            for row in store.codings.rows(coder):
+                codings[row.segment_id][coder].append((row.code_id, _stamp(row.created_at)))
             for segment_id, text in store.memos.of_coder(coder).items():
                 memos[segment_id][coder] = text
+
+        def selection(
+            source: Any,
+            guid: str,
+            name: str,
+            start: int,
+            end: int,
+            coder: str,
+            code: tuple[str, str] | None,
+            memo: str | None,
+            note_key: str,
+        ) -> None:
+            """One PlainTextSelection with at most one Coding (readers that take one coding per selection
+            see them all), and the memo as its Description and as a Note it refers to (QualCoder reads the
+            one, NVivo and ATLAS.ti the other)."""
+            at = code[1] if code else created
+            element = etree.SubElement(
+                source,
+                q("PlainTextSelection"),
+                guid=guid,
+                name=h(name),
+                startPosition=str(offset[start]),
+                endPosition=str(offset[end]),
+                creatingUser=user_guid[coder],
+                creationDateTime=at,
+            )
+            if memo:
+                etree.SubElement(element, q("Description")).text = h(memo)
+            if code:
+                coding = etree.SubElement(
+                    element,
+                    q("Coding"),
+                    guid=_guid(study, "coding", guid),
+                    creatingUser=user_guid[coder],
+                    creationDateTime=at,
+                )
+                etree.SubElement(coding, q("CodeRef"), targetGUID=code[0])
+            if memo:
+                note_guid = _guid(study, "memo", note_key)
+                etree.SubElement(element, q("NoteRef"), targetGUID=note_guid)
+                notes.append((note_guid, coder, h(memo)))
+
         for t in transcripts:
             guid = source_guid[t.id]
             source = etree.SubElement(
@@ -181,44 +232,35 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                 guid=guid,
                 name=h(t.name),
                 plainTextPath=f"internal://{guid}.txt",
-                creationDateTime=stamp,
+                creationDateTime=created,
             )
             text, offset = publish.hide.apply_with_offsets(t.text)
             files[f"sources/{guid}.txt"] = text.encode("utf-8")
             for segment in store.transcripts.segments(t.id):
                 for coder in coders:
-                    codes = codings.get(segment.id, {}).get(coder, [])
+                    codes = sorted(codings.get(segment.id, {}).get(coder, []))
                     memo = memos.get(segment.id, {}).get(coder)
-                    if not codes and not memo:
-                        continue
-                    selection = etree.SubElement(
-                        source,
-                        q("PlainTextSelection"),
-                        guid=_guid(study, f"selection:{coder}", str(segment.id)),
-                        name=h(f"{t.name} {segment.ordinal}"),
-                        startPosition=str(offset[segment.start]),
-                        endPosition=str(offset[segment.end]),
-                        creatingUser=user_guid[coder],
-                        creationDateTime=stamp,
-                    )
-                    for code_id in codes:
-                        coding = etree.SubElement(
-                            selection,
-                            q("Coding"),
-                            guid=_guid(study, f"coding:{coder}:{code_id}", str(segment.id)),
-                            creatingUser=user_guid[coder],
-                            creationDateTime=stamp,
+                    # one selection per code; the memo on the first (or on a selection of its own)
+                    chosen: list[tuple[str, str] | None] = list(codes) if codes else ([None] if memo else [])
+                    for i, code in enumerate(chosen):
+                        key = f"{segment.id}:{code[0] if code else ''}"
+                        selection(
+                            source,
+                            _guid(study, f"selection:{coder}", key),
+                            f"{t.name} {segment.ordinal}",
+                            segment.start,
+                            segment.end,
+                            coder,
+                            code,
+                            memo if i == 0 else None,
+                            f"{coder}:{segment.id}",
                         )
-                        etree.SubElement(coding, q("CodeRef"), targetGUID=code_id)
-                    if memo:
-                        note_guid = _guid(study, f"memo:{coder}", str(segment.id))
-                        etree.SubElement(selection, q("NoteRef"), targetGUID=note_guid)
-                        notes.append((note_guid, coder, h(memo)))
-            # Span codings: each exact passage one selection, its codes as Codings, its memo as a NoteRef.
-            passages: dict[tuple[str, int, int], list[str]] = defaultdict(list)
-            for span in store.codings.spans(transcript_id=t.id):
-                if span.coder in user_guid:
-                    passages[(span.coder, span.start, span.end)].append(span.code_id)
+            # Span codings: a selection per passage and code, the passage's memo on the first.
+            passages: dict[tuple[str, int, int], list[tuple[str, str]]] = defaultdict(list)
+            for coder in coders:
+                for row in store.codings.span_rows(coder):
+                    if row.transcript_id == t.id:
+                        passages[(coder, row.start, row.end)].append((row.code_id, _stamp(row.created_at)))
             passage_memos = {
                 (coder, start, end): text
                 for coder in coders
@@ -228,30 +270,19 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                 passages.setdefault(key, [])
             for (coder, start, end), codes in sorted(passages.items(), key=lambda item: item[0][1:] + item[0][:1]):
                 where = f"{t.id}:{start}:{end}"
-                selection = etree.SubElement(
-                    source,
-                    q("PlainTextSelection"),
-                    guid=_guid(study, f"span:{coder}", where),
-                    name=h(f"{t.name} {start}-{end}"),
-                    startPosition=str(offset[start]),
-                    endPosition=str(offset[end]),
-                    creatingUser=user_guid[coder],
-                    creationDateTime=stamp,
-                )
-                for code_id in codes:
-                    coding = etree.SubElement(
-                        selection,
-                        q("Coding"),
-                        guid=_guid(study, f"span-coding:{coder}:{code_id}", where),
-                        creatingUser=user_guid[coder],
-                        creationDateTime=stamp,
-                    )
-                    etree.SubElement(coding, q("CodeRef"), targetGUID=code_id)
                 memo = passage_memos.get((coder, start, end))
-                if memo:
-                    note_guid = _guid(study, f"passage-memo:{coder}", where)
-                    etree.SubElement(selection, q("NoteRef"), targetGUID=note_guid)
-                    notes.append((note_guid, coder, h(memo)))
+                for i, code in enumerate(sorted(codes) or [None]):
+                    selection(
+                        source,
+                        _guid(study, f"span:{coder}", f"{where}:{code[0] if code else ''}"),
+                        f"{t.name} {start}-{end}",
+                        start,
+                        end,
+                        coder,
+                        code,
+                        memo if i == 0 else None,
+                        f"{coder}:{where}",
+                    )
     if notes:
         container = etree.SubElement(root, q("Notes"))
         for guid, coder, text in notes:
@@ -261,7 +292,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                 guid=guid,
                 name=h(f"memo by {coder}"),
                 creatingUser=user_guid[coder],
-                creationDateTime=stamp,
+                creationDateTime=created,
             )
             etree.SubElement(note, q("PlainTextContent")).text = text
     unit = store.settings.get("unit", "turn")
