@@ -511,3 +511,44 @@ def test_an_nvivo_windows_project_keeps_every_text_code_pair_through_import_expo
         write_qdpx(store, tmp / "ours.qdpx")
     import_qdpx(tmp / "ours.qdpx", tmp / "second.qc")
     assert pairs(tmp / "second.qc") == expected
+
+
+def test_case_coding_and_what_is_not_taken_are_reported_not_fatal(tmp_path):
+    """NVivo codes a source with its Case; a Set, a picture source and a coding of a whole source are named."""
+    text = "P9: We started in March.\n\nP9: It went well."
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="{NS}" name="p" origin="NVivo 14 for Windows">
+ <Users><User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Kari"/></Users>
+ <CodeBook><Codes><Code guid="BBBBBBBB-0000-0000-0000-000000000001" name="Start" isCodable="true"/></Codes>
+ </CodeBook>
+ <Cases><Case guid="DDDDDDDD-0000-0000-0000-000000000009" name="P9"/></Cases>
+ <Sources>
+  <TextSource guid="CCCCCCCC-0000-0000-0000-000000000001" name="Interview 9">
+   <PlainTextContent>{text}</PlainTextContent>
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000001" startPosition="0" endPosition="{len(text)}"
+     creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000001"><CodeRef targetGUID="DDDDDDDD-0000-0000-0000-000000000009"/></Coding>
+   </PlainTextSelection>
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000002" startPosition="4" endPosition="24"
+     creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000002"><CodeRef targetGUID="BBBBBBBB-0000-0000-0000-000000000001"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+  <PictureSource guid="CCCCCCCC-0000-0000-0000-000000000002" name="photo" path="internal://x.png"/>
+ </Sources>
+ <Sets><Set guid="99999999-0000-0000-0000-000000000001" name="group"/></Sets>
+</Project>"""
+    path = _qdpx(tmp_path / "n.qdpx", qde, {})
+    result = import_qdpx(path, tmp_path / "n.qc")
+    assert "1 codings on cases (case coding): their transcripts went to those cases as participants" in result.notes
+    assert "not taken: 1 picture sources, 1 sets" in result.notes
+    assert "not taken: 1 picture sources, 1 sets" in result.describe()
+    with Store(tmp_path / "n.qc") as store:
+        [transcript] = store.transcripts.all()
+        assert transcript.participant == "P9"
+        coded = [transcript.text[p.start : p.end] for p in store.codings.spans("Kari")]
+        segments = {s.id: s for s in store.transcripts.segments(transcript.id)}
+        coded += [
+            transcript.text[segments[s].start : segments[s].end] for s, _c in store.codings.whole_segment_pairs("Kari")
+        ]
+        assert coded == ["We started in March."], "the case coding is no code; the other coding is kept"

@@ -354,7 +354,7 @@ class ImportResult:
             f"{self.transcripts} transcripts, {self.codes} codes, coders: {', '.join(self.coders) or 'none'}, "
             f"{self.participants} participants; selections: {self.exact} on one segment, {self.split} over "
             f"several, {self.dropped} on none (coded as their spans); {self.memos} memos; positions counted as "
-            f"{self.counting}"
+            f"{self.counting}" + "".join(f"; {note}" for note in self.notes)
         )
 
 
@@ -393,6 +393,10 @@ class _Content:
     selections: list[Selection]
     cases: list[tuple[str, dict[str, Any], list[str]]]
     notes_kept: int = 0
+    left_out: list[str] = field(default_factory=list)
+    """What the file holds that qualcode does not take, each as a phrase with its count."""
+    case_codings: int = 0
+    """Codings whose code is a Case (NVivo's case coding): their sources go to that case instead."""
 
 
 def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
@@ -461,6 +465,7 @@ def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
                 )
             )
     cases = []
+    case_guids: dict[str, int] = {}
     variables = {}
     for variable in descendants(
         child(root, "Variables") if child(root, "Variables") is not None else etree.Element("x"), "Variable"
@@ -477,7 +482,50 @@ def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
                     values[name] = _typed(kind, element.text or "")
         refs = [normalise_guid(r.get("targetGUID"), where) for r in children(case, "SourceRef")]
         cases.append(((case.get("name") or case.get("guid") or "").strip(), values, refs))
-    return _Content(origin, root.get("name") or "", codes, users, sources, selections, cases)
+        case_guids[normalise_guid(case.get("guid"), where)] = len(cases) - 1
+    # A Coding whose CodeRef names a Case is NVivo's case coding: the source belongs to that case.
+    case_codings = 0
+    for sel in selections:
+        on_cases = [c for c in sel.codes if c in case_guids]
+        if on_cases:
+            sel.codes = [c for c in sel.codes if c not in case_guids]
+            for c in on_cases:
+                name, values, refs = cases[case_guids[c]]
+                if sel.source not in refs:
+                    refs.append(sel.source)
+            case_codings += len(on_cases)
+    content = _Content(origin, root.get("name") or "", codes, users, sources, selections, cases)
+    content.case_codings = case_codings
+    content.left_out = _left_out(root, container)
+    return content
+
+
+_NOT_TAKEN = {
+    "PictureSource": "picture sources",
+    "PDFSource": "PDF sources",
+    "AudioSource": "audio sources",
+    "VideoSource": "video sources",
+}
+
+
+def _left_out(root: Any, sources: Any) -> list[str]:
+    """What a project holds that qualcode does not take, as phrases with counts, for the import's report."""
+    out = []
+    for tag, what in _NOT_TAKEN.items():
+        n = len(children(sources, tag)) if sources is not None else 0
+        if n:
+            out.append(f"{n} {what}")
+    for tag, what in (("Sets", "Set"), ("Links", "Link"), ("Graphs", "Graph")):
+        holder = child(root, tag)
+        n = len(children(holder, what)) if holder is not None else 0
+        if n:
+            out.append(f"{n} {tag.lower()}")
+    whole_source = 0
+    for source in children(sources, "TextSource") if sources is not None else []:
+        whole_source += len(children(source, "Coding"))
+    if whole_source:
+        out.append(f"{whole_source} codings of whole sources")
+    return out
 
 
 def _typed(kind: str, text: str) -> Any:
@@ -610,6 +658,13 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                 result.participants += 1
         store.audit.log("qualcode", "import.qdpx", content.name, origin=content.origin, counting=result.counting)
     result.memos = memo_count
+    if content.case_codings:
+        result.notes.append(
+            f"{content.case_codings} codings on cases (case coding): their transcripts went to those cases "
+            "as participants"
+        )
+    if content.left_out:
+        result.notes.append("not taken: " + ", ".join(content.left_out))
     # every user the file names is a coder of the project, also one without codings (kept for a later export)
     with store.transaction():
         for name in content.users.values():
