@@ -54,7 +54,7 @@ def coded(project):
     store.memos.set_on_segment(ids[3], "alice", "Tuesdays: skipping lunch — æøå")
     store.memos.set_on_segment(ids[4], "bob", "a memo on an uncoded segment")
     csv = project.path.parent / "people.csv"
-    csv.write_text("id,role,years,full_time\nP1,teacher,12,true\n", encoding="utf-8")
+    csv.write_text("id,role,years,full_time,interviewed\nP1,teacher,12,true,2026-03-04\n", encoding="utf-8")
     project.attach_participants(csv)
     return project
 
@@ -552,3 +552,14 @@ def test_case_coding_and_what_is_not_taken_are_reported_not_fatal(tmp_path):
             transcript.text[segments[s].start : segments[s].end] for s, _c in store.codings.whole_segment_pairs("Kari")
         ]
         assert coded == ["We started in March."], "the case coding is no code; the other coding is kept"
+
+
+def test_a_date_attribute_travels_as_a_date(coded, tmp_path):
+    root = etree.fromstring(qdpx_files(coded.store)["project.qde"])
+    [variable] = [v for v in root.iter(f"{{{NS}}}Variable") if v.get("name") == "interviewed"]
+    assert variable.get("typeOfVariable") == "Date"
+    assert [e.text for e in root.iter(f"{{{NS}}}DateValue")] == ["2026-03-04"]
+    write_qdpx(coded.store, tmp_path / "s.qdpx")
+    import_qdpx(tmp_path / "s.qdpx", tmp_path / "back.qc")
+    with Store(tmp_path / "back.qc") as back:
+        assert back.participants.all()[0].attributes["interviewed"] == "2026-03-04"

@@ -36,6 +36,10 @@ of its Description too, so a .qdc or .qdpx of ours loads back with its shortcut 
 and exclusive groups (other tools show them as text)."""
 
 _COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
+_DATE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
+_DATETIME = re.compile(
+    r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T[0-2][0-9]:[0-5][0-9]:[0-5][0-9](Z|[+-][0-2][0-9]:[0-5][0-9])?"
+)
 
 
 def description_of(code: object) -> str:
@@ -106,6 +110,11 @@ def _variable_type(values: list[object]) -> str:
         return "Integer"
     if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         return "Float"
+    # dates as a participants CSV or another tool's DateValue gives them: ISO 8601 text
+    if values and all(isinstance(v, str) and _DATE.fullmatch(v) for v in values):
+        return "Date"
+    if values and all(isinstance(v, str) and _DATETIME.fullmatch(v) for v in values):
+        return "DateTime"
     return "Text"
 
 
@@ -161,9 +170,13 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                 vv = etree.SubElement(case, q("VariableValue"))
                 etree.SubElement(vv, q("VariableRef"), targetGUID=variable_guid[key])
                 kind = variable_type[key]
-                tag = {"Boolean": "BooleanValue", "Integer": "IntegerValue", "Float": "FloatValue"}.get(
-                    kind, "TextValue"
-                )
+                tag = {
+                    "Boolean": "BooleanValue",
+                    "Integer": "IntegerValue",
+                    "Float": "FloatValue",
+                    "Date": "DateValue",
+                    "DateTime": "DateTimeValue",
+                }.get(kind, "TextValue")
                 text = str(value).lower() if kind == "Boolean" else str(value)
                 etree.SubElement(vv, q(tag)).text = h(text)
             for t in transcripts:
