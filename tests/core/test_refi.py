@@ -67,6 +67,7 @@ def test_exports_are_valid_against_the_schemas(coded):
     assert schema.validate(etree.fromstring(files["project.qde"])), schema.error_log
     assert sorted(files) == [
         "project.qde",
+        "qualcode.json",
         *[f"sources/{n}" for n in sorted(n.split("/")[1] for n in files if n.startswith("sources/"))],
     ]
 
@@ -563,3 +564,38 @@ def test_a_date_attribute_travels_as_a_date(coded, tmp_path):
     import_qdpx(tmp_path / "s.qdpx", tmp_path / "back.qc")
     with Store(tmp_path / "back.qc") as back:
         assert back.participants.all()[0].attributes["interviewed"] == "2026-03-04"
+
+
+def test_our_own_round_trip_keeps_segments_cue_times_file_names_stars_and_done_marks(tmp_path):
+    vtt = tmp_path / "P3_interview.vtt"
+    vtt.write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Interviewer>How did it start?\n\n"
+        "00:00:04.500 --> 00:00:09.000\n<v P3>With a meeting at school.\n\n"
+        "00:00:09.000 --> 00:00:12.250\n<v P3>Then the plan.\n",
+        encoding="utf-8",
+    )
+    project = Project.create(tmp_path / "v.qc", codebook=REPO / "codebooks" / "back2school.yaml")
+    project.import_files([vtt])
+    store = project.store
+    transcript = store.transcripts.all()[0]
+    before = [
+        (s.start, s.end, s.speaker, s.media_start_ms, s.media_end_ms) for s in store.transcripts.segments(transcript.id)
+    ]
+    second = store.transcripts.segments(transcript.id)[1]
+    workload = project.codebook().find("Workload").id
+    store.codings.add(second.id, workload, "alice")
+    store.codings.set_starred(second.id, workload, "alice", True)
+    store.codings.add_span(transcript.id, second.start, second.start + 6, workload, "alice")
+    store.codings.set_span_starred(transcript.id, second.start, second.start + 6, workload, "alice", True)
+    store.codings.mark_done([transcript.id], "alice")
+    project.export("qdpx", tmp_path / "v.qdpx")
+    project.close()
+    import_qdpx(tmp_path / "v.qdpx", tmp_path / "back.qc")
+    with Store(tmp_path / "back.qc") as back:
+        [t] = back.transcripts.all()
+        assert t.source == "P3_interview.vtt"
+        after = [(s.start, s.end, s.speaker, s.media_start_ms, s.media_end_ms) for s in back.transcripts.segments(t.id)]
+        assert after == before, "segments, speakers and cue times as they were"
+        assert {c for _s, c in back.codings.starred("alice", t.id)} == {workload}
+        assert [p.starred for p in back.codings.spans("alice")] == [1]
+        assert back.codings.done("alice") == {t.id}

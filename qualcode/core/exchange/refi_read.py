@@ -27,6 +27,7 @@ on several, or on none.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from bisect import bisect_left, bisect_right
@@ -39,7 +40,7 @@ from lxml import etree
 
 from qualcode.core.codebook import MAX_CODE_DEPTH, MAX_CODES, Codebook, codebook_from_codes, key_problem
 from qualcode.core.errors import BadInput
-from qualcode.core.exchange.refi_write import LABELS, SETTING_LABELS
+from qualcode.core.exchange.refi_write import EXTENSION, LABELS, SETTING_LABELS
 from qualcode.core.exchange.safe_archive import SafeZip, parse_xml
 from qualcode.core.model import Code, Participant
 
@@ -380,7 +381,22 @@ def read_qdpx(path: str | Path) -> tuple[Any, _Content]:
         root = parse_xml(archive.read(qde[0]), f"{path}: {qde[0]}")
         if local(root) != "Project":
             raise BadInput(f"{qde[0]}: the root element is <{local(root)}>, not <Project>", where=str(path))
-        return root, _read_project(root, archive, str(path))
+        content = _read_project(root, archive, str(path))
+        if content.origin.startswith("qualcode") and EXTENSION in archive.names():
+            content.kept = _kept(archive, EXTENSION)
+        return root, content
+
+
+def _kept(archive: SafeZip, name: str) -> dict[str, Any]:
+    """qualcode's own member of the archive (see `refi_write.EXTENSION`), or nothing when it cannot be read:
+    the project is then built from the standard's part alone, as from any other tool."""
+    if archive.size(name) > MAX_XML_FILE:
+        return {}
+    try:
+        data = json.loads(archive.read(name).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 @dataclass
@@ -395,6 +411,8 @@ class _Content:
     notes_kept: int = 0
     left_out: list[str] = field(default_factory=list)
     """What the file holds that qualcode does not take, each as a phrase with its count."""
+    kept: dict[str, Any] = field(default_factory=dict)
+    """What qualcode kept of its own beside the standard (file names, segments, stars, done marks)."""
     case_codings: int = 0
     """Codings whose code is a Case (NVivo's case coding): their sources go to that case instead."""
 
@@ -589,19 +607,27 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
         pattern = compile_speaker_pattern(None)
         names = Counter()
         memo_count = 0
+        kept = content.kept
+        ours = kept.get("transcripts") if isinstance(kept.get("transcripts"), dict) else {}
+        starred = set(kept.get("starred") or []) if isinstance(kept.get("starred"), list) else set()
+        tid_of: dict[str, int] = {}
         for guid, name, positions in content.sources:
             names[name] += 1
             tname = name if names[name] == 1 else f"{name} ({names[name]})"
             text = positions.text
-            raw = RawTranscript(text, split_turns(text, pattern))
-            [rows] = segment_many([raw], unit, lang=store.settings.lang)
-            if not rows and text.strip():
-                rows = [(0, len(text), None, None, None)]
+            own = ours.get(guid) if isinstance(ours.get(guid), dict) else {}
+            rows = _own_segments(own.get("segments"), positions, result.counting)
+            if rows is None:
+                raw = RawTranscript(text, split_turns(text, pattern))
+                [rows] = segment_many([raw], unit, lang=store.settings.lang)
+                if not rows and text.strip():
+                    rows = [(0, len(text), None, None, None)]
+            file_name = own.get("file") if isinstance(own.get("file"), str) else ""
             tid = store.transcripts.add(
                 name=tname,
                 text=text,
                 sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                source=guid,
+                source=file_name or guid,
                 lang=store.settings.lang,
                 unit=unit,
                 participant=None,
@@ -623,12 +649,17 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                 if not sel.codes:
                     store.codings.add_selection(sel.guid, tid, None, sel.coder, start, end, sel.memo)
                 whole = [s for s in hits if (s.start, s.end) == (start, end)]
+                star = sel.guid in starred
                 if whole:
                     # the selection is exactly a segment: that segment's coding
                     store.codings.add_many([(whole[0].id, c) for c in sel.codes], sel.coder, origin="import")
+                    for c in sel.codes if star else []:
+                        store.codings.set_starred(whole[0].id, c, sel.coder, True)
                 elif end > start:
                     for code_id in sel.codes:
                         store.codings.add_span(tid, start, end, code_id, sel.coder, origin="import", guid=sel.guid)
+                        if star:
+                            store.codings.set_span_starred(tid, start, end, code_id, sel.coder, True)
                 if sel.memo and (whole or end > start):
                     # on the segment when the selection is exactly one, else on the passage itself
                     if whole:
@@ -652,6 +683,11 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
             for case_name, _values, refs in content.cases:
                 if guid in refs and case_name:
                     store.transcripts.set_participant(tid, case_name)
+            tid_of[guid] = tid
+        done = kept.get("done") if isinstance(kept.get("done"), dict) else {}
+        for coder, guids in done.items():
+            if isinstance(coder, str) and coder and isinstance(guids, list):
+                store.codings.mark_done([tid_of[g] for g in guids if g in tid_of], coder)
         for case_name, values, _refs in content.cases:
             if case_name:
                 store.participants.upsert(Participant(case_name, values))
@@ -672,6 +708,29 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                 store.codings.coder_id(name, create=True)
     result.coders = sorted({s.coder for s in content.selections} | {n for n in content.users.values() if n})
     return result
+
+
+def _own_segments(value: Any, positions: Positions, counting: str) -> list[tuple[Any, ...]] | None:
+    """The segments qualcode kept for a source (start, end, speaker, media times), in the stored text's
+    positions; None when there are none or they do not fit the text (then it is segmented anew)."""
+    if not isinstance(value, list) or not value:
+        return None
+    rows: list[tuple[Any, ...]] = []
+    last = 0
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 5 and all(isinstance(x, int) for x in item[:2])):
+            return None
+        try:
+            start, end = positions.to_stored(item[0], counting), positions.to_stored(item[1], counting)
+        except (BadInput, IndexError, ValueError):
+            return None
+        speaker = item[2] if isinstance(item[2], str) else None
+        media = [x if isinstance(x, int) and not isinstance(x, bool) else None for x in item[3:]]
+        if not last <= start <= end <= len(positions.text):
+            return None
+        rows.append((start, end, speaker, *media))
+        last = end
+    return rows
 
 
 def _covered(segments: list[Any], starts: list[int], start: int, end: int) -> list[Any]:

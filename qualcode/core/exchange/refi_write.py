@@ -10,6 +10,7 @@ as labelled paragraphs, which `refi_read` takes apart again.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 import zipfile
@@ -26,6 +27,8 @@ from qualcode.core.store import Store
 from qualcode.version import __version__
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
+EXTENSION = "qualcode.json"
+"""The archive member holding what REFI-QDA has no place for; other tools read project.qde and sources/."""
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 ORIGIN = f"qualcode {__version__}"
 LABELS = (("inclusion", "Include"), ("exclusion", "Exclude"), ("example", "Example"))
@@ -185,14 +188,23 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
 
     files: dict[str, bytes] = {}
     notes: list[tuple[str, str, str]] = []  # (guid, coder, text)
+    # What the standard has no place for, in a member of our own that other tools pass over (see refi_read):
+    # each transcript's file name and segments (with speakers and media times), the coders' quote stars and
+    # the transcripts they marked done.
+    starred: list[str] = []
+    kept: dict[str, Any] = {"transcripts": {}, "starred": starred, "done": {}}
+    for coder in coders:
+        done = store.codings.done(coder)
+        if done:
+            kept["done"][coder] = sorted(source_guid[tid] for tid in done if tid in source_guid)
     if transcripts:
         sources = etree.SubElement(root, q("Sources"))
-        codings: dict[int, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
+        codings: dict[int, dict[str, list[tuple[str, str, bool]]]] = defaultdict(lambda: defaultdict(list))
         memos: dict[int, dict[str, str]] = defaultdict(dict)
         for coder in coders:
             # whole segments here, with the time each was coded; span codings follow as their own selections
             for row in store.codings.rows(coder):
-                codings[row.segment_id][coder].append((row.code_id, _stamp(row.created_at)))
+                codings[row.segment_id][coder].append((row.code_id, _stamp(row.created_at), bool(row.starred)))
             for segment_id, text in store.memos.of_coder(coder).items():
                 memos[segment_id][coder] = text
 
@@ -203,7 +215,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
             start: int,
             end: int,
             coder: str,
-            code: tuple[str, str] | None,
+            code: tuple[str, str, bool] | None,
             memo: str | None,
             note_key: str,
         ) -> None:
@@ -232,6 +244,8 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                     creationDateTime=at,
                 )
                 etree.SubElement(coding, q("CodeRef"), targetGUID=code[0])
+                if code[2]:
+                    starred.append(guid)
             if memo:
                 note_guid = _guid(study, "memo", note_key)
                 etree.SubElement(element, q("NoteRef"), targetGUID=note_guid)
@@ -249,12 +263,25 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
             )
             text, offset = publish.hide.apply_with_offsets(t.text)
             files[f"sources/{guid}.txt"] = text.encode("utf-8")
+            kept["transcripts"][guid] = {
+                "file": h(Path(t.source).name) if t.source else "",
+                "segments": [
+                    [
+                        offset[s.start],
+                        offset[s.end],
+                        h(s.speaker) if s.speaker else None,
+                        s.media_start_ms,
+                        s.media_end_ms,
+                    ]
+                    for s in store.transcripts.segments(t.id)
+                ],
+            }
             for segment in store.transcripts.segments(t.id):
                 for coder in coders:
                     codes = sorted(codings.get(segment.id, {}).get(coder, []))
                     memo = memos.get(segment.id, {}).get(coder)
                     # one selection per code; the memo on the first (or on a selection of its own)
-                    chosen: list[tuple[str, str] | None] = list(codes) if codes else ([None] if memo else [])
+                    chosen: list[tuple[str, str, bool] | None] = list(codes) if codes else ([None] if memo else [])
                     for i, code in enumerate(chosen):
                         key = f"{segment.id}:{code[0] if code else ''}"
                         selection(
@@ -269,11 +296,13 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                             f"{coder}:{segment.id}",
                         )
             # Span codings: a selection per passage and code, the passage's memo on the first.
-            passages: dict[tuple[str, int, int], list[tuple[str, str]]] = defaultdict(list)
+            passages: dict[tuple[str, int, int], list[tuple[str, str, bool]]] = defaultdict(list)
             for coder in coders:
                 for row in store.codings.span_rows(coder):
                     if row.transcript_id == t.id:
-                        passages[(coder, row.start, row.end)].append((row.code_id, _stamp(row.created_at)))
+                        passages[(coder, row.start, row.end)].append(
+                            (row.code_id, _stamp(row.created_at), bool(row.starred))
+                        )
             passage_memos = {
                 (coder, start, end): text
                 for coder in coders
@@ -311,6 +340,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     unit = store.settings.get("unit", "turn")
     etree.SubElement(root, q("Description")).text = f"Exported by qualcode; unit of coding: {unit}."
     files["project.qde"] = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    files[EXTENSION] = json.dumps(kept, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
     return files
 
 
