@@ -84,6 +84,7 @@ def project(tmp_path: Path, codebook_file: Path, transcript_file: Path):
 AS_SCHEMA_7 = (
     "ALTER TABLE decisions DROP COLUMN spans; DROP INDEX memos_one_per_passage; "
     "ALTER TABLE memos DROP COLUMN start_offset; ALTER TABLE memos DROP COLUMN end_offset; "
-    "DROP TABLE transcripts_done; ALTER TABLE codes DROP COLUMN exclusive;"
+    "DROP TABLE transcripts_done; ALTER TABLE codes DROP COLUMN exclusive; "
+    "ALTER TABLE codes DROP COLUMN codable;"
 )
 """SQL that takes a new project file back to the tables of schema 7 (what the migration to 8 adds, undone)."""

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 ID_NAMESPACE = uuid.UUID("6f1d8a52-35c4-4c1e-9a57-8a6c2b0e6a11")
 FIELDS = ("description", "inclusion", "exclusion", "example")
-KNOWN_KEYS = {"id", "name", "key", "colour", "color", "keywords", "children", "parent", "exclusive", *FIELDS}
+KNOWN_KEYS = {"id", "name", "key", "colour", "color", "keywords", "children", "parent", "exclusive", "codable", *FIELDS}
 MAX_CODE_DEPTH = 50
 """Deepest a code may lie below its theme (a theme is at depth 0); real codebooks use three or four levels."""
 MAX_CODES = 5_000
@@ -162,6 +162,8 @@ class Codebook:
                 out["keywords"] = list(code.keywords)
             if code.exclusive:
                 out["exclusive"] = True
+            if not code.codable:
+                out["codable"] = False
             out["children"] = [node(c) for c in self.children(code.id)]
             return out
 
@@ -186,6 +188,8 @@ class Codebook:
                 out["keywords"] = node["keywords"]
             if node.get("exclusive"):
                 out["exclusive"] = True
+            if node.get("codable") is False:
+                out["codable"] = False
             if node["children"]:
                 out["children"] = [clean(c) for c in node["children"]]
             return out
@@ -359,6 +363,9 @@ class _Builder:
         if exclusive_text not in ("true", "false", "yes", "no"):
             raise self.fail(line, f"'exclusive' is true or false, not '{exclusive_text}'")
         exclusive = exclusive_text in ("true", "yes")
+        codable_text = (_scalar(fields.get("codable", (None, None))[1], self.where) or "true").lower()
+        if codable_text not in ("true", "false", "yes", "no"):
+            raise self.fail(line, f"'codable' is true or false, not '{codable_text}'")
         parent_ref = _scalar(fields.get("parent", (None, None))[1], self.where)
         if parent_ref and parent is not None:
             raise self.fail(line, "a nested code cannot also name a 'parent'")
@@ -371,6 +378,7 @@ class _Builder:
             keywords=keywords,
             position=len(self.codes),
             exclusive=exclusive,
+            codable=codable_text in ("true", "yes"),
             **{f: _scalar(fields.get(f, (None, None))[1], self.where) or "" for f in FIELDS},
         )
         if parent_ref:

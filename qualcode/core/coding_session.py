@@ -224,8 +224,7 @@ class CodingSession:
 
     def toggle(self, indices: Iterable[int], code_id: str) -> Edit:
         """Put a code on the segments, or take it off when every one of them has it."""
-        if self.codebook.get(code_id) is None:
-            raise BadInput("no such code in the codebook", where=code_id)
+        self._check_codable(code_id)
         positions = sorted(set(indices))
         if not positions:
             raise BadInput("no segment chosen")
@@ -238,6 +237,13 @@ class CodingSession:
         self._undo.append(edit)
         self._redo.clear()
         return edit
+
+    def _check_codable(self, code_id: str) -> None:
+        code = self.codebook.get(code_id)
+        if code is None:
+            raise BadInput("no such code in the codebook", where=code_id)
+        if not code.codable:
+            raise BadInput("is a folder of codes, not a code to apply; choose a code under it", where=code.name)
 
     def _rivals(self, code_id: str) -> set[str]:
         """The codes a code excludes: in each exclusive group above it, the codes under the group's other
@@ -259,8 +265,7 @@ class CodingSession:
 
         A passage that is exactly one segment is that segment's coding.
         """
-        if self.codebook.get(code_id) is None:
-            raise BadInput("no such code in the codebook", where=code_id)
+        self._check_codable(code_id)
         check_span(self.transcript.text, start, end, where=self.transcript.name)
         touched = self.overlapping(start, end)
         exact = [i for i in touched if (self.segments[i].start, self.segments[i].end) == (start, end)]

@@ -78,6 +78,8 @@ class Code:
     position: int = 0
     exclusive: bool = False
     """A group whose children exclude each other: a segment gets at most one of them."""
+    codable: bool = True
+    """False for a folder of codes (REFI-QDA's isCodable="false"): it groups codes but is not applied."""
 
 
 class CodingRow(NamedTuple):

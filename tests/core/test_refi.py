@@ -359,6 +359,14 @@ P2: Another one there.</PlainTextContent>
         assert book.path(time.id) == "School role/Workload/Time pressure"
         assert (time.description, time.inclusion) == ("Not enough hours.", "Stress about time.")
         assert book.path(book.find("Barriers").id) == "Feedback/Barriers"
+        # a folder stays a folder: not applied, and written back as isCodable="false"
+        assert book.find("Feedback").codable is False and book.find("Barriers").codable is True
+        qde = etree.fromstring(qdpx_files(project.store)["project.qde"])
+        folder = next(c for c in qde.iter(f"{{{NS}}}Code") if c.get("name") == "Feedback")
+        assert folder.get("isCodable") == "false"
+        session = project.coding_session("Ola", project.transcripts()[0].id)
+        with pytest.raises(BadInput, match="is a folder of codes"):
+            session.toggle([0], book.find("Feedback").id)
         # neither selection is exactly a segment (the turns begin after "P2: "): the memos stay on the passages
         text = project.store.transcripts.all()[0].text
         memos = {text[a:b]: memo for (_t, a, b), memo in project.store.memos.passages_of("Ola").items()}

@@ -145,6 +145,7 @@ def codes_from(container: Any, where: str) -> list[Code]:
                     parent,
                     colour=colour if re.fullmatch(r"#[0-9A-Fa-f]{3,6}", colour) else "",
                     position=len(codes),  # the file's order, kept (siblings are not sorted by name)
+                    codable=(node.get("isCodable") or "true").strip().lower() != "false",
                     **fields,
                     **settings,
                 )

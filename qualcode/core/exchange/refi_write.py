@@ -64,7 +64,11 @@ def description_of(code: object) -> str:
 def _codes(parent: etree._Element, ns: str, book: Codebook, parent_id: str | None, publish: Publication) -> None:
     for code in book.children(parent_id):
         element = etree.SubElement(
-            parent, f"{{{ns}}}Code", guid=code.id, name=publish.text(code.name), isCodable="true"
+            parent,
+            f"{{{ns}}}Code",
+            guid=code.id,
+            name=publish.text(code.name),
+            isCodable="true" if code.codable else "false",
         )
         if code.colour and _COLOUR.fullmatch(code.colour):
             element.set("color", code.colour)

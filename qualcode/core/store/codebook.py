@@ -10,7 +10,8 @@ from qualcode.core.model import Code
 from qualcode.core.store.database import Database, read_json
 
 _CODE_COLUMNS = (
-    "id, name, parent_id, description, inclusion, exclusion, example, colour, shortcut, keywords, position, exclusive"
+    "id, name, parent_id, description, inclusion, exclusion, example, colour, shortcut, keywords, position, exclusive, "
+    "codable"
 )
 
 
@@ -21,12 +22,24 @@ class Codebook:
         self.db = db
 
     def _code(self, row: Sequence[Any]) -> Code:
-        cid, name, parent, desc, inc, exc, ex, colour, key, keywords, pos, exclusive = row
+        cid, name, parent, desc, inc, exc, ex, colour, key, keywords, pos, exclusive, codable = row
         words = read_json(keywords, f"{self.db.path}: keywords of code '{name}'")
         if not isinstance(words, list):
             words = []
         return Code(
-            cid, name, parent, desc, inc, exc, ex, colour, key or "", tuple(str(w) for w in words), pos, bool(exclusive)
+            cid,
+            name,
+            parent,
+            desc,
+            inc,
+            exc,
+            ex,
+            colour,
+            key or "",
+            tuple(str(w) for w in words),
+            pos,
+            bool(exclusive),
+            bool(codable),
         )
 
     def codes(self) -> list[Code]:
@@ -39,7 +52,7 @@ class Codebook:
 
     def insert(self, code: Code) -> None:
         self.db.execute(
-            f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _values(code),
         )
 
@@ -52,7 +65,8 @@ class Codebook:
         values = _values(code)
         self.db.execute(
             "UPDATE codes SET name = ?, parent_id = ?, description = ?, inclusion = ?, exclusion = ?, "
-            "example = ?, colour = ?, shortcut = ?, keywords = ?, position = ?, exclusive = ? WHERE id = ?",
+            "example = ?, colour = ?, shortcut = ?, keywords = ?, position = ?, exclusive = ?, codable = ? "
+            "WHERE id = ?",
             (*values[1:], values[0]),
         )
 
@@ -113,4 +127,5 @@ def _values(code: Code) -> tuple[Any, ...]:
         json.dumps(list(code.keywords), ensure_ascii=False),
         code.position,
         int(code.exclusive),
+        int(code.codable),
     )

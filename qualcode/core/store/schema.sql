@@ -50,6 +50,7 @@ CREATE TABLE codes (
     keywords    TEXT NOT NULL DEFAULT '[]',   -- JSON list of words and phrases
     position    INTEGER NOT NULL DEFAULT 0,
     exclusive   INTEGER NOT NULL DEFAULT 0,   -- 1: its children exclude each other on a segment
+    codable     INTEGER NOT NULL DEFAULT 1,   -- 0: a folder of codes, not applied itself
     UNIQUE (shortcut)
 );
 
