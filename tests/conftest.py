@@ -85,6 +85,6 @@ AS_SCHEMA_7 = (
     "ALTER TABLE decisions DROP COLUMN spans; DROP INDEX memos_one_per_passage; "
     "ALTER TABLE memos DROP COLUMN start_offset; ALTER TABLE memos DROP COLUMN end_offset; "
     "DROP TABLE transcripts_done; ALTER TABLE codes DROP COLUMN exclusive; "
-    "ALTER TABLE codes DROP COLUMN codable;"
+    "ALTER TABLE codes DROP COLUMN codable; ALTER TABLE coders DROP COLUMN guid;"
 )
 """SQL that takes a new project file back to the tables of schema 7 (what the migration to 8 adds, undone)."""

@@ -561,6 +561,10 @@ def test_case_coding_and_what_is_not_taken_are_reported_not_fatal(tmp_path):
             transcript.text[segments[s].start : segments[s].end] for s, _c in store.codings.whole_segment_pairs("Kari")
         ]
         assert coded == ["We started in March."], "the case coding is no code; the other coding is kept"
+        # written back, the user and the source keep the GUIDs they came with
+        qde = etree.fromstring(qdpx_files(store)["project.qde"])
+        assert [u.get("guid") for u in qde.iter(f"{{{NS}}}User")] == ["aaaaaaaa-0000-0000-0000-000000000001"]
+        assert [t.get("guid") for t in qde.iter(f"{{{NS}}}TextSource")] == ["cccccccc-0000-0000-0000-000000000001"]
 
 
 def test_a_date_attribute_travels_as_a_date(coded, tmp_path):

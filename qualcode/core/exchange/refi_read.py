@@ -704,9 +704,9 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
         result.notes.append("not taken: " + ", ".join(content.left_out))
     # every user the file names is a coder of the project, also one without codings (kept for a later export)
     with store.transaction():
-        for name in content.users.values():
+        for guid, name in content.users.items():
             if name and name != "consensus":
-                store.codings.coder_id(name, create=True)
+                store.codings.set_coder_guid(name, guid)
     result.coders = sorted({s.coder for s in content.selections} | {n for n in content.users.values() if n})
     return result
 

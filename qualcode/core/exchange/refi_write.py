@@ -135,7 +135,8 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     study = store.study_id
     book = codebook_from_codes(store.codebook.codes())
     coders = store.codings.coders()
-    user_guid = {c: _guid(study, "coder", c) for c in coders}
+    kept_users = store.codings.coder_guids()
+    user_guid = {c: kept_users.get(c) or _guid(study, "coder", c) for c in coders}
     # Times from the project itself, not the clock: exporting the same project twice writes the same file.
     created = _stamp(str(store.settings.get("created_at") or "2000-01-01T00:00:00+00:00"))
     entries = store.audit.entries()
@@ -158,7 +159,11 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
 
     participants = store.participants.all()
     transcripts = store.transcripts.all()
-    source_guid = {t.id: _guid(study, "transcript", t.name) for t in transcripts}
+    # another tool's source keeps the GUID it came with; ours get one derived from the study and the name
+    source_guid = {
+        t.id: str(uuid.UUID(t.source)) if _is_uuid(t.source) else _guid(study, "transcript", t.name)
+        for t in transcripts
+    }
     attribute_values: dict[str, list[object]] = defaultdict(list)
     for p in participants:
         for key, value in p.attributes.items():

@@ -38,6 +38,15 @@ class Codings:
     def coders(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM coders ORDER BY id")]
 
+    def coder_guids(self) -> dict[str, str]:
+        """The GUIDs coders came with from another tool's REFI-QDA project, by name."""
+        return {n: g for n, g in self.db.execute("SELECT name, guid FROM coders WHERE guid IS NOT NULL")}
+
+    def set_coder_guid(self, name: str, guid: str) -> None:
+        with self.db.transaction():
+            self.coder_id(name, create=True)
+            self.db.execute("UPDATE coders SET guid = ? WHERE name = ?", (guid, name))
+
     def coder_id(self, name: str, *, create: bool = False) -> int | None:
         row = self.db.execute("SELECT id FROM coders WHERE name = ?", (name,)).fetchone()
         if row is not None:

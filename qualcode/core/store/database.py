@@ -245,6 +245,8 @@ MIGRATIONS: dict[int, str] = {
         WHERE start_offset IS NOT NULL;
     -- Exclusive groups: a code whose children exclude each other on a segment.
     ALTER TABLE codes ADD COLUMN exclusive INTEGER NOT NULL DEFAULT 0;
+    -- A coder keeps the REFI-QDA User GUID it came with.
+    ALTER TABLE coders ADD COLUMN guid TEXT;
     -- Folders of codes (REFI-QDA's isCodable="false") are kept as such.
     ALTER TABLE codes ADD COLUMN codable INTEGER NOT NULL DEFAULT 1;
     -- Transcripts a coder marked done, for the agreement report's units.

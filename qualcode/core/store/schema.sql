@@ -57,7 +57,8 @@ CREATE TABLE codes (
 CREATE TABLE coders (
     id           INTEGER PRIMARY KEY,
     name         TEXT NOT NULL UNIQUE,
-    is_consensus INTEGER NOT NULL DEFAULT 0
+    is_consensus INTEGER NOT NULL DEFAULT 0,
+    guid         TEXT                 -- the REFI-QDA User GUID the coder came with, if any
 );
 
 -- A coder's mark that a transcript is done: it enters the agreement report as coded.
