@@ -600,6 +600,10 @@ def test_our_own_round_trip_keeps_segments_cue_times_file_names_stars_and_done_m
     store.codings.add_span(transcript.id, second.start, second.start + 6, workload, "alice")
     store.codings.set_span_starred(transcript.id, second.start, second.start + 6, workload, "alice", True)
     store.codings.mark_done([transcript.id], "alice")
+    store.codings.add_span(transcript.id, second.start, second.start + 10, workload, "bob")
+    resolution = project.resolution("alice", "bob", "carol")
+    resolution.decide(0, "b", note="bob's extent")
+    decided = store.decisions.between("alice", "bob")
     project.export("qdpx", tmp_path / "v.qdpx")
     project.close()
     import_qdpx(tmp_path / "v.qdpx", tmp_path / "back.qc")
@@ -611,3 +615,9 @@ def test_our_own_round_trip_keeps_segments_cue_times_file_names_stars_and_done_m
         assert {c for _s, c in back.codings.starred("alice", t.id)} == {workload}
         assert [p.starred for p in back.codings.spans("alice")] == [1]
         assert back.codings.done("alice") == {t.id}
+        again = back.decisions.between("alice", "bob")
+        assert [(d.lead, d.choice, d.codes, d.note, d.decided_at, d.spans) for d in again] == [
+            (d.lead, d.choice, d.codes, d.note, d.decided_at, d.spans) for d in decided
+        ], "the lead's decisions, on the same passages"
+        ordinal = {s.id: s.ordinal for s in back.transcripts.segments(t.id)}
+        assert [ordinal[d.segment_id] for d in again] == [second.ordinal], "and on the same segment"

@@ -685,6 +685,7 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                 if guid in refs and case_name:
                     store.transcripts.set_participant(tid, case_name)
             tid_of[guid] = tid
+        _restore_decisions(store, kept.get("decisions"), tid_of, {g: p for g, _n, p in content.sources}, result)
         done = kept.get("done") if isinstance(kept.get("done"), dict) else {}
         for coder, guids in done.items():
             if isinstance(coder, str) and coder and isinstance(guids, list):
@@ -709,6 +710,44 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                 store.codings.set_coder_guid(name, guid)
     result.coders = sorted({s.coder for s in content.selections} | {n for n in content.users.values() if n})
     return result
+
+
+def _restore_decisions(
+    store: Store, value: Any, tid_of: dict[str, int], positions: dict[str, Positions], result: ImportResult
+) -> None:
+    """The lead's decisions kept in our own member, on the same segments (a decision that no longer fits,
+    say on a segment the text lacks, is left out and counted in the summary)."""
+    if not isinstance(value, list):
+        return
+    segments: dict[int, list[Any]] = {}
+    left = 0
+    for d in value:
+        try:
+            tid = tid_of[d["source"]]
+            if tid not in segments:
+                segments[tid] = store.transcripts.segments(tid)
+            segment = segments[tid][int(d["segment"]) - 1]
+            place = positions[d["source"]]
+            spans = {
+                str(c): tuple((place.to_stored(a, result.counting), place.to_stored(b, result.counting)) for a, b in e)
+                for c, e in dict(d.get("spans") or {}).items()
+            }
+            coder_a, coder_b = (str(c) for c in d["coders"])
+            store.decisions.add(
+                segment.id,
+                str(d["lead"]),
+                coder_a,
+                coder_b,
+                str(d["choice"]),
+                [str(c) for c in d["codes"]],
+                str(d.get("note") or ""),
+                spans,
+                at=str(d["at"]),
+            )
+        except (KeyError, IndexError, TypeError, ValueError, BadInput):
+            left += 1
+    if left:
+        result.notes.append(f"{left} of the lead's decisions no longer fit their segments and were left out")
 
 
 def _own_segments(value: Any, positions: Positions, counting: str) -> list[tuple[Any, ...]] | None:

@@ -198,10 +198,13 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     notes: list[tuple[str, str, str]] = []  # (guid, coder, text)
     # What the standard has no place for, in a member of our own that other tools pass over (see refi_read):
-    # each transcript's file name and segments (with speakers and media times), the coders' quote stars and
-    # the transcripts they marked done.
+    # each transcript's file name and segments (with speakers and media times), the coders' quote stars,
+    # the transcripts they marked done, and the lead's decisions (on a transcript's segment by its number).
     starred: list[str] = []
-    kept: dict[str, Any] = {"transcripts": {}, "starred": starred, "done": {}}
+    kept: dict[str, Any] = {"transcripts": {}, "starred": starred, "done": {}, "decisions": []}
+    decisions: dict[int, list[tuple[str, str, Any]]] = defaultdict(list)
+    for coder_a, coder_b, d in store.decisions.every():
+        decisions[d.segment_id].append((coder_a, coder_b, d))
     for coder in coders:
         done = store.codings.done(coder)
         if done:
@@ -272,6 +275,21 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
             )
             text, offset = publish.hide.apply_with_offsets(t.text)
             files[f"sources/{guid}.txt"] = text.encode("utf-8")
+            for ordinal, segment in enumerate(store.transcripts.segments(t.id), 1):
+                for coder_a, coder_b, d in decisions.get(segment.id, []):
+                    kept["decisions"].append(
+                        {
+                            "source": guid,
+                            "segment": ordinal,
+                            "lead": h(d.lead),
+                            "coders": [h(coder_a), h(coder_b)],
+                            "choice": d.choice,
+                            "codes": list(d.codes),
+                            "spans": {c: [[offset[a], offset[b]] for a, b in e] for c, e in d.spans.items()},
+                            "note": h(d.note),
+                            "at": d.decided_at,
+                        }
+                    )
             kept["transcripts"][guid] = {
                 "file": h(Path(t.source).name) if t.source else "",
                 "segments": [

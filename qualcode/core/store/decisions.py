@@ -35,10 +35,11 @@ class Decisions:
         codes: list[str],
         note: str,
         spans: Mapping[str, Extent] | None = None,
+        at: str | None = None,
     ) -> str:
         """Record a decision on a segment (``spans``: the passages of codes not on the whole segment);
         returns its time."""
-        at = now()
+        at = at or now()
         passages = {code: [list(p) for p in extent] for code, extent in sorted((spans or {}).items())}
         with self.db.transaction():
             self.db.execute(
@@ -47,6 +48,12 @@ class Decisions:
                 (segment_id, lead, coder_a, coder_b, choice, json.dumps(codes), note, at, json.dumps(passages)),
             )
         return at
+
+    def every(self) -> list[tuple[str, str, Decision]]:
+        """Every decision with the two coders it decided between, oldest first: (coder A, coder B, decision)."""
+        pairs = self.db.execute("SELECT DISTINCT coder_a, coder_b FROM decisions").fetchall()
+        out = [(a, b, d) for a, b in pairs for d in self.between(a, b)]
+        return sorted(out, key=lambda item: (item[2].decided_at, item[2].segment_id))
 
     def between(self, coder_a: str, coder_b: str) -> list[Decision]:
         """Every decision on the disagreements of two coders, oldest first."""
