@@ -208,7 +208,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     for coder in coders:
         done = store.codings.done(coder)
         if done:
-            kept["done"][coder] = sorted(source_guid[tid] for tid in done if tid in source_guid)
+            kept["done"][h(coder)] = sorted(source_guid[tid] for tid in done if tid in source_guid)
     if transcripts:
         sources = etree.SubElement(root, q("Sources"))
         codings: dict[int, dict[str, list[tuple[str, str, bool]]]] = defaultdict(lambda: defaultdict(list))
