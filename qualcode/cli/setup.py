@@ -57,7 +57,12 @@ def _import_qdpx(args: argparse.Namespace) -> int:
         raise BadInput("give one file and the project to create: qualcode import qdpx FILE.qdpx -o STUDY.qc")
     project, result = Project.import_qdpx(args.files[0], args.output, lang=args.lang or "en", unit=args.unit)
     project.close()
-    out(f"created {args.output} from {args.files[0]}: {result.describe()}")
+    if args.format == "json":
+        import json
+
+        out(json.dumps({"created": str(args.output), "from": str(args.files[0]), **result.to_dict()}, indent=2))
+    else:
+        out(f"created {args.output} from {args.files[0]}: {result.describe()}")
     return 0
 
 
@@ -90,6 +95,7 @@ def cmd_codebook(args: argparse.Namespace) -> int:
             out(
                 f"codebook loaded: {counts['added']} added, {counts['updated']} updated, "
                 f"{counts['unchanged']} unchanged, {counts['removed']} removed"
+                + (f"; {counts['groups']} code groups" if "groups" in counts else "")
             )
             return 0
         if args.action in ("rename", "move", "merge", "delete"):
@@ -168,6 +174,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--speaker-pattern", help="regular expression with a group (?P<speaker>...) that starts a turn")
     p.add_argument("-o", "--output", help="with 'import qdpx FILE': the project file to create")
     p.add_argument("--lang", help="with 'import qdpx FILE': the language of the texts (default en)")
+    p.add_argument(
+        "--format", choices=["text", "json"], default="text", help="with 'import qdpx FILE': the summary's form"
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("participants", help="attach participant attributes from a CSV with an id column")

@@ -17,13 +17,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from qualcode.core.errors import BadInput
-from qualcode.core.model import Code
+from qualcode.core.model import Code, CodeGroup
 
 if TYPE_CHECKING:
     from qualcode.core.store import Store
 
 ID_NAMESPACE = uuid.UUID("6f1d8a52-35c4-4c1e-9a57-8a6c2b0e6a11")
 FIELDS = ("description", "inclusion", "exclusion", "example")
+GROUP_KEYS = {"name", "id", "description", "codes"}
 KNOWN_KEYS = {"id", "name", "key", "colour", "color", "keywords", "children", "parent", "exclusive", "codable", *FIELDS}
 MAX_CODE_DEPTH = 50
 """Deepest a code may lie below its theme (a theme is at depth 0); real codebooks use three or four levels."""
@@ -57,6 +58,9 @@ class Codebook:
     codes: tuple[Code, ...]
     name: str = ""
     description: str = ""
+    groups: tuple[CodeGroup, ...] | None = None
+    """Groups of codes across the tree; None when the file it came from says nothing of groups (loading it
+    keeps the project's groups), () when it says there are none."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {c.id: c for c in self.codes})
@@ -147,6 +151,9 @@ class Codebook:
             lines.append(f"{'  ' * depth}{key}{code.name}")
             if definitions and code.description:
                 lines.append(f"{'  ' * depth}      {code.description}")
+        for group in self.groups or ():
+            members = [self.get(c) for c in group.codes]
+            lines.append(f"group {group.name}: " + ", ".join(c.name for c in members if c is not None))
         return "\n".join(lines)
 
     def to_nested(self) -> list[dict[str, Any]]:
@@ -200,6 +207,16 @@ class Codebook:
         if self.description:
             doc["description"] = self.description
         doc["codes"] = [clean(n) for n in self.to_nested()]
+        if self.groups:
+            doc["groups"] = [
+                {
+                    "name": g.name,
+                    "id": g.id,
+                    **({"description": g.description} if g.description else {}),
+                    "codes": [self.path(c) for c in g.codes if self.get(c) is not None],
+                }
+                for g in self.groups
+            ]
         return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
 
@@ -257,7 +274,66 @@ def parse_codebook(text: str, where: str = "codebook") -> Codebook:
     builder = _Builder(where)
     for entry in entries.value:
         builder.add(entry, parent=None, depth=0)
-    return builder.finish(name, description)
+    book = builder.finish(name, description)
+    if "groups" in top:
+        book = replace(book, groups=_groups(top["groups"][1], book, where))
+    return book
+
+
+def _groups(node: Any, book: Codebook, where: str) -> tuple[CodeGroup, ...]:
+    """The codebook's ``groups`` list: each a name, an optional id and description, and its codes by path,
+    unique name or id."""
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+        return ()
+    if not isinstance(node, yaml.SequenceNode):
+        raise BadInput(f"line {node.start_mark.line + 1}: 'groups' must be a list", where=where)
+    groups: list[CodeGroup] = []
+    names: set[str] = set()
+    for entry in node.value:
+        line = entry.start_mark.line + 1
+        fields = _mapping(entry, where)
+        if not isinstance(entry, yaml.MappingNode) or "name" not in fields:
+            raise BadInput(f"line {line}: each group must be a mapping with a 'name' and its 'codes'", where=where)
+        unknown = sorted(set(fields) - GROUP_KEYS)
+        if unknown:
+            raise BadInput(
+                f"line {line}: unknown field '{unknown[0]}' in a group (known: {', '.join(sorted(GROUP_KEYS))})",
+                where=where,
+            )
+        name = _scalar(fields["name"][1], where) or ""
+        if not name:
+            raise BadInput(f"line {line}: a group needs a name", where=where)
+        if name.casefold() in names:
+            raise BadInput(f"line {line}: two groups named '{name}'", where=where)
+        names.add(name.casefold())
+        gid = _scalar(fields["id"][1], where) if "id" in fields else None
+        description = _scalar(fields["description"][1], where) if "description" in fields else None
+        members: list[str] = []
+        codes_node = fields.get("codes", (None, None))[1]
+        if codes_node is not None and not isinstance(codes_node, yaml.SequenceNode):
+            raise BadInput(f"line {codes_node.start_mark.line + 1}: a group's 'codes' must be a list", where=where)
+        for ref_node in codes_node.value if codes_node is not None else []:
+            ref = _scalar(ref_node, where) or ""
+            code = book.find(ref)
+            if code is None:
+                raise BadInput(
+                    f"line {ref_node.start_mark.line + 1}: group '{name}' names '{ref}', which is not a code of "
+                    "this codebook (give its path, unique name or id)",
+                    where=where,
+                )
+            if code.id not in members:
+                members.append(code.id)
+        groups.append(
+            CodeGroup(
+                _normalise_id(gid) if gid else str(uuid.uuid5(ID_NAMESPACE, f"group:{name}")),
+                name,
+                description or "",
+                tuple(members),
+            )
+        )
+    return tuple(groups)
 
 
 def _mapping(node: Any, where: str) -> dict[str, tuple[Any, Any]]:
@@ -506,7 +582,9 @@ def _normalise_id(value: str) -> str:
         return value.strip()
 
 
-def codebook_from_codes(codes: Iterable[Code], name: str = "", description: str = "") -> Codebook:
+def codebook_from_codes(
+    codes: Iterable[Code], name: str = "", description: str = "", groups: tuple[CodeGroup, ...] | None = None
+) -> Codebook:
     """A codebook in tree order from codes in any order; codes that do not form a tree are refused.
 
     Stored codes come from a project file, which a tool run with foreign keys
@@ -548,13 +626,33 @@ def codebook_from_codes(codes: Iterable[Code], name: str = "", description: str 
             "the project file is damaged — restore it from a backup",
             where="codebook",
         )
-    return Codebook(tuple(ordered), name, description)
+    return Codebook(tuple(ordered), name, description, groups)
 
 
 def codebook_of(store: Store) -> Codebook:
     """The project's codebook as it is stored, with its name and description."""
+    codes = store.codebook.codes()
     return codebook_from_codes(
-        store.codebook.codes(),
+        codes,
         str(store.settings.get("codebook_name", "") or ""),
         str(store.settings.get("codebook_description", "") or ""),
+        groups_of(store, {c.id for c in codes}),
+    )
+
+
+def groups_of(store: Store, known: set[str]) -> tuple[CodeGroup, ...]:
+    """The project's code groups, each with the members that are still codes of the codebook."""
+    stored = store.settings.get("code_groups", []) or []
+    groups = []
+    for g in stored if isinstance(stored, list) else []:
+        if isinstance(g, dict) and isinstance(g.get("name"), str) and isinstance(g.get("id"), str):
+            members = tuple(c for c in g.get("codes") or [] if c in known)
+            groups.append(CodeGroup(g["id"], g["name"], str(g.get("description") or ""), members))
+    return tuple(groups)
+
+
+def store_groups(store: Store, groups: tuple[CodeGroup, ...]) -> None:
+    store.settings.set(
+        "code_groups",
+        [{"id": g.id, "name": g.name, "description": g.description, "codes": list(g.codes)} for g in groups],
     )

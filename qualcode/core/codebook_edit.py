@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
-from qualcode.core.codebook import Codebook, codebook_from_codes, key_problem
+from qualcode.core.codebook import Codebook, codebook_from_codes, groups_of, key_problem, store_groups
 from qualcode.core.errors import BadInput
 from qualcode.core.model import Code
 from qualcode.core.store import Store
@@ -107,6 +107,15 @@ def merge(store: Store, source_id: str, target_id: str, *, actor: str) -> int:
             _check_name_free(_book(store), target_id, child.name, child.id)
             store.codebook.update(replace(child, parent_id=target_id))
         moved = store.codebook.move_codings(source_id, target_id)
+        # the merged code's place in groups goes to the code it became
+        groups = groups_of(store, {c.id for c in book.codes})
+        store_groups(
+            store,
+            tuple(
+                replace(g, codes=tuple(dict.fromkeys(target_id if c == source_id else c for c in g.codes)))
+                for g in groups
+            ),
+        )
         store.codebook.delete(source_id)
         store.audit.log(actor, "code.merge", source_id, into=target_id, name=source.name, codings=moved)
     return moved
@@ -174,6 +183,10 @@ def load_into(store: Store, incoming: Codebook, *, actor: str) -> dict[str, int]
                 store.codebook.delete_codings_of(code.id)
                 store.codebook.delete(code.id)
                 counts["removed"] += 1
+        if incoming.groups is not None:
+            # a file that says nothing of groups (an older YAML, a .qdc without Sets) leaves them as they are
+            store_groups(store, incoming.groups)
+            counts["groups"] = len(incoming.groups)
         if incoming.name:
             store.settings.set("codebook_name", incoming.name)
         if incoming.description:

@@ -82,6 +82,18 @@ class Code:
     """False for a folder of codes (REFI-QDA's isCodable="false"): it groups codes but is not applied."""
 
 
+@dataclass(frozen=True)
+class CodeGroup:
+    """A named set of codes across the tree (ATLAS.ti's code groups, MAXQDA's code sets, REFI-QDA's Sets):
+    a view on the codebook, not a branch of it, so a code may be in several groups."""
+
+    id: str
+    name: str
+    description: str = ""
+    codes: tuple[str, ...] = ()
+    """The member codes' ids, in the group's order."""
+
+
 class CodingRow(NamedTuple):
     """A coder's coding in full, as a hand-out carries it from one project file to another."""
 

@@ -69,6 +69,7 @@ class Project:
         unit: str = "turn",
     ) -> Project:
         """Make a new project file, optionally with a codebook loaded."""
+        from qualcode.core.codebook import store_groups
         from qualcode.core.nlp import check_language
 
         check_language(lang)
@@ -84,6 +85,8 @@ class Project:
                     store.settings.set("codebook_name", book.name)
                     store.settings.set("codebook_description", book.description)
                     store.codebook.insert_all(book.codes)
+                    if book.groups:
+                        store_groups(store, book.groups)
                 store.audit.log("qualcode", "init", str(Path(path).name), lang=lang)
         except BaseException:
             store.close()

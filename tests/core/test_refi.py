@@ -545,13 +545,18 @@ def test_case_coding_and_what_is_not_taken_are_reported_not_fatal(tmp_path):
   </TextSource>
   <PictureSource guid="CCCCCCCC-0000-0000-0000-000000000002" name="photo" path="internal://x.png"/>
  </Sources>
+ <Links><Link guid="77777777-0000-0000-0000-000000000001" name="see" originGUID="BBBBBBBB-0000-0000-0000-000000000001"
+   targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Links>
  <Sets><Set guid="99999999-0000-0000-0000-000000000001" name="group"/></Sets>
+ <Graphs><Graph guid="88888888-0000-0000-0000-000000000001" name="map"/></Graphs>
 </Project>"""
     path = _qdpx(tmp_path / "n.qdpx", qde, {})
     result = import_qdpx(path, tmp_path / "n.qc")
     assert "1 codings on cases (case coding): their transcripts went to those cases as participants" in result.notes
-    assert "not taken: 1 picture sources, 1 sets" in result.notes
-    assert "not taken: 1 picture sources, 1 sets" in result.describe()
+    assert "not taken: 1 picture sources, 1 links, 1 graphs" in result.notes
+    assert "not taken: 1 picture sources, 1 links, 1 graphs" in result.describe()
+    assert result.not_taken == {"picture sources": 1, "links": 1, "graphs": 1}
+    assert result.kept == {"code groups": 1}, "a Set becomes a code group"
     with Store(tmp_path / "n.qc") as store:
         [transcript] = store.transcripts.all()
         assert transcript.participant == "P9"

@@ -38,41 +38,19 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from qualcode.core.codebook import MAX_CODE_DEPTH, MAX_CODES, Codebook, codebook_from_codes, key_problem
+from qualcode.core.codebook import MAX_CODE_DEPTH, MAX_CODES, Codebook, codebook_from_codes, key_problem, store_groups
 from qualcode.core.errors import BadInput
+from qualcode.core.exchange.refi_foreign import SETTING as FOREIGN_SETTING
+from qualcode.core.exchange.refi_foreign import gather, kept_counts
 from qualcode.core.exchange.refi_write import EXTENSION, LABELS, SETTING_LABELS
+from qualcode.core.exchange.refi_xml import child, children, descendants, local, normalise_guid
 from qualcode.core.exchange.safe_archive import SafeZip, parse_xml
-from qualcode.core.model import Code, Participant
+from qualcode.core.model import Code, CodeGroup, Participant
 
 if TYPE_CHECKING:
     from qualcode.core.store import Store
 
 ID_NAMESPACE = uuid.UUID("6f6a2f0e-2b7c-4f55-9a53-3d1c8a2f1b10")
-
-
-def local(element: Any) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
-
-
-def children(element: Any, name: str) -> list[Any]:
-    return [c for c in element if local(c) == name]
-
-
-def child(element: Any, name: str) -> Any | None:
-    return next((c for c in element if local(c) == name), None)
-
-
-def descendants(element: Any, name: str) -> list[Any]:
-    return [e for e in element.iter() if local(e) == name]
-
-
-def normalise_guid(guid: str | None, where: str) -> str:
-    """Lower case, no braces; refuses what is not a GUID."""
-    text = (guid or "").strip().strip("{}").lower()
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        raise BadInput(f"'{guid}' is not a GUID", where=where) from None
 
 
 def parse_description(text: str) -> dict[str, str]:
@@ -226,7 +204,7 @@ def read_qdc(path: str | Path) -> Codebook:
     codes = codes_from(container, where)
     _check_unique(codes, where)
     # A .qdc names no codebook: a project keeps its own name when it loads one.
-    return codebook_from_codes(codes, "", "")
+    return codebook_from_codes(codes, "", "", _groups(child(root, "Sets"), codes, where))
 
 
 def _check_unique(codes: list[Code], where: str) -> None:
@@ -334,6 +312,8 @@ class Selection:
     coder: str
     codes: list[str]
     memo: str = ""
+    name: str = ""
+    """The name the tool gave the selection (``line:12``), written back on export."""
 
 
 @dataclass
@@ -350,14 +330,31 @@ class ImportResult:
     dropped: int = 0
     memos: int = 0
     notes: list[str] = field(default_factory=list)
+    not_taken: dict[str, int] = field(default_factory=dict)
+    """What the file holds that qualcode neither takes nor keeps, by kind with its count."""
+    kept: dict[str, int] = field(default_factory=dict)
+    """What qualcode has no field for but keeps and writes back on export, by kind with its count."""
 
     def describe(self) -> str:
         return (
             f"{self.transcripts} transcripts, {self.codes} codes, coders: {', '.join(self.coders) or 'none'}, "
             f"{self.participants} participants; selections: {self.exact} on one segment, {self.split} over "
             f"several, {self.dropped} on none (coded as their spans); {self.memos} memos; positions counted as "
-            f"{self.counting}" + "".join(f"; {note}" for note in self.notes)
+            f"{self.counting}"
+            + "".join(f"; {note}" for note in self.notes)
+            + (
+                "; kept for export (no field of qualcode's own): "
+                + ", ".join(f"{n} {kind}" for kind, n in self.kept.items())
+                if self.kept
+                else ""
+            )
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary for ``--format json``."""
+        from dataclasses import asdict
+
+        return asdict(self)
 
 
 def unit_of(root: Any) -> str:
@@ -410,12 +407,16 @@ class _Content:
     selections: list[Selection]
     cases: list[tuple[str, dict[str, Any], list[str]]]
     notes_kept: int = 0
-    left_out: list[str] = field(default_factory=list)
-    """What the file holds that qualcode does not take, each as a phrase with its count."""
+    left_out: dict[str, int] = field(default_factory=dict)
+    """What the file holds that qualcode neither takes nor keeps, by kind with its count."""
     kept: dict[str, Any] = field(default_factory=dict)
     """What qualcode kept of its own beside the standard (file names, segments, stars, done marks)."""
     case_codings: int = 0
     """Codings whose code is a Case (NVivo's case coding): their sources go to that case instead."""
+    groups: tuple[CodeGroup, ...] | None = None
+    """The Sets, as code groups; None when the file has no Sets."""
+    foreign: dict[str, Any] = field(default_factory=dict)
+    """What qualcode has no field for but writes back on export (see refi_foreign)."""
 
 
 def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
@@ -428,12 +429,24 @@ def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
     codes = codes_from(child(book, "Codes"), where) if book is not None and child(book, "Codes") is not None else []
     _check_unique(codes, where)
     notes: dict[str, tuple[str, str]] = {}
+    note_fields: dict[str, dict[str, str]] = {}
     for note in descendants(child(root, "Notes") if child(root, "Notes") is not None else etree.Element("x"), "Note"):
         guid = normalise_guid(note.get("guid"), where)
         text_el = child(note, "PlainTextContent")
         text = text_el.text if text_el is not None and text_el.text else _source_text(note, archive, where) or ""
         creator = note.get("creatingUser")
         notes[guid] = (text.strip(), normalise_guid(creator, where) if creator else "")
+        note_fields[guid] = {
+            k: v
+            for k, v in (
+                ("name", (note.get("name") or "").strip()),
+                ("text", text.strip()),
+                ("user", notes[guid][1]),
+                ("at", note.get("creationDateTime") or ""),
+            )
+            if v
+        }
+    taken_notes: set[str] = set()
     sources: list[tuple[str, str, Positions]] = []
     selections: list[Selection] = []
     container = child(root, "Sources")
@@ -452,6 +465,12 @@ def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
             coder_guid = normalise_guid(creator, where) if creator else ""
             codings = children(sel, "Coding")
             codes_here = []
+            memo_parts = []
+            description = child(sel, "Description")
+            if description is not None and (description.text or "").strip():
+                memo_parts.append(description.text.strip())
+            # a memo on the selection, or on one of its codings (NVivo's and ATLAS.ti's coding comments)
+            note_refs = list(children(sel, "NoteRef"))
             for coding in codings:
                 ref = child(coding, "CodeRef")
                 if ref is not None:
@@ -459,12 +478,10 @@ def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
                 coding_creator = coding.get("creatingUser")
                 if coding_creator and not coder_guid:
                     coder_guid = normalise_guid(coding_creator, where)
-            memo_parts = []
-            description = child(sel, "Description")
-            if description is not None and (description.text or "").strip():
-                memo_parts.append(description.text.strip())
-            for ref in children(sel, "NoteRef"):
+                note_refs.extend(children(coding, "NoteRef"))
+            for ref in note_refs:
                 target = normalise_guid(ref.get("targetGUID"), where)
+                taken_notes.add(target)
                 # the same memo as a Description and a Note (as qualcode writes it, for every reader) once
                 if target in notes and notes[target][0] and notes[target][0].strip() not in memo_parts:
                     memo_parts.append(notes[target][0])
@@ -481,6 +498,23 @@ def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
                     users.get(coder_guid, "imported"),
                     codes_here,
                     "\n\n".join(memo_parts),
+                    (sel.get("name") or "").strip(),
+                )
+            )
+        # a Coding on the source itself codes the whole text
+        for coding in children(source, "Coding"):
+            ref = child(coding, "CodeRef")
+            if ref is None:
+                continue
+            creator = coding.get("creatingUser")
+            selections.append(
+                Selection(
+                    normalise_guid(coding.get("guid"), where),
+                    guid,
+                    0,
+                    -1,
+                    users.get(normalise_guid(creator, where), "imported") if creator else "imported",
+                    [normalise_guid(ref.get("targetGUID"), where)],
                 )
             )
     cases = []
@@ -516,7 +550,38 @@ def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
     content = _Content(origin, root.get("name") or "", codes, users, sources, selections, cases)
     content.case_codings = case_codings
     content.left_out = _left_out(root, container)
+    content.groups = _groups(child(root, "Sets"), codes, where)
+    content.foreign = gather(root, note_fields, taken_notes, lambda g: normalise_guid(g, where))
     return content
+
+
+def _groups(holder: Any, codes: list[Code], where: str) -> tuple[CodeGroup, ...] | None:
+    """REFI-QDA Sets as code groups: each Set's member codes (a Set of sources or notes only is a group
+    without codes; its other members are kept beside it, see refi_foreign)."""
+    if holder is None:
+        return None
+    known = {c.id for c in codes}
+    groups = []
+    names: Counter[str] = Counter()
+    for member_set in children(holder, "Set"):
+        name = (member_set.get("name") or "").strip() or "group"
+        names[name.casefold()] += 1
+        if names[name.casefold()] > 1:
+            name = f"{name} ({names[name.casefold()]})"
+        description = child(member_set, "Description")
+        # a .qdc's MemberCode names its code by guid, a project's by targetGUID
+        members = [
+            normalise_guid(m.get("targetGUID") or m.get("guid"), where) for m in children(member_set, "MemberCode")
+        ]
+        groups.append(
+            CodeGroup(
+                normalise_guid(member_set.get("guid"), where),
+                name,
+                (description.text or "").strip() if description is not None else "",
+                tuple(dict.fromkeys(m for m in members if m in known)),
+            )
+        )
+    return tuple(groups)
 
 
 _NOT_TAKEN = {
@@ -527,24 +592,23 @@ _NOT_TAKEN = {
 }
 
 
-def _left_out(root: Any, sources: Any) -> list[str]:
-    """What a project holds that qualcode does not take, as phrases with counts, for the import's report."""
-    out = []
+def _left_out(root: Any, sources: Any) -> dict[str, int]:
+    """What a project holds that qualcode neither takes nor keeps, by kind with its count, for the import's
+    summary (kinds the file lacks are not named)."""
+    out: dict[str, int] = {}
     for tag, what in _NOT_TAKEN.items():
-        n = len(children(sources, tag)) if sources is not None else 0
-        if n:
-            out.append(f"{n} {what}")
-    for tag, what in (("Sets", "Set"), ("Links", "Link"), ("Graphs", "Graph")):
+        out[what] = len(children(sources, tag)) if sources is not None else 0
+    for tag, what, kind in (("Links", "Link", "links"), ("Graphs", "Graph", "graphs")):
         holder = child(root, tag)
-        n = len(children(holder, what)) if holder is not None else 0
-        if n:
-            out.append(f"{n} {tag.lower()}")
-    whole_source = 0
-    for source in children(sources, "TextSource") if sources is not None else []:
-        whole_source += len(children(source, "Coding"))
-    if whole_source:
-        out.append(f"{whole_source} codings of whole sources")
-    return out
+        out[kind] = len(children(holder, what)) if holder is not None else 0
+    texts = children(sources, "TextSource") if sources is not None else []
+    # the plain text is taken; the tool's rich-text copy (.docx) beside it is not
+    out["rich-text copies of sources"] = sum(1 for t in texts if (t.get("richTextPath") or "").strip())
+    cases = child(root, "Cases")
+    out["case references to selections"] = (
+        sum(len(children(c, "SelectionRef")) for c in children(cases, "Case")) if cases is not None else 0
+    )
+    return {kind: n for kind, n in out.items() if n}
 
 
 def _typed(kind: str, text: str) -> Any:
@@ -598,13 +662,16 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
     for selection in content.selections:
         by_source[selection.source].append(selection)
     result.counting = choose_counting(
-        content.origin, [(p, [(s.start, s.end) for s in by_source[g]]) for g, _n, p in content.sources]
+        content.origin, [(p, [(s.start, s.end) for s in by_source[g] if s.end >= 0]) for g, _n, p in content.sources]
     )
+    selection_names: list[list[Any]] = []
     known_codes = {c.id for c in content.codes}
     with store.transaction():
         if content.codes:
             store.codebook.insert_all(codebook_from_codes(content.codes).codes)
             store.settings.set("codebook_name", content.name)
+        if content.groups:
+            store_groups(store, content.groups)
         pattern = compile_speaker_pattern(None)
         names = Counter()
         memo_count = 0
@@ -638,8 +705,13 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
             segments = store.transcripts.segments(tid)
             starts = [s.start for s in segments]
             for sel in by_source[guid]:
-                start = positions.to_stored(sel.start, result.counting)
-                end = positions.to_stored(sel.end, result.counting)
+                if sel.end < 0:  # a coding of the whole source
+                    start, end = 0, len(text)
+                else:
+                    start = positions.to_stored(sel.start, result.counting)
+                    end = positions.to_stored(sel.end, result.counting)
+                if sel.name:
+                    selection_names.append([guid, start, end, sel.coder, sel.name])
                 hits = _covered(segments, starts, start, end)
                 unknown = [c for c in sel.codes if c not in known_codes]
                 if unknown:
@@ -694,6 +766,12 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
             if case_name:
                 store.participants.upsert(Participant(case_name, values))
                 result.participants += 1
+        foreign = dict(content.foreign)
+        if selection_names:
+            foreign["selections"] = selection_names
+        if foreign:
+            store.settings.set(FOREIGN_SETTING, foreign)
+        result.kept = kept_counts(foreign, content.groups)
         store.audit.log("qualcode", "import.qdpx", content.name, origin=content.origin, counting=result.counting)
     result.memos = memo_count
     if content.case_codings:
@@ -701,8 +779,9 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
             f"{content.case_codings} codings on cases (case coding): their transcripts went to those cases "
             "as participants"
         )
+    result.not_taken = dict(content.left_out)
     if content.left_out:
-        result.notes.append("not taken: " + ", ".join(content.left_out))
+        result.notes.append("not taken: " + ", ".join(f"{n} {kind}" for kind, n in content.left_out.items()))
     # every user the file names is a coder of the project, also one without codings (kept for a later export)
     with store.transaction():
         for guid, name in content.users.items():

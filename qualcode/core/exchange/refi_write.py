@@ -15,12 +15,15 @@ import re
 import uuid
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
-from qualcode.core.codebook import Codebook, codebook_from_codes
+from qualcode.core.codebook import Codebook, codebook_of
+from qualcode.core.exchange.refi_foreign import OUR_DESCRIPTION, Foreign
+from qualcode.core.exchange.refi_foreign import SETTING as FOREIGN_SETTING
 from qualcode.core.files import atomic_file
 from qualcode.core.publication import Publication
 from qualcode.core.store import Store
@@ -61,7 +64,14 @@ def description_of(code: object) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _codes(parent: etree._Element, ns: str, book: Codebook, parent_id: str | None, publish: Publication) -> None:
+def _codes(
+    parent: etree._Element,
+    ns: str,
+    book: Codebook,
+    parent_id: str | None,
+    publish: Publication,
+    note_refs: Callable[[str], list[str]] = lambda _code: [],
+) -> None:
     for code in book.children(parent_id):
         element = etree.SubElement(
             parent,
@@ -75,14 +85,47 @@ def _codes(parent: etree._Element, ns: str, book: Codebook, parent_id: str | Non
         description = description_of(code)
         if description:
             etree.SubElement(element, f"{{{ns}}}Description").text = publish.text(description)
-        _codes(element, ns, book, code.id, publish)
+        for note in note_refs(code.id):
+            etree.SubElement(element, f"{{{ns}}}NoteRef", targetGUID=note)
+        _codes(element, ns, book, code.id, publish, note_refs)
 
 
 def qdc_bytes(store: Store) -> bytes:
-    book = codebook_from_codes(store.codebook.codes())
+    book = codebook_of(store)
+    publish = Publication.of(store)
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin=ORIGIN)
-    _codes(etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes"), CODEBOOK_NS, book, None, Publication.of(store))
+    _codes(etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes"), CODEBOOK_NS, book, None, publish)
+    _sets(root, CODEBOOK_NS, book, publish, store.study_id)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def _sets(
+    root: etree._Element,
+    ns: str,
+    book: Codebook,
+    publish: Publication,
+    study: str,
+    members: Callable[[str, str], list[str]] | None = None,
+) -> None:
+    """The code groups as REFI-QDA Sets: a codebook's MemberCode names its code by ``guid``, a project's by
+    ``targetGUID``; a project's Set also keeps the sources and notes another tool put in it (``members``)."""
+    if not book.groups:
+        return
+    holder = etree.SubElement(root, f"{{{ns}}}Sets")
+    in_project = ns == PROJECT_NS
+    for group in book.groups:
+        guid = group.id if _is_uuid(group.id) else _guid(study, "group", group.id)
+        element = etree.SubElement(holder, f"{{{ns}}}Set", guid=guid, name=publish.text(group.name))
+        if group.description:
+            etree.SubElement(element, f"{{{ns}}}Description").text = publish.text(group.description)
+        for code in group.codes:
+            if book.get(code) is not None:
+                etree.SubElement(element, f"{{{ns}}}MemberCode", **{"targetGUID" if in_project else "guid": code})
+        if in_project and members is not None:
+            for source in members(group.id, "sources"):
+                etree.SubElement(element, f"{{{ns}}}MemberSource", targetGUID=source)
+            for note in members(group.id, "notes"):
+                etree.SubElement(element, f"{{{ns}}}MemberNote", targetGUID=note)
 
 
 def write_qdc(store: Store, path: str | Path) -> Path:
@@ -133,12 +176,17 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     publish = Publication.of(store)
     h = publish.text
     study = store.study_id
-    book = codebook_from_codes(store.codebook.codes())
+    book = codebook_of(store)
+    # what another tool's project held that qualcode has no field for, written back where the standard has it
+    foreign = Foreign(store.settings.get(FOREIGN_SETTING))
+    foreign_notes = foreign.notes()
     coders = store.codings.coders()
     kept_users = store.codings.coder_guids()
     user_guid = {c: kept_users.get(c) or _guid(study, "coder", c) for c in coders}
     # Times from the project itself, not the clock: exporting the same project twice writes the same file.
-    created = _stamp(str(store.settings.get("created_at") or "2000-01-01T00:00:00+00:00"))
+    created = foreign.project_attributes().get("creationDateTime") or _stamp(
+        str(store.settings.get("created_at") or "2000-01-01T00:00:00+00:00")
+    )
     entries = store.audit.entries()
     modified = _stamp(entries[-1].at) if entries else created
     name = store.settings.get("codebook_name", "") or store.path.stem
@@ -150,12 +198,24 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
         creationDateTime=created,
         modifiedDateTime=modified,
     )
+    for attribute, value in foreign.project_attributes().items():
+        if attribute != "creationDateTime":
+            root.set(attribute, h(value) if attribute == "basePath" else value)
     if coders:
         users = etree.SubElement(root, q("Users"))
         for coder in coders:
-            etree.SubElement(users, q("User"), guid=user_guid[coder], name=h(coder))
+            user = etree.SubElement(users, q("User"), guid=user_guid[coder], name=h(coder))
+            if foreign.user_id(user_guid[coder]):
+                user.set("id", h(foreign.user_id(user_guid[coder]) or ""))
     if len(book):
-        _codes(etree.SubElement(etree.SubElement(root, q("CodeBook")), q("Codes")), ns, book, None, publish)
+        _codes(
+            etree.SubElement(etree.SubElement(root, q("CodeBook")), q("Codes")),
+            ns,
+            book,
+            None,
+            publish,
+            lambda code: foreign.note_refs("codes", code),
+        )
 
     participants = store.participants.all()
     transcripts = store.transcripts.all()
@@ -170,14 +230,45 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
             attribute_values[key].append(value)
     variable_guid = {key: _guid(study, "variable", key) for key in attribute_values}
     variable_type = {key: _variable_type(values) for key, values in attribute_values.items()}
-    if variable_guid:
+    variable_description: dict[str, str] = {}
+    for key in attribute_values:
+        # a variable that came from another tool keeps its GUID, its description and its declared type while
+        # the values still fit it (an Integer variable whose values are all whole numbers, say)
+        known = foreign.variable_named(key)
+        if known:
+            variable_guid[key] = known[0]
+            variable_description[key] = known[1].get("description", "")
+            declared = known[1].get("type", "Text")
+            if declared == "Text" or declared == variable_type[key]:
+                variable_type[key] = declared
+    source_variables = {
+        g: v for g, v in foreign.variables().items() if g not in set(variable_guid.values())
+    }  # variables of sources only
+    if variable_guid or source_variables:
         variables = etree.SubElement(root, q("Variables"))
         for key, guid in variable_guid.items():
-            etree.SubElement(variables, q("Variable"), guid=guid, name=h(key), typeOfVariable=variable_type[key])
+            variable = etree.SubElement(
+                variables, q("Variable"), guid=guid, name=h(key), typeOfVariable=variable_type[key]
+            )
+            if variable_description.get(key):
+                etree.SubElement(variable, q("Description")).text = h(variable_description[key])
+        for guid, v in source_variables.items():
+            variable = etree.SubElement(
+                variables, q("Variable"), guid=guid, name=h(v["name"]), typeOfVariable=v.get("type", "Text")
+            )
+            if v.get("description"):
+                etree.SubElement(variable, q("Description")).text = h(v["description"])
     if participants:
         cases = etree.SubElement(root, q("Cases"))
         for p in participants:
-            case = etree.SubElement(cases, q("Case"), guid=_guid(study, "case", p.id), name=h(p.id))
+            theirs = foreign.case(p.id)
+            case_guid = theirs.get("guid") if _is_uuid(str(theirs.get("guid", ""))) else _guid(study, "case", p.id)
+            case = etree.SubElement(cases, q("Case"), guid=case_guid, name=h(p.id))
+            if isinstance(theirs.get("description"), str):
+                etree.SubElement(case, q("Description")).text = h(theirs["description"])
+            for code in theirs.get("codes", []) if isinstance(theirs.get("codes"), list) else []:
+                if book.get(code) is not None:
+                    etree.SubElement(case, q("CodeRef"), targetGUID=code)
             for key, value in p.attributes.items():
                 vv = etree.SubElement(case, q("VariableValue"))
                 etree.SubElement(vv, q("VariableRef"), targetGUID=variable_guid[key])
@@ -209,6 +300,7 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
         done = store.codings.done(coder)
         if done:
             kept["done"][h(coder)] = sorted(source_guid[tid] for tid in done if tid in source_guid)
+    selection_names = foreign.selection_names()
     if transcripts:
         sources = etree.SubElement(root, q("Sources"))
         codings: dict[int, dict[str, list[tuple[str, str, bool]]]] = defaultdict(lambda: defaultdict(list))
@@ -235,6 +327,8 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
             see them all), and the memo as its Description and as a Note it refers to (QualCoder reads the
             one, NVivo and ATLAS.ti the other)."""
             at = code[1] if code else created
+            # the name another tool gave this passage (line:12), else ours
+            name = selection_names.get((source.get("guid"), start, end, coder), name)
             element = etree.SubElement(
                 source,
                 q("PlainTextSelection"),
@@ -273,6 +367,10 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                 plainTextPath=f"internal://{guid}.txt",
                 creationDateTime=created,
             )
+            for attribute, value in foreign.source_attributes(guid).items():
+                source.set(attribute, value)
+            if isinstance(foreign.source(guid).get("description"), str):
+                etree.SubElement(source, q("Description")).text = h(foreign.source(guid)["description"])
             text, offset = publish.hide.apply_with_offsets(t.text)
             files[f"sources/{guid}.txt"] = text.encode("utf-8")
             for ordinal, segment in enumerate(store.transcripts.segments(t.id), 1):
@@ -352,8 +450,21 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                         memo if i == 0 else None,
                         f"{coder}:{where}",
                     )
-    if notes:
+            # after the selections, as the standard orders a source's parts
+            for note in foreign.note_refs("sources", guid):
+                etree.SubElement(source, q("NoteRef"), targetGUID=note)
+            for variable, kind, value in foreign.source_values(guid):
+                vv = etree.SubElement(source, q("VariableValue"))
+                etree.SubElement(vv, q("VariableRef"), targetGUID=variable)
+                etree.SubElement(vv, q(kind)).text = h(value)
+    if notes or foreign_notes:
         container = etree.SubElement(root, q("Notes"))
+        for guid, note in foreign_notes.items():
+            element = etree.SubElement(container, q("Note"), guid=guid)
+            for attribute, key in (("name", "name"), ("creatingUser", "user"), ("creationDateTime", "at")):
+                if note.get(key):
+                    element.set(attribute, h(note[key]) if key == "name" else note[key])
+            etree.SubElement(element, q("PlainTextContent")).text = h(note.get("text", ""))
         for guid, coder, text in notes:
             note = etree.SubElement(
                 container,
@@ -364,8 +475,25 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
                 creationDateTime=created,
             )
             etree.SubElement(note, q("PlainTextContent")).text = text
+    written_sources = set(source_guid.values())
+    _sets(
+        root,
+        ns,
+        book,
+        publish,
+        study,
+        lambda group, kind: [
+            m
+            for m in foreign.set_members(group, kind)
+            if (m in written_sources if kind == "sources" else m in foreign_notes)
+        ],
+    )
     unit = store.settings.get("unit", "turn")
-    etree.SubElement(root, q("Description")).text = f"Exported by qualcode; unit of coding: {unit}."
+    ours = f"{OUR_DESCRIPTION} {unit}."
+    theirs = foreign.description()
+    etree.SubElement(root, q("Description")).text = f"{h(theirs)}\n\n{ours}" if theirs else ours
+    for note in foreign.note_refs("project"):
+        etree.SubElement(root, q("NoteRef"), targetGUID=note)
     files["project.qde"] = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
     files[EXTENSION] = json.dumps(kept, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
     return files
