@@ -24,6 +24,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         agreement_coders=tuple(args.agreement) if args.agreement else None,  # type: ignore[arg-type]
         bootstrap=bootstrap_count(args.bootstrap),
         csv_formulas_as_text=not args.raw_csv,
+        paper=args.paper,
+        template=args.template,
     )
     with open_project(args.project) as project:
         written = project.export(fmt.name, args.output, options)
@@ -63,4 +65,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="write CSV text as it is, for R or pandas (by default text starting =, +, -, @ gets a leading ')",
     )
+    p.add_argument("--paper", choices=["a4", "letter"], help="docx: the paper (default: the template's, else A4)")
+    p.add_argument("--template", help="docx: a Word .docx whose styles, page setup, headers and footers to use")
     p.set_defaults(func=cmd_export)

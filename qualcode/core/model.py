@@ -268,3 +268,7 @@ class ExportOptions:
     bootstrap: int = 1000
     csv_formulas_as_text: bool = True
     """Prefix CSV text cells a spreadsheet would run as formulas (=, +, -, @, tab, CR) with ' (OWASP)."""
+    paper: str | None = None
+    """The Word report's paper, "a4" or "letter"; None: the template's, or A4 without one."""
+    template: str | None = None
+    """A Word document whose styles, page setup, headers and footers the report takes."""

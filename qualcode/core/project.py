@@ -475,7 +475,8 @@ class Project:
     ) -> list[Path]:
         """Write the project (or its analysis tables) in a registered format; returns the files written."""
         chosen = format_named(fmt)
-        guard_output(output, projects=[self.path])
+        template = options.template if options is not None else None
+        guard_output(output, inputs=[template] if template else [], projects=[self.path])
         return chosen.write(self.store, Path(output), options or ExportOptions(tables=chosen.default_tables), progress)
 
     # -- text tools ------------------------------------------------------------------------

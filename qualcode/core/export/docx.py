@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docx import Document
@@ -24,7 +25,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Inches, Mm, Pt
 from docx.table import Table
 
 from qualcode.core.export.display import DisplayTable, printable
@@ -36,26 +37,76 @@ if TYPE_CHECKING:
 BODY_PT = 9
 WIDE = 8
 """Tables with more columns than this go on a landscape page."""
+PAPERS = {"a4": (Mm(210), Mm(297)), "letter": (Inches(8.5), Inches(11))}
+"""Paper sizes, portrait (width, height)."""
+MARGIN = Cm(2.5)
 
 
 class WordReport:
-    """A report document being written, with running table and figure numbers."""
+    """A report document being written, with running table and figure numbers.
 
-    def __init__(self, title: str, subtitle: str) -> None:
-        self.doc: DocumentType = Document()
+    Without a template the document is python-docx's default with qualcode's
+    styles, on A4 (or ``paper``) with 2.5 cm margins. With a template (a .docx
+    of the journal or department) its styles, page setup, headers and footers
+    are kept and its body text is left out; a style the report needs and the
+    template lacks is added as qualcode's, and ``paper`` changes only the size.
+    """
+
+    def __init__(self, title: str, subtitle: str, *, paper: str | None = None, template: str | None = None) -> None:
+        self.doc: DocumentType = open_template(template) if template else Document()
         self.tables = 0
         self.figures = 0
-        self._styles()
+        self._styles(keep=template is not None)
+        if paper is not None or template is None:
+            self._paper(paper or "a4", margins=template is None)
         # The title and captions name the codebook, coders and attributes: text from outside the tables.
         self.doc.add_paragraph(printable(title), style="Title")
         self.doc.add_paragraph(printable(subtitle), style="Subtitle")
 
-    def _styles(self) -> None:
+    def _paper(self, paper: str, *, margins: bool) -> None:
+        width, height = PAPERS[paper]
+        for section in self.doc.sections:
+            landscape = section.orientation == WD_ORIENT.LANDSCAPE
+            section.page_width, section.page_height = (height, width) if landscape else (width, height)
+            if margins:
+                section.left_margin = section.right_margin = MARGIN
+                section.top_margin = section.bottom_margin = MARGIN
+
+    def _styles(self, *, keep: bool) -> None:
+        """qualcode's styles; with ``keep``, only those the template lacks (its own are left as they are)."""
         styles = self.doc.styles
+        names = {s.name for s in styles}
+        for name, kind in (
+            ("Title", WD_STYLE_TYPE.PARAGRAPH),
+            ("Subtitle", WD_STYLE_TYPE.PARAGRAPH),
+            ("Caption", WD_STYLE_TYPE.PARAGRAPH),
+            ("Quote", WD_STYLE_TYPE.PARAGRAPH),
+            *((f"Heading {i}", WD_STYLE_TYPE.PARAGRAPH) for i in (1, 2, 3)),
+        ):
+            if name not in names:
+                added = styles.add_style(name, kind)
+                added.base_style = styles["Normal"]
+                if name.startswith("Heading") or name == "Title":
+                    added.font.bold = True
+                    added.font.size = Pt({"Title": 20, "Heading 1": 14}.get(name, 12))
+                if name == "Quote":
+                    added.font.italic = True
+        if keep:
+            for name in ("Table Text", "Table Quote", "Table Note"):
+                if name not in names:
+                    self._table_style(name)
+            if "Caption" not in names:
+                self._caption_style()
+            return
         normal = styles["Normal"]
         normal.font.name = "Calibri"
         normal.font.size = Pt(11)
-        caption = styles["Caption"]
+        self._caption_style()
+        for name in ("Table Text", "Table Quote", "Table Note"):
+            self._table_style(name)
+
+    def _caption_style(self) -> None:
+        caption = self.doc.styles["Caption"]
         caption.font.size = Pt(10)
         caption.font.italic = False
         caption.font.bold = False
@@ -63,22 +114,20 @@ class WordReport:
         caption.paragraph_format.space_before = Pt(12)
         caption.paragraph_format.space_after = Pt(4)
         caption.paragraph_format.keep_with_next = True
-        cell = styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
-        cell.base_style = normal
-        cell.font.size = Pt(BODY_PT)
-        cell.paragraph_format.space_before = Pt(1)
-        cell.paragraph_format.space_after = Pt(1)
-        quote = styles.add_style("Table Quote", WD_STYLE_TYPE.PARAGRAPH)
-        quote.base_style = styles["Quote"]
-        quote.font.size = Pt(BODY_PT)
-        quote.paragraph_format.left_indent = Cm(0)
-        quote.paragraph_format.right_indent = Cm(0)
-        quote.paragraph_format.space_before = Pt(1)
-        quote.paragraph_format.space_after = Pt(1)
-        note = styles.add_style("Table Note", WD_STYLE_TYPE.PARAGRAPH)
-        note.base_style = normal
-        note.font.size = Pt(BODY_PT)
-        note.paragraph_format.space_after = Pt(12)
+
+    def _table_style(self, name: str) -> None:
+        styles = self.doc.styles
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = styles["Quote"] if name == "Table Quote" else styles["Normal"]
+        style.font.size = Pt(BODY_PT)
+        if name == "Table Note":
+            style.paragraph_format.space_after = Pt(12)
+            return
+        style.paragraph_format.space_before = Pt(1)
+        style.paragraph_format.space_after = Pt(1)
+        if name == "Table Quote":
+            style.paragraph_format.left_indent = Cm(0)
+            style.paragraph_format.right_indent = Cm(0)
 
     # -- building blocks ---------------------------------------------------------
 
@@ -267,6 +316,37 @@ def _rules(table: Table, head: Any) -> None:
         cell_borders = OxmlElement("w:tcBorders")
         cell_borders.append(_border("bottom", 6))
         tc_pr.append(cell_borders)
+
+
+def open_template(path: str) -> DocumentType:
+    """A Word template's document with its body text left out (its last section's page setup, headers and
+    footers stay); anything that is not a readable .docx is a `BadInput` naming the file."""
+    import zipfile
+
+    from qualcode.core.errors import BadInput
+
+    where = str(path)
+    if where.lower().endswith((".dotx", ".dotm", ".docm")):
+        raise BadInput(
+            "is a Word template or macro file; save it as a .docx (File ▸ Save as) and name that", where=where
+        )
+    if not Path(where).is_file():
+        raise BadInput("no such template file", where=where)
+    if not zipfile.is_zipfile(where):
+        raise BadInput("is not a Word .docx document (not a zip archive); save the template as .docx", where=where)
+    try:
+        doc = Document(where)
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise BadInput(f"is not a Word .docx document ({str(e) or type(e).__name__})", where=where) from None
+    except Exception as e:  # lxml's XMLSyntaxError and python-docx's own errors on a damaged part
+        raise BadInput(
+            f"cannot be read as a Word document ({str(e).splitlines()[0] if str(e) else type(e).__name__})", where=where
+        ) from None
+    body = doc.element.body
+    for element in list(body):
+        if element.tag != qn("w:sectPr"):
+            body.remove(element)
+    return doc
 
 
 # -- the sections of the report ------------------------------------------------------

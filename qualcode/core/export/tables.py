@@ -103,7 +103,12 @@ class Exporter:
         o = self.options
         title = self.store.settings.get("codebook_name", "") or Path(self.store.path).stem
         subtitle = word.default_subtitle(o.coder, len(self.analysis.transcripts))
-        report = word.WordReport(self.publish.text(f"{title}: thematic analysis"), self.publish.text(subtitle))
+        report = word.WordReport(
+            self.publish.text(f"{title}: thematic analysis"),
+            self.publish.text(subtitle),
+            paper=o.paper,
+            template=o.template,
+        )
         tables = self.tables()
         for done, name in enumerate(o.tables, 1):
             self._step(done - 1, name)

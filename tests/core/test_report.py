@@ -1,0 +1,98 @@
+"""The Word report as an author sends it: paper and template, tables that hold together, the full report."""
+
+from __future__ import annotations
+
+import zipfile
+
+import docx
+import pytest
+from docx.shared import Inches, Pt, RGBColor
+
+from tests.core.test_cli import run
+from tests.core.test_export import _export, study, study_file  # noqa: F401  (fixtures)
+
+
+def _template(path, *, paper=(Inches(8.5), Inches(11))):
+    """A department's template: Letter, wide left margin, a running header, its own Heading 1, body text."""
+    d = docx.Document()
+    s = d.sections[0]
+    s.page_width, s.page_height = paper
+    s.left_margin = Inches(1.5)
+    s.header.paragraphs[0].text = "Journal of School Psychology — manuscript"
+    heading = d.styles["Heading 1"]
+    heading.font.color.rgb = RGBColor(0x80, 0, 0)
+    heading.font.size = Pt(13)
+    d.add_paragraph("Remove this placeholder text.")
+    d.save(str(path))
+    return path
+
+
+def test_a4_by_default_and_letter_on_request(study, tmp_path):
+    document, _ = _export(study, tmp_path, tables=("theme", "matrix"))
+    for section in document.sections:
+        portrait = section.orientation == 0
+        width, height = (section.page_width, section.page_height) if portrait else (section.page_height, section.page_width)
+        assert (round(width.mm), round(height.mm)) == (210, 297)
+        assert round(section.left_margin.cm, 1) == 2.5
+    document, _ = _export(study, tmp_path, tables=("theme",), paper="letter")
+    assert (round(document.sections[0].page_width.inches, 1), round(document.sections[0].page_height.inches)) == (8.5, 11)
+
+
+def test_the_template_gives_styles_page_and_header(study, tmp_path):
+    template = _template(tmp_path / "journal.docx")
+    document, path = _export(study, tmp_path, tables=("theme", "codebook"), template=str(template))
+    first = document.sections[0]
+    assert round(first.page_width.inches, 1) == 8.5, "the template's paper"
+    assert round(first.left_margin.inches, 1) == 1.5, "the template's margins"
+    assert all(s.header.paragraphs[0].text.startswith("Journal of School Psychology") for s in document.sections)
+    assert document.styles["Heading 1"].font.color.rgb == RGBColor(0x80, 0, 0), "the template's own heading style"
+    assert document.styles["Table Text"].font.size == Pt(9), "a style the template lacks is qualcode's"
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Remove this placeholder" not in text and "Themes and subthemes" in text
+    # --paper changes the size and keeps the rest of the template
+    document, _ = _export(study, tmp_path, tables=("theme",), template=str(template), paper="a4")
+    assert round(document.sections[0].page_width.mm) == 210 and round(document.sections[0].left_margin.inches, 1) == 1.5
+
+
+def _broken_document(path):
+    """A real .docx whose document.xml is cut short."""
+    docx.Document().save(str(path))
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["word/document.xml"] = members["word/document.xml"][:200]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_text("not a document"), "is not a Word .docx document (not a zip archive)"),
+        (lambda p: zipfile.ZipFile(p, "w").writestr("x.txt", "x"), "is not a Word .docx document"),
+        (_broken_document, "cannot be read as a Word document"),
+        (lambda p: None, "no such template file"),
+    ],
+)
+def test_a_bad_template_is_refused_and_nothing_is_written(study, tmp_path, make, message):
+    template = tmp_path / "journal.docx"
+    make(template)
+    out = tmp_path / "report.docx"
+    result = run("export", "docx", str(study.path), "-o", str(out), "--coder", "alice", "--template", str(template))
+    assert result.returncode == 2 and message in result.stderr and str(template) in result.stderr
+    assert not out.exists()
+
+
+def test_a_dotx_template_is_refused_with_what_to_do(study, tmp_path):
+    template = _template(tmp_path / "journal.dotx")
+    result = run("export", "docx", str(study.path), "-o", str(tmp_path / "r.docx"), "--template", str(template))
+    assert result.returncode == 2 and "save it as a .docx" in result.stderr
+
+
+def test_the_template_is_never_written_over(study, tmp_path):
+    template = _template(tmp_path / "journal.docx")
+    before = template.read_bytes()
+    result = run("export", "docx", str(study.path), "-o", str(template), "--coder", "alice", "--template", str(template))
+    assert result.returncode == 2 and "is what this command reads" in result.stderr
+    assert template.read_bytes() == before
+
