@@ -328,9 +328,12 @@ class Analysis:
 
         segments: dict[str, set[int]] = defaultdict(set)
         people: dict[str, set[str]] = defaultdict(set)
+        # a theme's or subtheme's use is every distinct segment coded with it or any code under it
+        owners = {c.id: [c.id, *(a.id for a in self.book.ancestors(c.id))] for c in self.book.codes}
         for sid, tid, _o, _sp, _s, _e, code_id, _st, *_coded in self.rows:
-            segments[code_id].add(sid)
-            people[code_id].add(self.participant_of(tid))
+            for owner in owners.get(code_id, [code_id]):
+                segments[owner].add(sid)
+                people[owner].add(self.participant_of(tid))
         records = []
         for code, depth in self.book.walk():
             records.append(

@@ -255,12 +255,19 @@ def test_the_quote_table_quotes_attributes_and_groups_by_theme_and_subtheme():
     assert [line.cells for line in empty] == [("—", "No quotes: every coded segment is an interviewer's turn.")]
 
 
+NOTE = (
+    "Used: coded segments / participants; a theme's or subtheme's count is of distinct segments coded with it or "
+    "any code under it."
+)
+
+
 def test_the_codebook_indents_codes_joins_criteria_and_use_and_goes_landscape():
     table = codebook_table(CODEBOOK)
     assert table.caption == "Codebook: definitions, criteria, examples and use"
     assert [c.label for c in table.columns] == ["Code", "Definition", "Criteria", "Example", "Used"]
-    assert table.note_lines() == ["Used: coded segments / participants."] and table.landscape
+    assert table.note_lines() == [NOTE] and table.landscape
     role, entry = table.lines()
+    assert role.bold and not entry.bold, "theme rows are bold"
     assert role.cells == ("Role", "The school's part.", "Include: Tasks.\nExclude: Effects.", "—", "0 / 0")
     assert entry.level == 1 and entry.cells == ("Entry", "—", "Exclude: Waiting.", "The nurse had heard.", "18 / 7")
     # A terminal row is one line: the criteria's line break becomes a space.
@@ -269,7 +276,7 @@ def test_the_codebook_indents_codes_joins_criteria_and_use_and_goes_landscape():
         "  Role     The school's part.  Include: Tasks. Exclude: Effects.  —                      0 / 0",
         "    Entry  —                   Exclude: Waiting.                  The nurse had heard.  18 / 7",
         "",
-        "Used: coded segments / participants.",
+        NOTE,
     ]
     assert list(codebook_table(pd.DataFrame()).lines()) == [], "a codebook without codes is a header alone"
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import zipfile
 
 import docx
+import pandas as pd
 import pytest
 from docx.shared import Inches, Pt, RGBColor
 
+from qualcode.core.export.table_views import quote_table
 from tests.core.test_cli import run
 from tests.core.test_export import _export, study, study_file  # noqa: F401  (fixtures)
 
@@ -96,3 +98,49 @@ def test_the_template_is_never_written_over(study, tmp_path):
     assert result.returncode == 2 and "is what this command reads" in result.stderr
     assert template.read_bytes() == before
 
+
+
+# -- tables that hold together ------------------------------------------------------------
+
+
+def test_quotation_marks_inside_a_quote_become_single():
+    frame = pd.DataFrame(
+        {
+            "Theme": ["Role", "Role"],
+            "Subtheme": ["Entry", "Entry"],
+            "Quote": ["She was the “contact person.”", 'He said "no" and "maybe"'],
+            "Attribution": ["(P1)", "(P2)"],
+        }
+    )
+    quotes = [line.cells[1] for line in quote_table(frame).lines()]
+    assert quotes == ["“She was the ‘contact person.’” (P1)", "“He said ‘no’ and ‘maybe’” (P2)"]
+    assert frame["Quote"][0] == "She was the “contact person.”", "the data keep the text as coded"
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def test_rows_never_split_and_a_table_keeps_its_first_rows_with_its_caption(study, tmp_path):
+    document, _ = _export(study, tmp_path, tables=("theme", "quotes", "codebook"), max_words=40)
+    for table in document.tables:
+        rows = table._tbl.tr_lst
+        assert all(tr.find(f"{W}trPr/{W}cantSplit") is not None for tr in rows), "no row splits across pages"
+        kept = [all(p.find(f"{W}pPr/{W}keepNext") is not None for p in tr.iter(f"{W}p")) for tr in rows]
+        assert kept[:5] == [True] * 5 and not any(kept[5:]), "header and first rows keep together, then rows flow"
+    captions = [p for p in document.paragraphs if p.style.name == "Caption"]
+    assert all(p.style.paragraph_format.keep_with_next for p in captions)
+
+
+def test_theme_rows_are_bold_and_count_the_segments_under_them(study, tmp_path):
+    document, _ = _export(study, tmp_path, tables=("codebook",))
+    [table] = document.tables
+    store = study.store
+    book = study.codebook()
+    theme = book.roots()[0]
+    under = {theme.id, *(d.id for d in book.descendants(theme.id))}
+    segments = {s for s, c in store.codings.pairs("consensus") if c in under}
+    row = next(r for r in table.rows if r.cells[0].text == theme.name)
+    assert row.cells[-1].text.split(" / ")[0] == str(len(segments)) and len(segments) > 0
+    assert all(run.bold for run in row.cells[0].paragraphs[0].runs if run.text)
+    code_row = next(r for r in table.rows if r.cells[0].text == "Step-ladder")
+    assert not any(run.bold for run in code_row.cells[0].paragraphs[0].runs)

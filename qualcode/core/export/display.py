@@ -108,6 +108,8 @@ class Column:
             return f"[{_fixed(low * self.scale, self.digits)}, {_fixed(high * self.scale, self.digits)}]"
         if self.digits is None:
             text = "" if _missing(value) else str(value)
+            if self.quote:
+                text = inner_quotes(text)
         else:
             number = _float(value)
             if math.isnan(number):
@@ -120,6 +122,26 @@ class Column:
                     pieces.append(part.form.format(shown))
             text = self.sep.join(pieces)
         return text or self.empty
+
+
+_OPENS_AFTER = frozenset(" \t\n([{—–-/")
+
+
+def inner_quotes(text: str) -> str:
+    """Double quotation marks inside a quotation as single ones, as a quote set in double marks needs
+    ("the “contact person”" → "the ‘contact person’"; straight ones too, opening after a space or bracket)."""
+    if '"' not in text and "“" not in text and "”" not in text:
+        return text
+    out = []
+    for i, ch in enumerate(text):
+        if ch == "“":
+            ch = "‘"
+        elif ch == "”":
+            ch = "’"
+        elif ch == '"':
+            ch = "‘" if i == 0 or text[i - 1] in _OPENS_AFTER else "’"
+        out.append(ch)
+    return "".join(out)
 
 
 @dataclass(frozen=True)

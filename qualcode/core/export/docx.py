@@ -40,6 +40,8 @@ WIDE = 8
 PAPERS = {"a4": (Mm(210), Mm(297)), "letter": (Inches(8.5), Inches(11))}
 """Paper sizes, portrait (width, height)."""
 MARGIN = Cm(2.5)
+KEEP_ROWS = 5
+"""A table starts on the next page unless its caption, header and this many rows fit where it would start."""
 
 
 class WordReport:
@@ -227,10 +229,14 @@ class WordReport:
                 if numeric[i]:
                     paragraph.alignment = 2
         _repeat_header(head)
+        # no row is split across a page: a cut quote or a matrix row on two pages reads as two rows
+        _cant_split(plain)
+        _cant_split(strong)
         _rules(table, head)
         bold = list(bold_rows or [False] * len(rows))
         depth = list(levels or [0] * len(rows))
         _fill_by_kind(table, rows, list(zip(bold, depth, strict=True)))
+        _keep_first_rows(table, KEEP_ROWS)
         return table
 
     def picture(self, png: bytes, width_cm: float = 15.5) -> None:
@@ -274,6 +280,18 @@ def _indent(tc: Any, level: int) -> None:
     ind = OxmlElement("w:ind")
     ind.set(qn("w:left"), str(220 * level))
     p_pr.append(ind)
+
+
+def _cant_split(row: Any) -> None:
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
+def _keep_first_rows(table: Table, rows: int) -> None:
+    """Keep the header and the first rows on one page with the caption above them (which keeps with the
+    next paragraph): a table that would start with fewer rows at the foot of a page starts on the next."""
+    for tr in table._tbl.tr_lst[: rows + 1][:-1]:
+        for p in tr.iter(qn("w:p")):
+            p.get_or_add_pPr().get_or_add_keepNext()  # in its place among the paragraph's properties
 
 
 def _repeat_header(row: Any) -> None:

@@ -92,8 +92,14 @@ def codebook_table(frame: pd.DataFrame) -> DisplayTable:
             Column("Segments", "Used", 0, parts=(Part("Participants"),), sep=" / ", width=1.0),
         ),
         caption="Codebook: definitions, criteria, examples and use",
-        notes=(Note("Used: coded segments / participants."),),
+        notes=(
+            Note(
+                "Used: coded segments / participants; a theme's or subtheme's count is of distinct segments coded "
+                "with it or any code under it."
+            ),
+        ),
         levels=levels,
+        bold=tuple(level == 0 for level in levels),
         landscape=True,
     )
 
