@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import zipfile
 
 import docx
@@ -9,6 +11,7 @@ import pandas as pd
 import pytest
 from docx.shared import Inches, Pt, RGBColor
 
+from qualcode.core.export.docx_pages import page_starts, wrapped_lines
 from qualcode.core.export.table_views import quote_table
 from tests.core.test_cli import run
 from tests.core.test_export import _export, study, study_file  # noqa: F401  (fixtures)
@@ -33,11 +36,16 @@ def test_a4_by_default_and_letter_on_request(study, tmp_path):
     document, _ = _export(study, tmp_path, tables=("theme", "matrix"))
     for section in document.sections:
         portrait = section.orientation == 0
-        width, height = (section.page_width, section.page_height) if portrait else (section.page_height, section.page_width)
+        width, height = (
+            (section.page_width, section.page_height) if portrait else (section.page_height, section.page_width)
+        )
         assert (round(width.mm), round(height.mm)) == (210, 297)
         assert round(section.left_margin.cm, 1) == 2.5
     document, _ = _export(study, tmp_path, tables=("theme",), paper="letter")
-    assert (round(document.sections[0].page_width.inches, 1), round(document.sections[0].page_height.inches)) == (8.5, 11)
+    assert (round(document.sections[0].page_width.inches, 1), round(document.sections[0].page_height.inches)) == (
+        8.5,
+        11,
+    )
 
 
 def test_the_template_gives_styles_page_and_header(study, tmp_path):
@@ -94,10 +102,11 @@ def test_a_dotx_template_is_refused_with_what_to_do(study, tmp_path):
 def test_the_template_is_never_written_over(study, tmp_path):
     template = _template(tmp_path / "journal.docx")
     before = template.read_bytes()
-    result = run("export", "docx", str(study.path), "-o", str(template), "--coder", "alice", "--template", str(template))
+    result = run(
+        "export", "docx", str(study.path), "-o", str(template), "--coder", "alice", "--template", str(template)
+    )
     assert result.returncode == 2 and "is what this command reads" in result.stderr
     assert template.read_bytes() == before
-
 
 
 # -- tables that hold together ------------------------------------------------------------
@@ -144,3 +153,63 @@ def test_theme_rows_are_bold_and_count_the_segments_under_them(study, tmp_path):
     assert all(run.bold for run in row.cells[0].paragraphs[0].runs if run.text)
     code_row = next(r for r in table.rows if r.cells[0].text == "Step-ladder")
     assert not any(run.bold for run in code_row.cells[0].paragraphs[0].runs)
+
+
+def test_wrapping_and_page_starts_estimate_on_the_safe_side():
+    # 9 pt in a 100 pt cell: (100 - 7) / 4.5 = 20 characters a line
+    assert wrapped_lines("one two three four five six", 100, 9) == 2
+    assert wrapped_lines("a\nb\n", 100, 9) == 3, "each line break is a line, an empty last one too"
+    assert wrapped_lines("x" * 45, 100, 9) == 3, "a word longer than the line breaks where it must"
+    # pages of 100 pt (90 usable), header 10 pt: rows of 30 pt, two to a page; a too tall row on its own page
+    assert page_starts([30, 30, 30, 30, 30], 10, 100, 100) == [0, 2, 4]
+    assert page_starts([30, 200, 30], 10, 100, 100) == [0, 1, 2]
+    assert page_starts([30] * 3, 10, 60, 100) == [0, 1], "the first page has less room below the caption"
+
+
+def _quote_pages(document):
+    """The tables of the quote section: those whose header reads 'Theme ▸ subtheme'."""
+    return [t for t in document.tables if t.rows[0].cells[0].text == "Theme ▸ subtheme"]
+
+
+def test_a_long_quote_table_names_its_group_on_every_page(study, tmp_path):
+    document, path = _export(study, tmp_path, tables=("theme", "quotes"))
+    pages = _quote_pages(document)
+    assert len(pages) > 3
+    labels = []
+    for page in pages:
+        first = page.rows[1].cells[0].text
+        assert first, "every page of the quote table starts with its group's label"
+        labels.append(first)
+    assert any(label.endswith(" (continued)") for label in labels[1:])
+    # a continued label is the group the previous page ended in
+    for before, page, label in zip(pages, pages[1:], labels[1:], strict=False):
+        if label.endswith(" (continued)"):
+            last = next(r.cells[0].text for r in reversed(before.rows[1:]) if r.cells[0].text)
+            assert label == last.removesuffix(" (continued)") + " (continued)"
+    # the quote section starts on a page of its own; between its tables, a page break
+    heading = next(p for p in document.paragraphs if p.text == "Quotes")
+    assert heading.paragraph_format.page_break_before
+    breaks = [p for p in document.paragraphs if p.paragraph_format.page_break_before]
+    assert len(breaks) == len(pages), "the heading's, and one before each further page"
+
+
+@pytest.mark.skipif(
+    shutil.which("libreoffice") is None,
+    reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui poppler-utils)",
+)
+def test_laid_out_by_libreoffice_each_quote_page_fits_its_page(study, tmp_path):
+    document, path = _export(study, tmp_path, tables=("quotes",))
+    pages = _quote_pages(document)
+    subprocess.run(
+        ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    printed = [page for page in text.split("\f") if page.strip()]
+    assert len(printed) == len(pages), "no estimated page overflows onto another"
+    for page in printed[1:]:
+        assert page.strip().startswith("Theme ▸ subtheme"), "each page starts with the repeated header"

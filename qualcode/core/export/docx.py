@@ -29,6 +29,7 @@ from docx.shared import Cm, Inches, Mm, Pt
 from docx.table import Table
 
 from qualcode.core.export.display import DisplayTable, printable
+from qualcode.core.export.docx_pages import page_starts, row_height
 from qualcode.core.export.docx_rows import fill_rows
 
 if TYPE_CHECKING:
@@ -40,6 +41,11 @@ WIDE = 8
 PAPERS = {"a4": (Mm(210), Mm(297)), "letter": (Inches(8.5), Inches(11))}
 """Paper sizes, portrait (width, height)."""
 MARGIN = Cm(2.5)
+EMU_PER_PT = 12700
+ABOVE_TABLE_PT = 80.0
+"""About what a section's heading and a table's caption take above its first row, in points."""
+TITLE_PT = 110.0
+"""About what the report's title and subtitle take on the first page, in points."""
 KEEP_ROWS = 5
 """A table starts on the next page unless its caption, header and this many rows fit where it would start."""
 
@@ -133,8 +139,10 @@ class WordReport:
 
     # -- building blocks ---------------------------------------------------------
 
-    def heading(self, text: str, level: int = 1) -> None:
-        self.doc.add_heading(text, level=level)
+    def heading(self, text: str, level: int = 1, *, new_page: bool = False) -> None:
+        paragraph = self.doc.add_heading(text, level=level)
+        if new_page:
+            paragraph.paragraph_format.page_break_before = True
 
     def caption(self, kind: str, text: str) -> None:
         """'Table 3. text', with the number as a SEQ field Word updates when tables move."""
@@ -169,15 +177,35 @@ class WordReport:
             text = text[len("Note.") :]
         paragraph.add_run(text)
 
-    def landscape(self, on: bool) -> None:
-        """Start a new section in landscape (or back in portrait) when the orientation changes."""
+    def landscape(self, on: bool) -> bool:
+        """Start a new section in landscape (or back in portrait) when the orientation changes; whether it did
+        (the next paragraph then stands at the top of a page)."""
         current = self.doc.sections[-1]
         wanted = WD_ORIENT.LANDSCAPE if on else WD_ORIENT.PORTRAIT
         if current.orientation == wanted:
-            return
+            return False
         section = self.doc.add_section(WD_SECTION.NEW_PAGE)
         section.orientation = wanted
         section.page_width, section.page_height = current.page_height, current.page_width
+        return True
+
+    def page_break(self) -> None:
+        """What follows starts on a new page: an empty paragraph of 1 pt that breaks the page before it (which
+        also keeps two tables from joining into one)."""
+        paragraph = self.doc.add_paragraph(style="Table Text")
+        paragraph.paragraph_format.page_break_before = True
+        paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.add_run().font.size = Pt(1)
+
+    @property
+    def body_height_pt(self) -> float:
+        section = self.doc.sections[-1]
+        return float(section.page_height - section.top_margin - section.bottom_margin) / EMU_PER_PT
+
+    @property
+    def table_font_pt(self) -> float:
+        size = self.doc.styles["Table Text"].font.size
+        return size.pt if size is not None else float(BODY_PT)
 
     @property
     def text_width(self) -> int:
@@ -382,38 +410,83 @@ HEADINGS = {
 
 def add_section(report: WordReport, heading: str, table: DisplayTable) -> None:
     """A section of the report: its heading, then the table, on a landscape page when the table asks or is wide."""
-    report.landscape(table.landscape if table.landscape is not None else len(table.columns) > WIDE)
-    report.heading(heading)
-    add_table(report, table)
+    top_of_page = report.landscape(table.landscape if table.landscape is not None else len(table.columns) > WIDE)
+    add_table(report, table, heading=heading, top_of_page=top_of_page)
 
 
-def add_table(report: WordReport, table: DisplayTable) -> None:
-    """A `DisplayTable` as a captioned journal table: sections in bold, labels indented, notes below.
+def add_table(report: WordReport, table: DisplayTable, *, heading: str = "", top_of_page: bool = False) -> None:
+    """A `DisplayTable` as a captioned journal table, under ``heading``: sections in bold, labels indented,
+    notes below.
 
     A label's mark follows it ("Workload*"), as a cell's follows its value
     ("—a"); a quotation column is set in the table quote style. Column widths
     are the columns' own when every column has one, else they follow the
     longest text in each column.
+
+    A table whose first column names groups once (theme ▸ subtheme) and that
+    runs over several pages starts on a page of its own, and each further page
+    is a table of its own beginning with its group's label and "(continued)"
+    (see `docx_pages`).
     """
     lines = list(table.lines())
     rows = [[line.cells[0] + line.flag, *line.cells[1:]] for line in lines]
     header = [c.label for c in table.columns]
     widths = [c.width for c in table.columns]
+    weights = widths if all(widths) else _weights(header, rows)
+    starts = [0]
+    grouped = bool(table.columns) and not table.columns[0].repeat
+    if grouped and len(rows) > KEEP_ROWS:
+        first_table = report.tables == 0 and report.figures == 0
+        body = report.body_height_pt
+        first_page = body - ABOVE_TABLE_PT - (TITLE_PT if first_table else 0.0)
+        starts = _page_starts(report, header, rows, weights, first_page, body)
+        if len(starts) > 1 and not top_of_page and not first_table:
+            top_of_page = True
+            report.heading(heading, new_page=True)
+            heading = ""
+    if heading:
+        report.heading(heading)
     report.caption("Table", table.caption)
-    report.table(
-        header,
-        rows,
-        weights=widths if all(widths) else _weights(header, rows),
-        numeric=[c.right for c in table.columns],
-        quote_column=next((i for i, c in enumerate(table.columns) if c.quote), None),
-        bold_rows=[line.bold for line in lines],
-        levels=[line.level for line in lines],
-    )
+    label = ""
+    labels = []
+    for row in rows:
+        label = row[0] or label
+        labels.append(label)
+    for page, (start, end) in enumerate(zip(starts, [*starts[1:], len(rows)], strict=True)):
+        chunk = [list(r) for r in rows[start:end]]
+        if page:
+            report.page_break()
+            if chunk and not chunk[0][0] and labels[start]:
+                chunk[0][0] = f"{labels[start]} (continued)"
+        report.table(
+            header,
+            chunk,
+            weights=weights,
+            numeric=[c.right for c in table.columns],
+            quote_column=next((i for i, c in enumerate(table.columns) if c.quote), None),
+            bold_rows=[line.bold for line in lines[start:end]],
+            levels=[line.level for line in lines[start:end]],
+        )
     if table.notes:
         general = [n.text for n in table.notes if not n.mark]
         # A note is set as a sentence in Word, whatever its case in a terminal.
         specific = [f"{n.mark} {n.text[:1].upper()}{n.text[1:]}" for n in table.notes if n.mark]
         report.note(" ".join(["Note.", *general, *specific]))
+
+
+def _page_starts(
+    report: WordReport,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    weights: Sequence[float],
+    first_page: float,
+    page: float,
+) -> list[int]:
+    total = sum(weights)
+    widths = [report.text_width * w / total / EMU_PER_PT for w in weights]
+    font = report.table_font_pt
+    heights = [row_height(r, widths, font) for r in rows]
+    return page_starts(heights, row_height(header, widths, font), first_page, page)
 
 
 def _weights(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[float]:
