@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def natural(text: str) -> list[Any]:
+    """A sort key that orders the numbers inside names by value: P2 before P10."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part.casefold()) for part in re.split(r"(\d+)", text)]
+
+
 def frequencies(
     store: Store,
     *,
@@ -27,8 +33,9 @@ def frequencies(
 ) -> pd.DataFrame:
     """The ``top`` lemmas of each group, as rows (group, rank, lemma, count, share of the group's words).
 
-    ``by`` is "transcript", "theme" (segments coded under each main theme by
-    ``coder``), or a participant attribute such as "role" or "grade_level".
+    ``by`` is "transcript", "participant" (the informant a transcript belongs to, P1 …; its name when it has
+    none), "theme" (segments coded under each main theme by ``coder``), or a participant attribute such as
+    "role" or "grade_level". Groups come in natural order (P2 before P10).
 
     Words that belong to a confirmed pseudonym's name are not counted: every
     part of a name identifies ("hansen" of "Marit Hansen"), and a name is no
@@ -41,11 +48,12 @@ def frequencies(
     stop = _stop_words(store.settings.lang)
     interviewers = store.settings.interviewers
     participants = {p.id: p.attributes for p in store.participants.all()}
-    if by not in ("transcript", "theme"):
+    if by not in ("transcript", "participant", "theme"):
         known = {k for attrs in participants.values() for k in attrs}
         if by not in known:
             raise BadInput(
-                f"group by transcript, theme or a participant attribute ({', '.join(sorted(known)) or 'none'})",
+                f"group by transcript, participant, theme or a participant attribute "
+                f"({', '.join(sorted(known)) or 'none'})",
                 where="--by",
             )
     groups_of_segment: dict[int, list[str]] = defaultdict(list)
@@ -65,6 +73,8 @@ def frequencies(
         name_starts = [start for start, _end in names]
         if by == "transcript":
             fixed = [transcript.name]
+        elif by == "participant":
+            fixed = [transcript.participant or transcript.name]
         elif by != "theme":
             fixed = [str(participants.get(transcript.participant or "", {}).get(by, "—"))]
         starts = [s.start for s in segments]
@@ -80,7 +90,7 @@ def frequencies(
             for group in fixed if by != "theme" else groups_of_segment.get(segment.id, []):
                 counts[group][lemma] += 1
     records = []
-    for group in sorted(counts):
+    for group in sorted(counts, key=natural):
         total = sum(counts[group].values())
         for rank, (lemma, n) in enumerate(counts[group].most_common(top), 1):
             records.append({"group": group, "rank": rank, "lemma": lemma, "count": n, "share": n / total})

@@ -339,9 +339,10 @@ def test_exports_get_the_usual_file_permissions(study, tmp_path):
 def test_word_frequencies_table_in_word_and_xlsx(study, tmp_path):
     document, _ = _export(study, tmp_path, tables=("frequencies",))
     [table] = document.tables
-    assert [c.text for c in table.rows[0].cells] == ["Transcript", "Words (count)"]
-    first = table.rows[1].cells
-    assert first[0].text == "P1_interview" and re.match(r"\w+ \(\d+\)", first[1].text)
+    assert [c.text for c in table.rows[0].cells] == ["Participant", "Words (count)"]
+    rows = [r.cells[0].text for r in table.rows[1:]]
+    assert rows == ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"], "rows by informant, in natural order"
+    assert re.match(r"\w+ \(\d+\)", table.rows[1].cells[1].text)
     out = tmp_path / "f.xlsx"
     Exporter(study.store, ExportOptions(tables=("frequencies",))).write_xlsx(out)
     sheet = pd.read_excel(out, sheet_name="frequencies")

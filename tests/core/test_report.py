@@ -213,3 +213,16 @@ def test_laid_out_by_libreoffice_each_quote_page_fits_its_page(study, tmp_path):
     assert len(printed) == len(pages), "no estimated page overflows onto another"
     for page in printed[1:]:
         assert page.strip().startswith("Theme ▸ subtheme"), "each page starts with the repeated header"
+
+
+def test_word_frequencies_by_informant_leave_confirmed_names_out(study, tmp_path):
+    before, _ = _export(study, tmp_path, tables=("frequencies",))
+    words = " ".join(c.text for r in before.tables[0].rows for c in r.cells).casefold()
+    names = [n for n in ("janne", "henrik", "emil") if n in words]
+    assert names, "the sample's names are frequent enough to be listed before they are confirmed"
+    for name in names:
+        study.store.pseudonyms.set(name.title(), "[student]", confirmed=True)
+    after, _ = _export(study, tmp_path, tables=("frequencies",))
+    words = " ".join(c.text for r in after.tables[0].rows for c in r.cells).casefold()
+    assert not [n for n in names if n in words]
+    assert [r.cells[0].text for r in after.tables[0].rows[1:3]] == ["P1", "P2"]

@@ -31,6 +31,15 @@ def theme_table(frame: pd.DataFrame) -> DisplayTable:
     return DisplayTable(frame, tuple(columns), caption="Main themes and subthemes", notes=notes)
 
 
+MATRIX_NOTES = {
+    "count": "Cells: coded segments in each participant's transcripts (a group's cell adds up its participants'); "
+    "a theme's or subtheme's row counts the distinct segments coded with it or any code under it.",
+    "presence": "✓: coded at least once in the participant's transcripts, with the row's code or any code under "
+    "it; a/b in a group's cell: a of its b participants.",
+    "quote": "Cells: the participant's first quote under the row (a group's: that of its first participant).",
+}
+"""What a matrix's numbers count, in the note under it."""
+
 MATRIX_CELLS = {"count": "number of coded segments", "presence": "✓ = coded at least once", "quote": "first quote"}
 """What a matrix cell shows, as its caption says."""
 
@@ -52,6 +61,7 @@ def matrix_table(frame: pd.DataFrame, cells: str) -> DisplayTable:
             *(Column(c, c, digits, align=align, width=width) for c in columns),
         ),
         caption=f"Themes, subthemes and codes by {by} ({MATRIX_CELLS[cells]})",
+        notes=(Note(MATRIX_NOTES[cells]),),
         levels=levels,
         bold=tuple(level == 0 for level in levels),
         landscape=True if cells == "quote" else None,
@@ -67,6 +77,12 @@ def quote_table(frame: pd.DataFrame) -> DisplayTable:
             Column("Quote", "Quote", form="“{}”", parts=(Part("Attribution"),), quote=True, width=5),
         ),
         caption="Illustrative quotes by theme and subtheme",
+        notes=(
+            Note(
+                "A quote is a run of consecutive segments of one speaker coded under the subtheme; (P5): the "
+                "participant who said it; … marks text left out."
+            ),
+        ),
         no_rows="No quotes: every coded segment is an interviewer's turn.",
     )
 
@@ -104,15 +120,25 @@ def codebook_table(frame: pd.DataFrame) -> DisplayTable:
     )
 
 
-def frequency_table(frame: pd.DataFrame) -> DisplayTable:
-    """Each transcript's most frequent words on one line, "word (count)", most frequent first."""
+def frequency_table(frame: pd.DataFrame, by: str = "transcript") -> DisplayTable:
+    """Each group's most frequent words on one line, "word (count)", most frequent first; ``by`` names the
+    groups ("participant" in the report: rows by informant, P1 …)."""
+    label = {"transcript": "Transcript", "participant": "Participant", "theme": "Theme"}.get(by, by)
     return DisplayTable(
         frame,
         (
-            Column("group", "Transcript", width=1.6),
+            Column("group", label, width=1.6),
             Column("lemma", "Words (count)", parts=(Part("count", "({})"),), width=5),
         ),
-        caption="Most frequent words per transcript (lemmas; stop words and interviewer turns left out)",
+        caption=f"Most frequent words per {label.lower()} (lemmas; stop words and interviewer turns left out)",
+        notes=(
+            Note(
+                "Counts are occurrences of each lemma in the participant's turns; names confirmed as pseudonyms "
+                "are not counted."
+                if by == "participant"
+                else "Counts are occurrences of each lemma; names confirmed as pseudonyms are not counted."
+            ),
+        ),
         merge=", ",
         no_rows=MISSING,
     )

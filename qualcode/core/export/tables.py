@@ -66,7 +66,9 @@ class Exporter:
             elif name == "frequencies":
                 from qualcode.core.frequencies import frequencies
 
-                out[name] = frequency_table(frequencies(self.store, by="transcript", top=15))
+                out[name] = frequency_table(
+                    frequencies(self.store, by="participant", coder=o.coder, top=15), by="participant"
+                )
         return {name: table.published(self.publish.text) for name, table in out.items()}
 
     def frames(self) -> dict[str, pd.DataFrame]:
