@@ -14,14 +14,14 @@ from docx.shared import Inches, Pt, RGBColor
 from qualcode.core.export.docx_pages import page_starts, wrapped_lines
 from qualcode.core.export.table_views import quote_table
 from tests.core.test_cli import run
-from tests.core.test_export import _export, study, study_file  # noqa: F401  (fixtures)
+from tests.core.test_export import _export
 
 
-def _template(path, *, paper=(Inches(8.5), Inches(11))):
+def _template(path):
     """A department's template: Letter, wide left margin, a running header, its own Heading 1, body text."""
     d = docx.Document()
     s = d.sections[0]
-    s.page_width, s.page_height = paper
+    s.page_width, s.page_height = Inches(8.5), Inches(11)
     s.left_margin = Inches(1.5)
     s.header.paragraphs[0].text = "Journal of School Psychology — manuscript"
     heading = d.styles["Heading 1"]
@@ -182,7 +182,7 @@ def test_a_long_quote_table_names_its_group_on_every_page(study, tmp_path):
         labels.append(first)
     assert any(label.endswith(" (continued)") for label in labels[1:])
     # a continued label is the group the previous page ended in
-    for before, page, label in zip(pages, pages[1:], labels[1:], strict=False):
+    for before, label in zip(pages, labels[1:], strict=False):
         if label.endswith(" (continued)"):
             last = next(r.cells[0].text for r in reversed(before.rows[1:]) if r.cells[0].text)
             assert label == last.removesuffix(" (continued)") + " (continued)"
