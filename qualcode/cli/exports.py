@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import argparse
 
-from qualcode.cli._io import open_project, out
+from qualcode.cli._io import err, open_project, out
 from qualcode.cli.team import bootstrap_count
-from qualcode.core.formats import FORMATS, TABLES, ExportOptions, format_named, parse_tables, parse_where
+from qualcode.core.formats import FORMATS, TABLES, ExportOptions, format_named, parse_tables, parse_where, tables_for
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     fmt = format_named(args.format)
-    options = ExportOptions(
-        tables=parse_tables(args.tables, fmt) if args.tables else fmt.default_tables,
+    if args.tables and args.tables.strip() != "all":
+        parse_tables(args.tables, fmt)  # a wrong table name is refused before the project is opened
+    with open_project(args.project) as project:
+        options = _options(args, tables_for(fmt, args.tables, project.store, agreement_named=bool(args.agreement)))
+        written = project.export(fmt.name, args.output, options)
+        warnings = project.export_warnings(options) if fmt.tables else []
+    for path in written:
+        out(f"wrote {path}")
+    for warning in warnings:
+        err(f"warning: {warning}")
+    return 0
+
+
+def _options(args: argparse.Namespace, tables: tuple[str, ...]) -> ExportOptions:
+    return ExportOptions(
+        tables=tables,
         coder=args.coder,
         level=args.level,
         cells=args.cells,
@@ -27,11 +41,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         paper=args.paper,
         template=args.template,
     )
-    with open_project(args.project) as project:
-        written = project.export(fmt.name, args.output, options)
-    for path in written:
-        out(f"wrote {path}")
-    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-o", "--output", required=True, help="file to write (csv: a folder, or a .csv for one table)")
     p.add_argument(
         "--tables",
-        help=f"comma-separated: {', '.join(TABLES)} (default theme,matrix,quotes,codebook)",
+        help=f"comma-separated: {', '.join(TABLES)}, or all (default theme,matrix,quotes,codebook; "
+        "docx: all once two coders have codings)",
     )
     p.add_argument("--coder", default="consensus", help="whose codings (default: the consensus)")
     p.add_argument("--level", choices=["theme", "subtheme", "code"], default="code", help="matrix rows")

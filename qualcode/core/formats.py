@@ -135,6 +135,27 @@ def format_named(name: str) -> Format:
         raise BadInput(f"unknown format; choose one of {', '.join(FORMATS)}", where=name) from None
 
 
+def coders_compared(store: Store) -> list[str]:
+    """The coders (not the consensus) who have codings: two of them make an agreement table."""
+    from qualcode.core.model import CONSENSUS
+
+    return [c for c in store.codings.coders() if c != CONSENSUS and store.codings.count(c)]
+
+
+def tables_for(fmt: Format, text: str | None, store: Store, *, agreement_named: bool = False) -> tuple[str, ...]:
+    """The tables an export writes: those named (``all``: every table the format holds that the project can
+    fill, the agreement when two coders have codings or ``agreement_named``), else the format's default,
+    which for Word is the full report once two coders have codings."""
+    full = tuple(t for t in fmt.tables if t != "agreement" or agreement_named or len(coders_compared(store)) >= 2)
+    if text is None:
+        if fmt.name == "docx" and len(coders_compared(store)) == 2:
+            return full
+        return fmt.default_tables
+    if text.strip() == "all":
+        return full
+    return parse_tables(text, fmt)
+
+
 def parse_tables(text: str, fmt: Format | None = None) -> tuple[str, ...]:
     """Table names from a comma-separated list, checked against what the format can hold."""
     names = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))

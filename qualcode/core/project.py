@@ -465,6 +465,27 @@ class Project:
 
         return Exporter(self.store, options or ExportOptions()).frames()
 
+    def export_warnings(self, options: ExportOptions) -> list[str]:
+        """What an author should know before sending the tables: disagreements the lead has not yet decided,
+        when the tables show the consensus."""
+        from qualcode.core.resolution import Resolution
+
+        if options.coder != CONSENSUS:
+            return []
+        pairs = sorted({(a, b) for a, b, _d in self.store.decisions.every()})
+        if not pairs:
+            coders = [c for c in self.store.codings.coders() if c != CONSENSUS and self.store.codings.count(c)]
+            pairs = [(coders[0], coders[1])] if len(coders) == 2 else []
+        out = []
+        for a, b in pairs:
+            decided, total = Resolution(self.store, a, b, CONSENSUS).progress()
+            if decided < total:
+                out.append(
+                    f"{total - decided} of {total} disagreements between {a} and {b} are not yet decided, so the "
+                    f"consensus lacks them (qualcode resolve {self.path.name} --coders {a} {b} --lead NAME)"
+                )
+        return out
+
     def export(
         self,
         fmt: str,

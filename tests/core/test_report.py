@@ -226,3 +226,71 @@ def test_word_frequencies_by_informant_leave_confirmed_names_out(study, tmp_path
     words = " ".join(c.text for r in after.tables[0].rows for c in r.cells).casefold()
     assert not [n for n in names if n in words]
     assert [r.cells[0].text for r in after.tables[0].rows[1:3]] == ["P1", "P2"]
+
+
+# -- the full report in one command -------------------------------------------------------
+
+
+def _headings(path):
+    return [p.text for p in docx.Document(str(path)).paragraphs if p.style.name == "Heading 1"]
+
+
+FULL = [
+    "Themes and subthemes",
+    "Themes by participant",
+    "Quotes",
+    "Codebook",
+    "Agreement between coders",
+    "Word frequencies",
+    "Co-occurrence of codes",
+]
+
+
+def test_the_full_report_is_the_default_once_two_coders_have_codings(study, tmp_path):
+    out = tmp_path / "report.docx"
+    result = run("export", "docx", str(study.path), "-o", str(out), "--bootstrap", "20")
+    assert result.returncode == 0, result.stderr
+    assert _headings(out) == FULL
+    result = run("export", "docx", str(study.path), "-o", str(out), "--tables", "all", "--bootstrap", "20")
+    assert result.returncode == 0 and _headings(out) == FULL
+    # xlsx: every flat table
+    xlsx = tmp_path / "t.xlsx"
+    assert (
+        run("export", "xlsx", str(study.path), "-o", str(xlsx), "--tables", "all", "--bootstrap", "20").returncode == 0
+    )
+    assert list(pd.read_excel(xlsx, sheet_name=None)) == [
+        "theme",
+        "matrix",
+        "quotes",
+        "codebook",
+        "agreement",
+        "frequencies",
+    ]
+
+
+def test_all_leaves_the_agreement_out_of_a_one_coder_project(project, tmp_path):
+    ids = project.store.transcripts.segment_ids()
+    code = project.store.codebook.codes()[-1].id
+    project.store.codings.add_many([(i, code) for i in ids[:3]], "alice")
+    out = tmp_path / "r.docx"
+    result = run("export", "docx", str(project.path), "-o", str(out), "--coder", "alice", "--tables", "all")
+    assert result.returncode == 0, result.stderr
+    assert "Agreement between coders" not in _headings(out) and "Quotes" in _headings(out)
+    result = run("export", "docx", str(project.path), "-o", str(out), "--coder", "alice")
+    assert _headings(out) == ["Themes and subthemes", "Themes by participant", "Quotes", "Codebook"]
+
+
+def test_undecided_disagreements_are_said_when_the_consensus_is_exported(study, tmp_path):
+    resolution = study.resolution("alice", "bob", "carol")
+    total = len(resolution.queue)
+    for i in range(3):
+        resolution.decide(i, "a")
+    out = tmp_path / "r.docx"
+    result = run("export", "docx", str(study.path), "-o", str(out), "--tables", "theme")
+    assert result.returncode == 0 and out.exists(), "a warning, not a refusal"
+    assert result.stderr.strip() == (
+        f"warning: {total - 3} of {total} disagreements between alice and bob are not yet decided, so the "
+        "consensus lacks them (qualcode resolve study.qc --coders alice bob --lead NAME)"
+    )
+    quiet = run("export", "docx", str(study.path), "-o", str(out), "--tables", "theme", "--coder", "alice")
+    assert quiet.returncode == 0 and quiet.stderr == "", "a coder's own tables need no resolution"
