@@ -294,3 +294,22 @@ def test_undecided_disagreements_are_said_when_the_consensus_is_exported(study, 
     )
     quiet = run("export", "docx", str(study.path), "-o", str(out), "--tables", "theme", "--coder", "alice")
     assert quiet.returncode == 0 and quiet.stderr == "", "a coder's own tables need no resolution"
+
+
+def test_spreadsheets_have_widths_a_frozen_header_and_levels_as_indents(study, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "t.xlsx"
+    result = run("export", "xlsx", str(study.path), "-o", str(out), "--tables", "matrix,quotes")
+    assert result.returncode == 0, result.stderr
+    book = load_workbook(out)
+    matrix, quotes = book["matrix"], book["quotes"]
+    assert matrix.freeze_panes == "B2" and quotes.freeze_panes == "A2"
+    labels = [(c.value, c.alignment.indent) for (c,) in matrix.iter_rows(min_row=2, max_col=1)]
+    assert all(not v.startswith(" ") for v, _ in labels), "no leading spaces"
+    assert ("Step-ladder", 2.0) in labels and labels[0][1] == 0, "a code two levels under its theme"
+    width = {c: quotes.column_dimensions[c].width for c in "ABCD"}
+    header = [c.value for c in quotes[1]]
+    quote_column = "ABCDEFGH"[header.index("Quote")]
+    assert quotes.column_dimensions[quote_column].width == 60 and quotes[f"{quote_column}2"].alignment.wrap_text
+    assert all(w and w < 60 for c, w in width.items() if c != quote_column)

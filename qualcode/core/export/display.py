@@ -406,23 +406,49 @@ def _float(value: Any) -> float:
     return math.nan if _missing(value) else float(value)
 
 
+XLSX_MAX_WIDTH = 60
+"""The widest a spreadsheet column is set, in characters; longer text wraps."""
+
+
 def add_sheet(book: Any, name: str, table: DisplayTable) -> None:
     """Add the table's data to an openpyxl workbook as a sheet: a bold header row, then one row per item.
 
     Text is always a string cell, never a formula, whatever it starts with;
     numbers stay numbers (a negative one too) and undefined values are empty.
+    Columns are as wide as their content (up to 60 characters, then wrapped),
+    the header row stays in view (and a tree's label column too), and a tree's
+    levels are indents of the label cell.
     """
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     sheet = book.create_sheet(title=name[:31])
     frame = table.data()
     bold = Font(bold=True)
     for j, key in enumerate(frame.columns, 1):
         _put(sheet.cell(row=1, column=j), str(key)).font = bold
+    # a tree's level is the cell's indent, not spaces in its text (a filter or a lookup would trip on them)
+    tree = len(table.levels) == len(frame) and len(frame.columns) and frame.columns[0] == table.columns[0].key
+    levels = list(table.levels) if tree else []
+    indents = {level: Alignment(indent=level) for level in set(levels)}
+    longest = [len(str(key)) for key in frame.columns]
     for i, values in enumerate(frame.itertuples(index=False, name=None), 2):
         for j, value in enumerate(values, 1):
-            _put(sheet.cell(row=i, column=j), value)
-    sheet.freeze_panes = "A2"
+            if j == 1 and levels and isinstance(value, str):
+                value = value.strip()
+            cell = _put(sheet.cell(row=i, column=j), value)
+            if j == 1 and levels and levels[i - 2]:
+                cell.alignment = indents[levels[i - 2]]
+            if value is not None:
+                longest[j - 1] = max(longest[j - 1], max((len(x) for x in str(value).split("\n")), default=0))
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for j, length in enumerate(longest, 1):
+        # widths from the content, in characters; a long text column (quotes) wraps at 60
+        sheet.column_dimensions[get_column_letter(j)].width = min(length + 2, XLSX_MAX_WIDTH)
+        if length + 2 > XLSX_MAX_WIDTH:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.alignment = wrap
+    sheet.freeze_panes = "B2" if levels else "A2"
 
 
 def _put(cell: Any, value: Any) -> Any:
