@@ -189,7 +189,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("freq", help="word frequencies (lemmas, stop words out) per transcript, theme or group")
     p.add_argument("project")
-    p.add_argument("--by", default="transcript", help="transcript, theme, or a participant attribute")
+    p.add_argument("--by", default="transcript", help="transcript, participant, theme, or a participant attribute")
     p.add_argument("--coder", default="consensus", help="with --by theme: whose codings")
     p.add_argument("--top", type=int, default=20)
     p.add_argument("--include-interviewer", action="store_true")
