@@ -92,7 +92,7 @@ class Analysis:
 
     def theme_and_subtheme(self, code_id: str) -> tuple[str, str]:
         """Names of the top-level theme and the subtheme (level two) a code sits under."""
-        chain = [*reversed(self.book.ancestors(code_id)), self.book.get(code_id)]
+        chain = [*self.book.ancestors(code_id), self.book.get(code_id)]  # ancestors run from the theme down
         names = [c.name for c in chain if c is not None]
         return names[0], names[1] if len(names) > 1 else ""
 

@@ -313,3 +313,19 @@ def test_spreadsheets_have_widths_a_frozen_header_and_levels_as_indents(study, t
     quote_column = "ABCDEFGH"[header.index("Quote")]
     assert quotes.column_dimensions[quote_column].width == 60 and quotes[f"{quote_column}2"].alignment.wrap_text
     assert all(w and w < 60 for c, w in width.items() if c != quote_column)
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+
+def test_a_code_three_levels_down_is_coloured_by_its_main_theme(study):
+    from qualcode.core.analysis import Analysis
+
+    analysis = Analysis(study.store)
+    book = study.codebook()
+    deep = next(c for c, depth in book.walk() if depth == 2)
+    theme = book.theme_of(deep.id)
+    assert analysis.theme_and_subtheme(deep.id) == (theme.name, book.get(deep.parent_id).name)
+    graph = analysis.cooccurrence()
+    for node, data in graph.nodes(data=True):
+        assert data["theme"] == book.theme_of(node).name
