@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 Writer = Callable[["Store", Path, "ExportOptions", "Progress | None"], list[Path]]
 """Writes a format's file (or files) from a project and returns what it wrote."""
 
-TABLES = ("theme", "matrix", "quotes", "codebook", "agreement", "frequencies", "network")
+TABLES = ("theme", "matrix", "quotes", "codebook", "agreement", "frequencies", "network", "map", "kappa")
 """The analysis tables an author can export."""
 
 DEFAULT_TABLES = ("theme", "matrix", "quotes", "codebook")
@@ -87,7 +87,9 @@ def _write_qdc(store: Store, path: Path, options: ExportOptions, progress: Progr
     return [write_qdc(store, path)]
 
 
-_FLAT_TABLES = tuple(t for t in TABLES if t != "network")
+FIGURES = ("network", "map", "kappa")
+"""The report's figures: the co-occurrence network, the thematic map and the agreement chart (Word only)."""
+_FLAT_TABLES = tuple(t for t in TABLES if t not in FIGURES)
 
 FORMATS: dict[str, Format] = {
     f.name: f
@@ -146,7 +148,8 @@ def tables_for(fmt: Format, text: str | None, store: Store, *, agreement_named: 
     """The tables an export writes: those named (``all``: every table the format holds that the project can
     fill, the agreement when two coders have codings or ``agreement_named``), else the format's default,
     which for Word is the full report once two coders have codings."""
-    full = tuple(t for t in fmt.tables if t != "agreement" or agreement_named or len(coders_compared(store)) >= 2)
+    two = agreement_named or len(coders_compared(store)) >= 2
+    full = tuple(t for t in fmt.tables if t not in ("agreement", "kappa") or two)
     if text is None:
         if fmt.name == "docx" and len(coders_compared(store)) == 2:
             return full
@@ -171,6 +174,8 @@ def parse_tables(text: str, fmt: Format | None = None) -> tuple[str, ...]:
             raise BadInput(
                 "the network is a picture or a graph: use 'export docx' or 'export graphml'", where="--tables"
             )
+        if wrong[0] in FIGURES:
+            raise BadInput(f"the {wrong[0]} is a figure of the Word report: use 'export docx'", where="--tables")
         raise BadInput(
             f"{fmt.name} cannot hold the table '{wrong[0]}'; it holds {', '.join(allowed)}", where="--tables"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import textwrap
 import zipfile
 
 import docx
@@ -243,6 +244,8 @@ FULL = [
     "Agreement between coders",
     "Word frequencies",
     "Co-occurrence of codes",
+    "Thematic map",
+    "Agreement by code",
 ]
 
 
@@ -329,3 +332,174 @@ def test_a_code_three_levels_down_is_coloured_by_its_main_theme(study):
     graph = analysis.cooccurrence()
     for node, data in graph.nodes(data=True):
         assert data["theme"] == book.theme_of(node).name
+
+
+def _extents(figure, texts):
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in texts]
+
+
+def _overlapping(boxes):
+    """Pairs of axis-aligned boxes that overlap."""
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[i + 1 :], i + 1)
+        if a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+    ]
+
+
+def _corners(figure, text):
+    """The four corners, on the screen, of a text as drawn (rotated with it), from its unrotated size."""
+    import math
+
+    renderer = figure.canvas.get_renderer()
+    angle = text.get_rotation()
+    text.set_rotation(0)
+    flat = text.get_window_extent(renderer)
+    text.set_rotation(angle)
+    x, y = text.get_transform().transform(text.get_position())
+    w, h = flat.width, flat.height
+    left = -w if text.get_horizontalalignment() == "right" else 0.0
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    return [
+        (x + dx * c - dy * s, y + dx * s + dy * c)
+        for dx, dy in ((left, -h / 2), (left + w, -h / 2), (left + w, h / 2), (left, h / 2))
+    ]
+
+
+def _rotated_overlaps(figure, texts):
+    """Pairs of rotated labels whose rectangles intersect (separating axis test)."""
+    figure.canvas.draw()
+    shapes = [_corners(figure, t) for t in texts]
+
+    def separated(a, b):
+        for shape in (a, b):
+            for k in range(4):
+                (x1, y1), (x2, y2) = shape[k], shape[(k + 1) % 4]
+                nx_, ny_ = y2 - y1, x1 - x2
+                pa = [nx_ * x + ny_ * y for x, y in a]
+                pb = [nx_ * x + ny_ * y for x, y in b]
+                if max(pa) <= min(pb) or max(pb) <= min(pa):
+                    return True
+        return False
+
+    return [
+        (i, j) for i in range(len(shapes)) for j in range(i + 1, len(shapes)) if not separated(shapes[i], shapes[j])
+    ]
+
+
+def test_the_network_labels_never_overlap_and_colours_follow_the_main_theme(study):
+    from qualcode.core.analysis import Analysis
+    from qualcode.core.export.figures import network_figure, theme_colours
+
+    graph = Analysis(study.store).cooccurrence()
+    themes = [t.name for t in study.codebook().roots()]
+    figure = network_figure(graph, themes)
+    axes = figure.axes[0]
+    labels = [t for t in axes.texts]
+    assert sorted(t.get_text() for t in labels) == sorted(d["label"] for _n, d in graph.nodes(data=True))
+    assert not _rotated_overlaps(figure, labels)
+    colours = theme_colours(themes)
+    by_label = {d["label"]: d["theme"] for _n, d in graph.nodes(data=True)}
+    dots = axes.collections
+    assert len(dots) == graph.number_of_nodes()
+    for dot, text in zip(dots, labels, strict=True):
+        assert tuple(dot.get_facecolor()[0][:3]) == tuple(colours[by_label[text.get_text()]][:3])
+    legend = figure.legends[0].get_window_extent(figure.canvas.get_renderer())
+    assert legend.y1 <= min(b.y0 for b in _extents(figure, labels)), "the legend stands below every label"
+
+
+def test_many_codes_on_the_circle_still_do_not_overlap():
+    import networkx as nx
+
+    from qualcode.core.export.figures import network_figure
+
+    graph = nx.Graph()
+    for i in range(120):
+        graph.add_node(f"c{i}", label=f"A fairly long code name {i}", segments=1 + i % 7, theme=f"T{i % 4}")
+    for i in range(0, 120, 3):
+        graph.add_edge(f"c{i}", f"c{(i * 7) % 120}", weight=1 + i % 5)
+    figure = network_figure(graph, ["T0", "T1", "T2", "T3"])
+    assert not _rotated_overlaps(figure, list(figure.axes[0].texts))
+
+
+def test_the_thematic_map_shows_every_code_once_with_its_use_and_nothing_overlaps(study):
+    from qualcode.core.analysis import Analysis
+    from qualcode.core.export.figures import thematic_map
+
+    book = study.codebook()
+    frame = Analysis(study.store).codebook_table()
+    use = {
+        book.find(p).id: (int(s), int(n))
+        for p, s, n in zip(frame["Code"], frame["Segments"], frame["Participants"], strict=True)
+    }
+    figure = thematic_map(book, use)
+    texts = figure.axes[0].texts
+    assert len(texts) == len(book)
+    expected = {"\n".join(textwrap.wrap(c.name, 30)) + "\n{} / {}".format(*use[c.id]) for c in book.codes}
+    assert {t.get_text() for t in texts} == expected
+    renderer = (figure.canvas.draw(), figure.canvas.get_renderer())[1]
+    boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in texts]
+    assert not _overlapping(boxes)
+
+
+def test_the_agreement_chart_marks_each_code_under_its_theme_and_the_threshold():
+    from qualcode.core.export.figures import BELOW, agreement_figure
+
+    nan = float("nan")
+    rows = [
+        ("Role/Entry/Referral", 0.8, 0.6, 0.95),
+        ("Role/Entry/Selection", 0.4, 0.1, 0.7),
+        ("Role/Workload/Time", nan, nan, nan),
+        ("Impact/Attendance/Step-ladder", 1.0, 1.0, 1.0),
+    ]
+    figure = agreement_figure(rows, 0.6)
+    axes = figure.axes[0]
+    ticks = [t.get_text() for t in axes.get_yticklabels()]
+    assert ticks == [
+        "Role",
+        "Entry",
+        "Referral",
+        "Selection",
+        "Workload",
+        "Time (undefined)",
+        "Impact",
+        "Attendance",
+        "Step-ladder",
+    ]
+    weights = [t.get_fontweight() for t in axes.get_yticklabels()]
+    assert weights[0] == "bold" and weights[6] == "bold" and weights[2] == "normal"
+    points = [line for line in axes.lines if line.get_marker() == "o"]
+    assert [p.get_xdata()[0] for p in points] == [0.8, 0.4, 1.0], "the undefined κ has no point"
+    assert [p.get_color() for p in points][1] == BELOW
+    threshold = [line for line in axes.lines if line.get_linestyle() == "--"]
+    assert threshold and threshold[0].get_xdata()[0] == 0.6
+    assert axes.get_xlim()[1] > 1.0, "a κ of 1 is drawn whole"
+
+
+def test_the_report_prints_its_figures_at_300_dpi(study, tmp_path):
+    import struct
+
+    document, path = _export(
+        study, tmp_path, tables=("network", "map", "kappa"), agreement_coders=("alice", "bob"), bootstrap=20
+    )
+    w_t = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
+    captions = ["".join(t.text or "" for t in p._p.iter(w_t)) for p in document.paragraphs if p.style.name == "Caption"]
+    assert [c.split(".")[0] for c in captions] == ["Figure 1", "Figure 2", "Figure 3"]
+    with zipfile.ZipFile(path) as z:
+        images = [z.read(n) for n in z.namelist() if n.startswith("word/media/")]
+    shapes = document.inline_shapes
+    assert len(images) == len(shapes) == 3
+    for shape in shapes:
+        blob = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+        data = document.part.related_parts[blob].blob
+        width_px = struct.unpack(">II", data[16:24])[0]
+        assert width_px / shape.width.inches >= 295, "at least 300 dpi as printed"
+        assert (
+            shape.width
+            <= document.sections[-1].page_width - document.sections[-1].left_margin - document.sections[-1].right_margin
+        )
+    result = run("export", "xlsx", str(study.path), "-o", str(tmp_path / "t.xlsx"), "--tables", "map")
+    assert result.returncode == 2 and "the map is a figure of the Word report: use 'export docx'" in result.stderr

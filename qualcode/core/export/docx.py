@@ -14,6 +14,7 @@ pages, numbered captions ("Table 1.") that Word can renumber (SEQ fields).
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -44,6 +45,8 @@ MARGIN = Cm(2.5)
 EMU_PER_PT = 12700
 ABOVE_TABLE_PT = 80.0
 """About what a section's heading and a table's caption take above its first row, in points."""
+ABOVE_FIGURE_PT = 160.0
+"""What a figure's heading above it and its caption of up to four lines below take, in points, at most."""
 TITLE_PT = 110.0
 """About what the report's title and subtitle take on the first page, in points."""
 KEEP_ROWS = 5
@@ -267,8 +270,16 @@ class WordReport:
         _keep_first_rows(table, KEEP_ROWS)
         return table
 
-    def picture(self, png: bytes, width_cm: float = 15.5) -> None:
-        self.doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
+    def picture(self, png: bytes) -> None:
+        """A picture as wide as the text block, or less so that it and its caption fit on one page."""
+        # a PNG's size stands in its IHDR chunk, right after the 8-byte signature and the chunk's header
+        width_px, height_px = struct.unpack(">II", png[16:24])
+        width = self.text_width
+        room = (self.body_height_pt - ABOVE_FIGURE_PT) * EMU_PER_PT
+        if width * height_px / width_px > room:
+            width = int(room * width_px / height_px)
+        self.doc.add_picture(io.BytesIO(png), width=width)
+        self.doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the caption below it stays with it
 
     def save(self, path: str) -> None:
         self.doc.save(path)
@@ -499,11 +510,43 @@ def _weights(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[float
     return [max(min(len(h), 12) * 1.1, *(min(len(r[i]), 40) for r in rows)) + 2.5 for i, h in enumerate(header)]
 
 
-def add_network(report: WordReport, png: bytes, codes: int, links: int) -> None:
-    report.landscape(False)
-    report.heading("Co-occurrence of codes")
+def add_figure(report: WordReport, heading: str, png: bytes, caption: str) -> None:
+    """A section with one figure, as large as the page's text block allows, its caption below it."""
+    top_of_page = report.landscape(False)
+    # a figure takes most of a page: it starts one, so its heading is never left at the foot of another
+    report.heading(heading, new_page=not top_of_page and (report.tables or report.figures) > 0)
     report.picture(png)
-    report.caption("Figure", f"Codes that share segments ({codes} codes, {links} links; line width = shared segments)")
+    report.caption("Figure", caption)
+
+
+def add_network(report: WordReport, png: bytes, codes: int, links: int) -> None:
+    add_figure(
+        report,
+        "Co-occurrence of codes",
+        png,
+        f"Codes that share segments ({codes} codes, {links} links; codes grouped and coloured by main theme, "
+        "dot size = coded segments, line width = shared segments)",
+    )
+
+
+def add_map(report: WordReport, png: bytes) -> None:
+    add_figure(
+        report,
+        "Thematic map",
+        png,
+        "Thematic map: main themes, their subthemes and codes, each with its use (coded segments / "
+        "participants; a theme's and a subtheme's segments are the distinct segments under it)",
+    )
+
+
+def add_kappa(report: WordReport, png: bytes, codes: int, threshold: float) -> None:
+    add_figure(
+        report,
+        "Agreement by code",
+        png,
+        f"Cohen's κ of each of {codes} codes with its 95% bootstrap interval; the dashed line is the threshold "
+        f"({threshold:g}), codes below it in red",
+    )
 
 
 def default_subtitle(coder: str, transcripts: int) -> str:

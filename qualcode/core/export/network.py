@@ -14,62 +14,9 @@ def graphml_bytes(graph: Any) -> bytes:
     return buffer.getvalue()
 
 
-def network_png(graph: Any, *, dpi: int = 200) -> bytes:
-    """A picture of the network: node size by segments, line width by shared segments, colour by theme."""
-    import matplotlib
+def network_png(graph: Any, themes: list[str]) -> bytes:
+    """A 300 dpi picture of the network (see `figures.network_figure`): node size by segments, line width by
+    shared segments, colour by main theme in the order of ``themes``."""
+    from qualcode.core.export.figures import network_figure, png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import networkx as nx
-
-    figure, axes = plt.subplots(figsize=(10, 8), dpi=dpi)
-    axes.set_axis_off()
-    if graph.number_of_nodes():
-        layout = nx.spring_layout(graph, seed=1, weight="weight", k=2.5 / max(graph.number_of_nodes(), 1) ** 0.5)
-        themes = sorted({data.get("theme", "") for _n, data in graph.nodes(data=True)})
-        palette = plt.get_cmap("tab10")
-        colour = {t: palette(i % 10) for i, t in enumerate(themes)}
-        sizes = [120 + 40 * data.get("segments", 1) ** 0.8 for _n, data in graph.nodes(data=True)]
-        weights = [data.get("weight", 1) for _a, _b, data in graph.edges(data=True)]
-        top = max(weights, default=1)
-        nx.draw_networkx_edges(
-            graph,
-            layout,
-            ax=axes,
-            width=[0.3 + 4 * w / top for w in weights],
-            edge_color="#9a9a9a",
-            alpha=[0.15 + 0.6 * w / top for w in weights],
-        )
-        nx.draw_networkx_nodes(
-            graph,
-            layout,
-            ax=axes,
-            node_size=sizes,
-            node_color=[colour[data.get("theme", "")] for _n, data in graph.nodes(data=True)],
-            edgecolors="white",
-            linewidths=0.8,
-        )
-        nx.draw_networkx_labels(
-            graph,
-            layout,
-            ax=axes,
-            labels={n: data.get("label", n) for n, data in graph.nodes(data=True)},
-            font_size=8,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5},
-        )
-        handles = [plt.Line2D([], [], marker="o", linestyle="", color=colour[t], label=t, markersize=7) for t in themes]
-        axes.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.01),
-            ncol=min(len(themes), 3),
-            fontsize=9,
-            frameon=False,
-        )
-    else:
-        axes.text(0.5, 0.5, "No two codes share a segment.", ha="center", va="center")
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
+    return png(network_figure(graph, themes))

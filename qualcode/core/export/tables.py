@@ -116,7 +116,13 @@ class Exporter:
             self._step(done - 1, name)
             if name == "network":
                 graph = self.network()
-                word.add_network(report, network_png(graph), graph.number_of_nodes(), graph.number_of_edges())
+                word.add_network(
+                    report, network_png(graph, self.themes()), graph.number_of_nodes(), graph.number_of_edges()
+                )
+            elif name == "map":
+                word.add_map(report, self.thematic_map_png())
+            elif name == "kappa":
+                word.add_kappa(report, *self.kappa_png())
             else:
                 word.add_section(report, word.HEADINGS[name], tables[name])
         with atomic_file(path, ".docx") as temporary:
@@ -169,6 +175,46 @@ class Exporter:
             temporary.write_bytes(data)
         return Path(path)
 
+    def themes(self) -> list[str]:
+        """The main themes in the codebook's order, published: the figures' colours and legend."""
+        return [self.publish.text(t.name) for t in self.analysis.book.roots()]
+
+    def thematic_map_png(self) -> bytes:
+        from dataclasses import replace
+
+        from qualcode.core.codebook import codebook_from_codes
+        from qualcode.core.export.figures import png, thematic_map
+
+        book = self.analysis.book
+        frame = self.analysis.codebook_table()
+        use: dict[str, tuple[int, int]] = {}
+        for path, segments, people in zip(
+            frame.get("Code", []), frame.get("Segments", []), frame.get("Participants", []), strict=True
+        ):
+            code = book.find(path)
+            if code is not None:
+                use[code.id] = (int(segments), int(people))
+        # the map names codes as published: a confirmed name in a code's name does not reach the page
+        published = codebook_from_codes(
+            [replace(c, name=self.publish.text(c.name)) for c in book.codes], book.name, book.description
+        )
+        return png(thematic_map(published, use))
+
+    def kappa_png(self) -> tuple[bytes, int, float]:
+        """The agreement chart of the codes: the picture, how many codes, the threshold."""
+        import math
+
+        from qualcode.core.agreement_report import HEADLINE
+        from qualcode.core.export.figures import agreement_figure, png
+
+        report = self.agreement()
+        rows = []
+        for row in report.codes:
+            low, high = row.ci.get(HEADLINE, (math.nan, math.nan))
+            # the code's path, so the chart can name its theme and subtheme above it
+            rows.append((self.publish.text(row.label), row.values[HEADLINE], low, high))
+        return png(agreement_figure(rows, report.threshold)), len(rows), report.threshold
+
     def network(self) -> Any:
         """The code co-occurrence network, its labels and themes published."""
         graph = self.analysis.cooccurrence()
@@ -183,4 +229,7 @@ class Exporter:
             raise BadInput(
                 "the network is a picture or a graph: use 'export docx' or 'export graphml'", where="--tables"
             )
+        figure = next((t for t in self.options.tables if t in ("map", "kappa")), None)
+        if figure:
+            raise BadInput(f"the {figure} is a figure of the Word report: use 'export docx'", where="--tables")
         return self.tables()

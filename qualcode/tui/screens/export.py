@@ -29,6 +29,8 @@ TABLE_LABELS = {
     "agreement": "Agreement of two coders",
     "frequencies": "Word frequencies",
     "network": "Code network (Word only)",
+    "map": "Thematic map (Word only)",
+    "kappa": "Agreement chart (Word only)",
 }
 
 
