@@ -50,7 +50,8 @@ ABOVE_FIGURE_PT = 160.0
 TITLE_PT = 110.0
 """About what the report's title and subtitle take on the first page, in points."""
 KEEP_ROWS = 5
-"""A table starts on the next page unless its caption, header and this many rows fit where it would start."""
+"""A table starts on the next page unless its caption, header and this many rows (fewer when they are tall)
+fit where it would start."""
 
 
 class WordReport:
@@ -225,6 +226,7 @@ class WordReport:
         quote_column: int | None = None,
         bold_rows: Sequence[bool] | None = None,
         levels: Sequence[int] | None = None,
+        keep: int = KEEP_ROWS,
     ) -> Table:
         """A journal-style table: header row repeated on each page, rules above, below and under the header."""
         columns = len(header)
@@ -267,7 +269,7 @@ class WordReport:
         bold = list(bold_rows or [False] * len(rows))
         depth = list(levels or [0] * len(rows))
         _fill_by_kind(table, rows, list(zip(bold, depth, strict=True)))
-        _keep_first_rows(table, KEEP_ROWS)
+        _keep_first_rows(table, keep)
         return table
 
     def picture(self, png: bytes) -> None:
@@ -444,6 +446,7 @@ def add_table(report: WordReport, table: DisplayTable, *, heading: str = "", top
     header = [c.label for c in table.columns]
     widths = [c.width for c in table.columns]
     weights = widths if all(widths) else _weights(header, rows)
+    keep = _rows_to_keep(report, rows[:KEEP_ROWS], weights)
     starts = [0]
     grouped = bool(table.columns) and not table.columns[0].repeat
     if grouped and len(rows) > KEEP_ROWS:
@@ -477,12 +480,28 @@ def add_table(report: WordReport, table: DisplayTable, *, heading: str = "", top
             quote_column=next((i for i, c in enumerate(table.columns) if c.quote), None),
             bold_rows=[line.bold for line in lines[start:end]],
             levels=[line.level for line in lines[start:end]],
+            keep=keep,
         )
     if table.notes:
         general = [n.text for n in table.notes if not n.mark]
         # A note is set as a sentence in Word, whatever its case in a terminal.
         specific = [f"{n.mark} {n.text[:1].upper()}{n.text[1:]}" for n in table.notes if n.mark]
         report.note(" ".join(["Note.", *general, *specific]))
+
+
+def _rows_to_keep(report: WordReport, first: Sequence[Sequence[str]], weights: Sequence[float]) -> int:
+    """How many of a table's first rows to keep with its caption: up to `KEEP_ROWS`, as many as take a third of
+    a page at most (five rows of a framework matrix's quotes would not fit on any page), at least one."""
+    total = sum(weights)
+    widths = [report.text_width * w / total / EMU_PER_PT for w in weights]
+    room = report.body_height_pt / 3
+    used, keep = 0.0, 0
+    for row in first:
+        used += row_height(row, widths, report.table_font_pt)
+        if keep and used > room:
+            break
+        keep += 1
+    return max(keep, 1)
 
 
 def _page_starts(
