@@ -40,6 +40,7 @@ def _options(args: argparse.Namespace, tables: tuple[str, ...]) -> ExportOptions
         csv_formulas_as_text=not args.raw_csv,
         paper=args.paper,
         template=args.template,
+        strict=args.strict,
     )
 
 
@@ -77,4 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--paper", choices=["a4", "letter"], help="docx: the paper (default: the template's, else A4)")
     p.add_argument("--template", help="docx: a Word .docx whose styles, page setup, headers and footers to use")
+    p.add_argument(
+        "--strict", action="store_true", help="refuse to export the consensus while disagreements are undecided"
+    )
     p.set_defaults(func=cmd_export)

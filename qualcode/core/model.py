@@ -272,3 +272,7 @@ class ExportOptions:
     """The Word report's paper, "a4" or "letter"; None: the template's, or A4 without one."""
     template: str | None = None
     """A Word document whose styles, page setup, headers and footers the report takes."""
+    strict: bool = False
+    """Refuse to export the consensus while the lead has disagreements to decide."""
+    provisional: tuple[str, ...] = ()
+    """Sentences set under every table: why its numbers may still change (undecided disagreements)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -467,11 +468,20 @@ class Project:
 
     def export_warnings(self, options: ExportOptions) -> list[str]:
         """What an author should know before sending the tables: disagreements the lead has not yet decided,
-        when the tables show the consensus."""
-        from qualcode.core.resolution import Resolution
-
+        when the tables show the consensus (with what to run)."""
         if options.coder != CONSENSUS:
             return []
+        return [
+            f"{_undecided(*pair)}, so the consensus lacks them "
+            f"(qualcode resolve {self.path.name} --coders {pair[0]} {pair[1]} --lead NAME)"
+            for pair in self.undecided()
+        ]
+
+    def undecided(self) -> list[tuple[str, str, int, int]]:
+        """Per pair of coders the lead resolves between (those with decisions, else the project's two coders):
+        (coder A, coder B, disagreements not yet decided, disagreements), for pairs with any undecided."""
+        from qualcode.core.resolution import Resolution
+
         pairs = sorted({(a, b) for a, b, _d in self.store.decisions.every()})
         if not pairs:
             coders = [c for c in self.store.codings.coders() if c != CONSENSUS and self.store.codings.count(c)]
@@ -480,10 +490,7 @@ class Project:
         for a, b in pairs:
             decided, total = Resolution(self.store, a, b, CONSENSUS).progress()
             if decided < total:
-                out.append(
-                    f"{total - decided} of {total} disagreements between {a} and {b} are not yet decided, so the "
-                    f"consensus lacks them (qualcode resolve {self.path.name} --coders {a} {b} --lead NAME)"
-                )
+                out.append((a, b, total - decided, total))
         return out
 
     def export(
@@ -496,9 +503,16 @@ class Project:
     ) -> list[Path]:
         """Write the project (or its analysis tables) in a registered format; returns the files written."""
         chosen = format_named(fmt)
-        template = options.template if options is not None else None
+        options = options or ExportOptions(tables=chosen.default_tables)
+        if chosen.tables and options.coder == CONSENSUS:
+            undecided = [_undecided(*pair) for pair in self.undecided()]
+            if undecided and options.strict:
+                raise BadInput(f"{undecided[0]}; decide them first, or leave out --strict", where="--strict")
+            if undecided and not options.provisional:
+                options = replace(options, provisional=tuple(undecided))
+        template = options.template
         guard_output(output, inputs=[template] if template else [], projects=[self.path])
-        return chosen.write(self.store, Path(output), options or ExportOptions(tables=chosen.default_tables), progress)
+        return chosen.write(self.store, Path(output), options, progress)
 
     # -- text tools ------------------------------------------------------------------------
 
@@ -636,3 +650,7 @@ class Project:
         from qualcode.core.pseudonyms import report
 
         return report(self.store)
+
+
+def _undecided(coder_a: str, coder_b: str, undecided: int, total: int) -> str:
+    return f"{undecided} of {total} disagreements between {coder_a} and {coder_b} are not yet decided"

@@ -296,8 +296,23 @@ def test_undecided_disagreements_are_said_when_the_consensus_is_exported(study, 
         f"warning: {total - 3} of {total} disagreements between alice and bob are not yet decided, so the "
         "consensus lacks them (qualcode resolve study.qc --coders alice bob --lead NAME)"
     )
+    notes = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name == "Table Note"]
+    assert notes and notes[-1].endswith(
+        f"Provisional: {total - 3} of {total} disagreements between alice and bob are not yet decided."
+    ), "and a note under the tables says so"
     quiet = run("export", "docx", str(study.path), "-o", str(out), "--tables", "theme", "--coder", "alice")
     assert quiet.returncode == 0 and quiet.stderr == "", "a coder's own tables need no resolution"
+    assert not any("Provisional" in p.text for p in docx.Document(str(out)).paragraphs)
+    out.unlink()
+    strict = run("export", "docx", str(study.path), "-o", str(out), "--tables", "theme", "--strict")
+    assert strict.returncode == 2 and not out.exists()
+    assert strict.stderr.strip() == (
+        f"qualcode: --strict: {total - 3} of {total} disagreements between alice and bob are not yet decided; "
+        "decide them first, or leave out --strict"
+    )
+    xlsx = tmp_path / "t.xlsx"
+    assert run("export", "xlsx", str(study.path), "-o", str(xlsx), "--tables", "theme", "--strict").returncode == 2
+    assert not xlsx.exists()
 
 
 def test_spreadsheets_have_widths_a_frozen_header_and_levels_as_indents(study, tmp_path):
@@ -312,6 +327,9 @@ def test_spreadsheets_have_widths_a_frozen_header_and_levels_as_indents(study, t
     labels = [(c.value, c.alignment.indent) for (c,) in matrix.iter_rows(min_row=2, max_col=1)]
     assert all(not v.startswith(" ") for v, _ in labels), "no leading spaces"
     assert ("Step-ladder", 2.0) in labels and labels[0][1] == 0, "a code two levels under its theme"
+    outline = [matrix.row_dimensions[r].outline_level for r in range(2, len(labels) + 2)]
+    assert outline == [int(indent) for _v, indent in labels], "rows grouped by level"
+    assert matrix.sheet_properties.outlinePr.summaryBelow is False
     width = {c: quotes.column_dimensions[c].width for c in "ABCD"}
     header = [c.value for c in quotes[1]]
     quote_column = "ABCDEFGH"[header.index("Quote")]

@@ -417,7 +417,7 @@ def add_sheet(book: Any, name: str, table: DisplayTable) -> None:
     numbers stay numbers (a negative one too) and undefined values are empty.
     Columns are as wide as their content (up to 60 characters, then wrapped),
     the header row stays in view (and a tree's label column too), and a tree's
-    levels are indents of the label cell.
+    levels are indents of the label cell and outline levels of its rows.
     """
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -439,6 +439,8 @@ def add_sheet(book: Any, name: str, table: DisplayTable) -> None:
             cell = _put(sheet.cell(row=i, column=j), value)
             if j == 1 and levels and levels[i - 2]:
                 cell.alignment = indents[levels[i - 2]]
+                # and an outline level, so a theme's rows fold up under it as a spreadsheet groups them
+                sheet.row_dimensions[i].outline_level = min(levels[i - 2], 7)
             if value is not None:
                 longest[j - 1] = max(longest[j - 1], max((len(x) for x in str(value).split("\n")), default=0))
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -449,6 +451,8 @@ def add_sheet(book: Any, name: str, table: DisplayTable) -> None:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
                 cell.alignment = wrap
     sheet.freeze_panes = "B2" if levels else "A2"
+    if levels:
+        sheet.sheet_properties.outlinePr.summaryBelow = False  # a theme's row stands above its codes
 
 
 def _put(cell: Any, value: Any) -> Any:

@@ -69,6 +69,13 @@ class Exporter:
                 out[name] = frequency_table(
                     frequencies(self.store, by="participant", coder=o.coder, top=15), by="participant"
                 )
+        if o.provisional:
+            from dataclasses import replace
+
+            from qualcode.core.export.display import Note
+
+            notes = tuple(Note(f"Provisional: {sentence}.") for sentence in o.provisional)
+            out = {name: replace(table, notes=(*table.notes, *notes)) for name, table in out.items()}
         return {name: table.published(self.publish.text) for name, table in out.items()}
 
     def frames(self) -> dict[str, pd.DataFrame]:
