@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING, Any
@@ -124,24 +125,17 @@ class Column:
         return text or self.empty
 
 
-_OPENS_AFTER = frozenset(" \t\n([{—–-/")
+_CURLY = str.maketrans({"“": "‘", "”": "’"})
+_STRAIGHT_OPENING = re.compile(r'(?:^|(?<=[\s(\[{—–/-]))"')
 
 
 def inner_quotes(text: str) -> str:
     """Double quotation marks inside a quotation as single ones, as a quote set in double marks needs
     ("the “contact person”" → "the ‘contact person’"; straight ones too, opening after a space or bracket)."""
-    if '"' not in text and "“" not in text and "”" not in text:
-        return text
-    out = []
-    for i, ch in enumerate(text):
-        if ch == "“":
-            ch = "‘"
-        elif ch == "”":
-            ch = "’"
-        elif ch == '"':
-            ch = "‘" if i == 0 or text[i - 1] in _OPENS_AFTER else "’"
-        out.append(ch)
-    return "".join(out)
+    text = text.translate(_CURLY)
+    if '"' in text:
+        text = _STRAIGHT_OPENING.sub("‘", text).replace('"', "’")
+    return text
 
 
 @dataclass(frozen=True)

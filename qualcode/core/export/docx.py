@@ -68,6 +68,11 @@ class WordReport:
         self.doc: DocumentType = open_template(template) if template else Document()
         self.tables = 0
         self.figures = 0
+        self._page_break: Any = None
+        self._landscape = False
+        """Whether the last section is landscape (kept here: python-docx finds sections by XPath)."""
+        self._forms: dict[tuple[Any, ...], Any] = {}
+        """The empty form (header and row templates) of each kind of table made, to copy for the next."""
         self._styles(keep=template is not None)
         if paper is not None or template is None:
             self._paper(paper or "a4", margins=template is None)
@@ -191,15 +196,33 @@ class WordReport:
         section = self.doc.add_section(WD_SECTION.NEW_PAGE)
         section.orientation = wanted
         section.page_width, section.page_height = current.page_height, current.page_width
+        self._landscape = on
         return True
 
     def page_break(self) -> None:
         """What follows starts on a new page: an empty paragraph of 1 pt that breaks the page before it (which
         also keeps two tables from joining into one)."""
-        paragraph = self.doc.add_paragraph(style="Table Text")
-        paragraph.paragraph_format.page_break_before = True
-        paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
-        paragraph.add_run().font.size = Pt(1)
+        import copy
+
+        if self._page_break is None:
+            paragraph = self.doc.add_paragraph(style="Table Text")
+            paragraph.paragraph_format.page_break_before = True
+            paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
+            paragraph.add_run().font.size = Pt(1)
+            self._page_break = copy.deepcopy(paragraph._p)
+        else:
+            # a copy of the first: a long quote table breaks a thousand pages, and python-docx's own
+            # add_paragraph looks the style up by name and the body's last section up by XPath each time
+            self._append(copy.deepcopy(self._page_break))
+
+    def _append(self, element: Any) -> None:
+        """Put a paragraph or table at the end of the body, before its final section properties."""
+        body = self.doc.element.body
+        last = body[-1] if len(body) else None
+        if last is not None and last.tag == qn("w:sectPr"):
+            last.addprevious(element)
+        else:
+            body.append(element)
 
     @property
     def body_height_pt(self) -> float:
@@ -228,9 +251,25 @@ class WordReport:
         levels: Sequence[int] | None = None,
         keep: int = KEEP_ROWS,
     ) -> Table:
-        """A journal-style table: header row repeated on each page, rules above, below and under the header."""
+        """A journal-style table: header row repeated on each page, rules above, below and under the header.
+
+        A table made like one before (the pages of a long quote table) is a copy of that one's empty form,
+        which is much faster than making it again with python-docx.
+        """
+        import copy
+
         columns = len(header)
         numeric = list(numeric or [False] * columns)
+        shape = (tuple(header), tuple(weights), tuple(numeric), quote_column, self._landscape)
+        if shape in self._forms:
+            tbl = copy.deepcopy(self._forms[shape])
+            self._append(tbl)
+            table = Table(tbl, self.doc._body)
+            bold = list(bold_rows or [False] * len(rows))
+            depth = list(levels or [0] * len(rows))
+            _fill_by_kind(table, rows, list(zip(bold, depth, strict=True)))
+            _keep_first_rows(table, keep)
+            return table
         table = self.doc.add_table(rows=3, cols=columns)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
@@ -266,6 +305,7 @@ class WordReport:
         _cant_split(plain)
         _cant_split(strong)
         _rules(table, head)
+        self._forms[shape] = copy.deepcopy(table._tbl)
         bold = list(bold_rows or [False] * len(rows))
         depth = list(levels or [0] * len(rows))
         _fill_by_kind(table, rows, list(zip(bold, depth, strict=True)))
@@ -480,7 +520,7 @@ def add_table(report: WordReport, table: DisplayTable, *, heading: str = "", top
             quote_column=next((i for i, c in enumerate(table.columns) if c.quote), None),
             bold_rows=[line.bold for line in lines[start:end]],
             levels=[line.level for line in lines[start:end]],
-            keep=keep,
+            keep=keep if not page else 0,  # a further page starts at the top of a page anyway
         )
     if table.notes:
         general = [n.text for n in table.notes if not n.mark]

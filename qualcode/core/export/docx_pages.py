@@ -31,12 +31,13 @@ SAFETY = 0.9
 def wrapped_lines(text: str, width_pt: float, font_pt: float) -> int:
     """How many lines ``text`` takes in a cell ``width_pt`` wide, word-wrapped, each "\\n" a new line."""
     per_line = max(1, int((width_pt - CELL_MARGIN_PT) / (CHAR_EM * font_pt)))
+    if len(text) <= per_line and "\n" not in text:
+        return 1
     lines = 0
     for paragraph in text.split("\n"):
         used = 0
         lines += 1
-        for word in paragraph.split(" "):
-            length = len(word)
+        for length in map(len, paragraph.split(" ")):
             if used and used + 1 + length > per_line:
                 lines += 1
                 used = 0

@@ -139,9 +139,10 @@ def thematic_map(book: Codebook, use: dict[str, tuple[int, int]], *, font_pt: fl
         texts[node.code_id] = axes.text(
             x, y, node.label, va="center", ha="left", fontsize=font_pt, fontweight=weight, bbox=box
         )
-    # connectors from a parent's box to its children's, at the boxes' drawn edges
-    figure.canvas.draw()
+    # connectors from a parent's box to its children's, at the boxes' edges (measured, not drawn)
     renderer = figure.canvas.get_renderer()
+    for text in texts.values():
+        text.update_bbox_position_size(renderer)
     to_data = axes.transData.inverted()
 
     def edges(code_id: str) -> tuple[float, float]:
@@ -164,7 +165,7 @@ def thematic_map(book: Codebook, use: dict[str, tuple[int, int]], *, font_pt: fl
 # -- the network --------------------------------------------------------------------------------
 
 
-def network_figure(graph: Any, order: Sequence[str], *, radius_in: float = 2.6) -> Any:
+def network_figure(graph: Any, order: Sequence[str], *, radius_in: float = 2.0) -> Any:
     """The co-occurrence network on a circle; ``order`` is the main themes' order (for the colours and the
     grouping around the circle)."""
     plt = _pyplot()
@@ -173,7 +174,9 @@ def network_figure(graph: Any, order: Sequence[str], *, radius_in: float = 2.6) 
     nodes.sort(key=lambda item: (rank.get(item[1].get("theme", ""), len(rank)), item[1].get("label", item[0])))
     n = len(nodes)
     size = 2 * radius_in + 3.2
-    figure, axes = plt.subplots(figsize=(size, size))
+    figure = plt.figure(figsize=(size, size))
+    # the axes fill the figure, so one unit of the data is ``radius_in`` inches and the font below fits
+    axes = figure.add_axes((0, 0, 1, 1))
     axes.set_aspect("equal")
     axes.set_axis_off()
     reach = (radius_in + 1.6) / radius_in
@@ -219,8 +222,7 @@ def network_figure(graph: Any, order: Sequence[str], *, radius_in: float = 2.6) 
             fontsize=font,
         )
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=colours[t], label=t, markersize=6) for t in order]
-    # the legend below the lowest label, wherever the labels reach
-    figure.canvas.draw()
+    # the legend below the lowest label, wherever the labels reach (measured, not drawn)
     renderer = figure.canvas.get_renderer()
     lowest = min(t.get_window_extent(renderer).y0 for t in axes.texts)
     below = figure.transFigure.inverted().transform((0, lowest))[1]

@@ -34,6 +34,7 @@ class Exporter:
         self.analysis = Analysis(store, options.coder)
         self.publish = Publication.of(store)
         """The publication boundary every table, title and label of an export passes."""
+        self._agreement: Any = None
         self.progress = progress
         """Told (done, total, table name) after each table, for a progress bar."""
 
@@ -83,6 +84,12 @@ class Exporter:
         return {name: table.data() for name, table in self.tables().items()}
 
     def agreement(self) -> Any:
+        """The agreement report of the two coders, computed once for the table and the chart."""
+        if self._agreement is None:
+            self._agreement = self._agreement_report()
+        return self._agreement
+
+    def _agreement_report(self) -> Any:
         from qualcode.core.agreement_report import report
 
         coders = self.options.agreement_coders
