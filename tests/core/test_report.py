@@ -553,3 +553,15 @@ def test_a_table_of_tall_rows_keeps_fewer_with_its_caption_so_it_can_start(study
         ).stdout
         page = next(p for p in text.split("\f") if "Table 1." in p)
         assert "P1" in page, "the table starts on the page of its caption"
+
+
+def test_no_confirmed_name_anywhere_in_the_full_report(study, tmp_path):
+    for name in ("Janne", "Henrik", "Emil"):
+        study.store.pseudonyms.set(name, "[student]", confirmed=True)
+    out = tmp_path / "report.docx"
+    result = run("export", "docx", str(study.path), "-o", str(out), "--tables", "all", "--bootstrap", "20")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as z:
+        xml = " ".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")).casefold()
+    assert "[student]" in xml
+    assert not [n for n in ("janne", "henrik", "emil") if n in xml]
