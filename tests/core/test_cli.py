@@ -192,3 +192,17 @@ def test_a_path_the_system_refuses_is_one_line(tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot be used" in err and "Traceback" not in err
     assert not any(tmp_path.iterdir())
+
+
+def test_a_reader_that_stops_early_leaves_no_traceback(study_file):
+    """`qualcode search … | head -1`: the pipe closes while qualcode is still writing."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "qualcode", "search", str(study_file), "the"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    first = process.stdout.readline()
+    process.stdout.close()  # as head does after its line
+    _out, errors = process.communicate(timeout=120)
+    assert first and process.returncode == 0
+    assert errors == b"", errors.decode()[-400:]
+    full = subprocess.run(command, capture_output=True, env=env, check=True).stdout
+    assert len(full) > 65536, "more output than the pipe holds (64 KiB on Linux)"
