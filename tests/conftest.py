@@ -81,10 +81,14 @@ def project(tmp_path: Path, codebook_file: Path, transcript_file: Path):
     p.close()
 
 
+AS_SCHEMA_8 = "DROP INDEX memos_one_per_code; DROP TABLE journal;"
+"""SQL that takes a new project file back to the tables of schema 8 (what the migration to 9 adds, undone)."""
+
 AS_SCHEMA_7 = (
-    "ALTER TABLE decisions DROP COLUMN spans; DROP INDEX memos_one_per_passage; "
+    AS_SCHEMA_8 + " ALTER TABLE decisions DROP COLUMN spans; DROP INDEX memos_one_per_passage; "
     "ALTER TABLE memos DROP COLUMN start_offset; ALTER TABLE memos DROP COLUMN end_offset; "
     "DROP TABLE transcripts_done; ALTER TABLE codes DROP COLUMN exclusive; "
     "ALTER TABLE codes DROP COLUMN codable; ALTER TABLE coders DROP COLUMN guid;"
 )
-"""SQL that takes a new project file back to the tables of schema 7 (what the migration to 8 adds, undone)."""
+"""SQL that takes a new project file back to the tables of schema 7 (what the migrations to 8 and 9 add,
+undone)."""

@@ -202,6 +202,7 @@ def _merge_one(
             spans = _incoming_spans(lead, other, path, coder, lead_codes)
             results.append(_apply(lead, path, coder, incoming, incoming_memos, name_of_segment, replace, spans))
         _carry_done_marks(lead, other, coder)
+        _carry_code_memos_and_journal(lead, other, coder, lead_codes)
         return results
     finally:
         other.close()
@@ -221,6 +222,18 @@ def _carry_done_marks(lead: Store, other: Store, coder: str) -> None:
     before = lead.codings.done(coder)
     lead.codings.mark_done(done - before, coder, True)
     lead.codings.mark_done(before - done, coder, False)
+
+
+def _carry_code_memos_and_journal(lead: Store, other: Store, coder: str, lead_codes: set[str]) -> None:
+    """The coder's memos on codes (theirs to write: the hand-out's replace the lead's copy) and the coder's
+    journal entries the lead's project lacks."""
+    for code_id, text in other.memos.codes_of(coder).items():
+        if code_id in lead_codes and lead.memos.on_code(code_id, coder) != text:
+            lead.memos.set_on_code(code_id, coder, text)
+    known = {(e.author, e.at, e.text) for e in lead.journal.entries(coder)}
+    for entry in other.journal.entries(coder):
+        if (entry.author, entry.at, entry.text) not in known:
+            lead.journal.add(entry.author, entry.text, entry.at)
 
 
 def _has_work(store: Store, coder: str) -> bool:

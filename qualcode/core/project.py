@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core import codebook_edit
 from qualcode.core.codebook import Codebook, codebook_of
@@ -457,6 +457,51 @@ class Project:
         from qualcode.core.resolution import Resolution
 
         return Resolution(self.store, coder_a, coder_b, lead)
+
+    # -- retrieval, memos, journal and the audit log ---------------------------------------
+
+    def retrieve(
+        self, code: str, *, coder: str | None = None, where: dict[str, str] | None = None, below: bool = True
+    ) -> list[Any]:
+        """Every passage of a code and the codes under it (see `retrieval.retrieve`)."""
+        from qualcode.core.retrieval import retrieve
+
+        return retrieve(self.store, code, coder=coder, where=where, below=below)
+
+    def memos(
+        self,
+        *,
+        author: str | None = None,
+        code: str | None = None,
+        transcript: str | None = None,
+        containing: str | None = None,
+    ) -> list[Any]:
+        """Every memo with where it stands (see `memo_manager.memos`)."""
+        from qualcode.core.memo_manager import memos
+
+        return memos(self.store, author=author, code=code, transcript=transcript, containing=containing)
+
+    def set_code_memo(self, code: str, coder: str, text: str) -> None:
+        """A coder's memo on a code, beside its definition (empty text removes it)."""
+        found = self._code(code)
+        self.store.memos.set_on_code(found.id, coder, text)
+
+    def journal_add(self, author: str, text: str) -> Any:
+        """A dated entry in the project's journal."""
+        if not author.strip():
+            raise BadInput("a journal entry needs its author", where="--author")
+        if not text.strip():
+            raise BadInput("a journal entry needs text", where="journal add")
+        return self.store.journal.add(author.strip(), text.strip())
+
+    def journal(self, author: str | None = None) -> list[Any]:
+        return self.store.journal.entries(author)
+
+    def log(self, *, since: str | None = None, actor: str | None = None) -> list[Any]:
+        """The audit log: every codebook change, merge, decision and pseudonym change with who and when."""
+        from qualcode.core.audit_log import entries
+
+        return entries(self.store, since=since, actor=actor)
 
     # -- analysis and export ---------------------------------------------------------
 

@@ -19,7 +19,7 @@ from qualcode.core.store.codings import Codings
 from qualcode.core.store.database import BUSY_TIMEOUT_S, SCHEMA_VERSION, Database, now
 from qualcode.core.store.decisions import Decisions
 from qualcode.core.store.handouts import Handouts
-from qualcode.core.store.memos import Memos
+from qualcode.core.store.memos import Journal, Memos
 from qualcode.core.store.pseudonyms import Pseudonyms
 from qualcode.core.store.search_index import SearchIndex
 from qualcode.core.store.settings import Audit, Settings
@@ -52,6 +52,7 @@ class Store:
         self.codebook = Codebook(self.database)
         self.codings = Codings(self.database)
         self.memos = Memos(self.database, self.codings)
+        self.journal = Journal(self.database)
         self.decisions = Decisions(self.database)
         self.pseudonyms = Pseudonyms(self.database)
         self.text_index = TextIndex(self.database)
@@ -76,7 +77,8 @@ class Store:
             yield
 
     def keep_only_coder(self, coder: str) -> None:
-        """Remove every other coder's work (codings, memos, spans, done marks, decisions): what a hand-out holds."""
+        """Remove every other coder's work (codings, memos, spans, done marks, decisions, journal entries):
+        what a hand-out holds."""
         db = self.database
         with db.transaction():
             others = "SELECT id FROM coders WHERE name <> ?"
@@ -87,6 +89,7 @@ class Store:
             db.execute(f"DELETE FROM rejected_suggestions WHERE coder_id IN ({others})", (coder,))
             db.execute(f"DELETE FROM transcripts_done WHERE coder_id IN ({others})", (coder,))
             db.execute("DELETE FROM decisions")
+            db.execute("DELETE FROM journal WHERE author <> ?", (coder,))
             db.execute("DELETE FROM coders WHERE name <> ?", (coder,))
 
     def copy_to(self, target: str | Path) -> None:

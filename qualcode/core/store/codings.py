@@ -397,6 +397,28 @@ class Codings:
         ).fetchall()
         return [SpanRow(*r) for r in rows]
 
+    def of_codes(self, code_ids: Iterable[str], coder: str | None = None) -> list[tuple[Any, ...]]:
+        """Every coding with one of these codes (of one coder, or of all), whole segments and spans alike:
+        ``(transcript_id, start, end, code_id, coder, starred, segment_id or None)``, in reading order."""
+        ids = list(code_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        who = " AND k.name = ?" if coder is not None else ""
+        params: tuple[Any, ...] = (*ids, *((coder,) if coder is not None else ()))
+        whole = self.db.execute(
+            "SELECT s.transcript_id, s.start_offset, s.end_offset, c.code_id, k.name, c.starred, s.id "
+            f"FROM codings c JOIN segments s ON s.id = c.segment_id JOIN coders k ON k.id = c.coder_id "
+            f"WHERE c.code_id IN ({marks}){who}",
+            params,
+        ).fetchall()
+        spans = self.db.execute(
+            "SELECT p.transcript_id, p.start_offset, p.end_offset, p.code_id, k.name, p.starred, NULL "
+            f"FROM spans p JOIN coders k ON k.id = p.coder_id WHERE p.code_id IN ({marks}){who}",
+            params,
+        ).fetchall()
+        return sorted([*whole, *spans], key=lambda r: (r[0], r[1], r[2], r[4], r[3]))
+
     def put_span_rows(self, coder: str, rows: Iterable[SpanRow]) -> None:
         """Write full span rows for a coder, keeping their times and origins."""
         with self.db.transaction():

@@ -24,7 +24,7 @@ from typing import Any
 
 from qualcode.core.errors import BadInput, ProjectBusy
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
 
 
@@ -256,6 +256,19 @@ MIGRATIONS: dict[int, str] = {
         done_at       TEXT NOT NULL,
         PRIMARY KEY (transcript_id, coder_id)
     );
+    """,
+    8: """
+    -- A coder's memo on a code, beside its definition: one per code and coder.
+    CREATE UNIQUE INDEX memos_one_per_code ON memos (coder_id, code_id)
+        WHERE code_id IS NOT NULL AND segment_id IS NULL AND start_offset IS NULL;
+    -- The project's journal: dated entries by their authors.
+    CREATE TABLE journal (
+        id     INTEGER PRIMARY KEY,
+        author TEXT NOT NULL,
+        at     TEXT NOT NULL,
+        text   TEXT NOT NULL
+    );
+    CREATE INDEX journal_by_time ON journal (at);
     """,
 }
 

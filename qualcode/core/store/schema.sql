@@ -97,6 +97,16 @@ CREATE TABLE memos (
 CREATE UNIQUE INDEX memos_one_per_segment ON memos (coder_id, segment_id) WHERE segment_id IS NOT NULL;
 CREATE UNIQUE INDEX memos_one_per_passage ON memos (coder_id, transcript_id, start_offset, end_offset)
     WHERE start_offset IS NOT NULL;
+CREATE UNIQUE INDEX memos_one_per_code ON memos (coder_id, code_id)
+    WHERE code_id IS NOT NULL AND segment_id IS NULL AND start_offset IS NULL;
+
+CREATE TABLE journal (
+    id     INTEGER PRIMARY KEY,
+    author TEXT NOT NULL,
+    at     TEXT NOT NULL,
+    text   TEXT NOT NULL
+);
+CREATE INDEX journal_by_time ON journal (at);
 
 -- Codings of exact passages: a span of the text shorter than a segment or running over
 -- several. A coding of a whole segment is a row of codings; a span counts for a segment
