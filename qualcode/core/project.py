@@ -224,9 +224,10 @@ class Project:
     def codebook(self) -> Codebook:
         return codebook_of(self.store)
 
-    def code_usage(self) -> dict[str, int]:
-        """How many codings each code has, over all coders."""
-        return self.store.codebook.usage()
+    def code_usage(self, coder: str | None = None) -> dict[str, int]:
+        """How many codings each code has, over all coders, or of one coder (blinding: a coder's screens show
+        only their own)."""
+        return self.store.codebook.usage(coder)
 
     def add_code(self, name: str, parent_id: str | None = None, *, actor: str, **fields: str) -> Code:
         return codebook_edit.add(self.store, name, parent_id, actor=actor, **fields)
@@ -467,6 +468,16 @@ class Project:
         from qualcode.core.retrieval import retrieve
 
         return retrieve(self.store, code, coder=coder, where=where, below=below)
+
+    def star_passage(self, passage: Any, coder: str, on: bool) -> bool:
+        """Star (or unstar) a retrieved passage as a quote for the quote table; whether it is starred now."""
+        if passage.segment_id is not None:
+            self.store.codings.set_starred(passage.segment_id, passage.code_id, coder, on)
+        else:
+            self.store.codings.set_span_starred(
+                passage.transcript_id, passage.start, passage.end, passage.code_id, coder, on
+            )
+        return on
 
     def memos(
         self,

@@ -15,12 +15,13 @@ from qualcode.tui.commands import WorkbenchCommands
 from qualcode.tui.messages import OpenTranscript
 from qualcode.tui.screens.codebook_editor import CodebookEditor
 from qualcode.tui.screens.coding import CodingScreen
-from qualcode.tui.screens.dialogs import Confirm
+from qualcode.tui.screens.dialogs import CodeFinder, Confirm
 from qualcode.tui.screens.export import ExportDialog
 from qualcode.tui.screens.frequencies import FrequenciesScreen
 from qualcode.tui.screens.help import HelpScreen, bindings_of
 from qualcode.tui.screens.pseudonyms import PseudonymsScreen
 from qualcode.tui.screens.resolve import ResolveScreen
+from qualcode.tui.screens.retrieval import RetrievalScreen
 from qualcode.tui.screens.search import SearchScreen
 from qualcode.tui.screens.transcripts import TranscriptsScreen
 
@@ -106,6 +107,7 @@ class Workbench(QualcodeApp):
         Binding("S", "search_all", "Search all", id="app.search_all"),
         Binding("P", "pseudonyms", "Pseudonyms", id="app.pseudonyms"),
         Binding("W", "frequencies", "Word frequencies", id="app.frequencies"),
+        Binding("R", "retrieve", "Retrieve a code", id="app.retrieve"),
     ]
 
     def __init__(self, project: Project, coder: str) -> None:
@@ -122,7 +124,7 @@ class Workbench(QualcodeApp):
         transcript = self.project.transcript(event.transcript)
         if transcript is None:
             return
-        while isinstance(self.screen, CodingScreen | SearchScreen) and len(self.screen_stack) > 2:
+        while isinstance(self.screen, CodingScreen | SearchScreen | RetrievalScreen) and len(self.screen_stack) > 2:
             self.pop_screen()
         screen = CodingScreen(self.project.coding_session(self.coder, transcript))
         self.push_screen(screen)
@@ -143,6 +145,25 @@ class Workbench(QualcodeApp):
     def action_search_all(self) -> None:
         if not isinstance(self.screen, SearchScreen):
             self.push_screen(SearchScreen(self.project.path, self.coder, self.project.codebook()))
+
+    def action_retrieve(self) -> None:
+        """Every passage of a code: the one highlighted in the codebook tree, else one to pick."""
+        if isinstance(self.screen, RetrievalScreen):
+            return
+        book = self.project.codebook()
+        highlighted = None
+        if isinstance(self.screen, CodingScreen) and self.screen.panel.code_tree.has_focus:
+            node = self.screen.panel.code_tree.cursor_node
+            highlighted = node.data if node is not None else None
+
+        def chosen(code_id: str | None) -> None:
+            if code_id:
+                self.push_screen(RetrievalScreen(self.project, self.coder, book, code_id))
+
+        if highlighted:
+            chosen(highlighted)
+        else:
+            self.push_screen(CodeFinder(book, "Retrieve the passages of which code?"), chosen)
 
     def action_pseudonyms(self) -> None:
         if not isinstance(self.screen, PseudonymsScreen):

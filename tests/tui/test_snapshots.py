@@ -30,3 +30,14 @@ def test_coding_view_with_coded_passages_and_the_word_cursor(demo, snap_compare)
     keys = ["enter", "j", "V", "right", "shift+right", "shift+right", "w", "right", "shift+right", "shift+right",
             "shift+right", "t", "down", "shift+down", "shift+down"]  # fmt: skip
     assert snap_compare(make_app(demo, "alice"), press=keys, terminal_size=SIZE)
+
+
+def test_retrieval_screen(demo, snap_compare):
+    # alice codes Workload (w) on three turns, then retrieves it from the codebook tree (R) and stars one
+    keys = ["enter", "j", "w", "j", "j", "w", "j", "w", "tab", "R", *"Workload", "enter", "j", "asterisk"]
+    assert snap_compare(make_app(demo, "alice"), press=keys, terminal_size=SIZE)
+
+
+def test_retrieval_screen_at_80_by_24(demo, snap_compare):
+    keys = ["enter", "j", "w", "j", "w", "R", *"Workload", "enter"]
+    assert snap_compare(make_app(demo, "alice"), press=keys, terminal_size=(80, 24))

@@ -76,10 +76,14 @@ class Codebook:
     def delete(self, code_id: str) -> None:
         self.db.execute("DELETE FROM codes WHERE id = ?", (code_id,))
 
-    def usage(self) -> dict[str, int]:
-        """How many codings each code has, over all coders."""
-        out = dict(self.db.execute("SELECT code_id, COUNT(*) FROM codings GROUP BY code_id").fetchall())
-        for code_id, n in self.db.execute("SELECT code_id, COUNT(*) FROM spans GROUP BY code_id").fetchall():
+    def usage(self, coder: str | None = None) -> dict[str, int]:
+        """How many codings each code has, over all coders or of one (what a coder may see of them)."""
+        where = " WHERE coder_id = (SELECT id FROM coders WHERE name = ?)" if coder is not None else ""
+        params: tuple[str, ...] = (coder,) if coder is not None else ()
+        out = dict(self.db.execute(f"SELECT code_id, COUNT(*) FROM codings{where} GROUP BY code_id", params).fetchall())
+        for code_id, n in self.db.execute(
+            f"SELECT code_id, COUNT(*) FROM spans{where} GROUP BY code_id", params
+        ).fetchall():
             out[code_id] = out.get(code_id, 0) + n
         return out
 

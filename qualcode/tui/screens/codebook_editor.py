@@ -73,7 +73,8 @@ class CodebookEditor(Screen[bool]):
     def _reload(self, select: str | None = None) -> None:
         current = select or self.selected_id
         self.book = self.project.codebook()
-        usage = self.project.code_usage()
+        # a coder's own codings only: on a shared file, another coder's counts would break the blinding
+        usage = self.project.code_usage(self.actor)
         fill_tree(self.code_tree, self.book, usage)
         line = 0
         if current:
@@ -85,7 +86,7 @@ class CodebookEditor(Screen[bool]):
         self.code_tree.cursor_line = line
         self._show(self.selected_id)
         total = sum(usage.values())
-        self.query_one("#status", StatusLine).update(f"{len(self.book)} codes · {total} codings in the project")
+        self.query_one("#status", StatusLine).update(f"{len(self.book)} codes · {total} codings of yours")
 
     @property
     def selected_id(self) -> str | None:
@@ -206,10 +207,14 @@ class CodebookEditor(Screen[bool]):
                 f"{code.name} has {below} codes under it; move, merge or delete those first", severity="warning"
             )
             return
-        used = self.project.code_usage().get(code.id, 0)
+        used = self.project.code_usage(self.actor).get(code.id, 0)
+        others = self.project.code_usage().get(code.id, 0) - used
         question = f"Delete {code.name}?"
         if used:
-            question += f" Its {used} codings are removed too."
+            question += f" Your {used} codings of it are removed too."
+        if others:
+            # that others' work goes too is said, not how much of it there is
+            question += " Other coders' codings of it are removed as well."
 
         def confirmed(yes: bool | None) -> None:
             if yes:

@@ -1,0 +1,152 @@
+"""Every passage of a code across the transcripts, for one coder: open one in context, star it, filter.
+
+A coder's retrieval holds only that coder's passages (blinding). The list
+draws only the rows on the screen (see `PassageList`), so a code with tens of
+thousands of passages opens at once and every key stays quick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from qualcode.core.codebook import Codebook
+from qualcode.core.errors import QualcodeError
+from qualcode.core.project import Project
+from qualcode.tui.messages import OpenTranscript
+from qualcode.tui.widgets.passage_list import PassageList
+from qualcode.tui.widgets.status_line import StatusLine
+
+COLUMNS = ((1, ""), (5, "Who"), (16, "Transcript"), (5, "Seg"), (24, "Code"))
+"""The fixed columns before the passage: width and header."""
+
+
+def _cell(text: str, width: int) -> str:
+    return text[:width].ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
+def row_text(passage: Any, width: int = 160) -> str:
+    """A passage as one line of the list: star, participant, transcript, segment, code, the passage."""
+    flat = " ".join(passage.text.split())
+    cells = ("*" if passage.starred else " ", passage.participant or "—", passage.transcript, str(passage.segment))
+    fixed = " ".join(_cell(c, w) for c, (w, _h) in zip((*cells, passage.code.rsplit("/", 1)[-1]), COLUMNS, strict=True))
+    return f"{fixed} {flat[:width]}"
+
+
+class RetrievalScreen(Screen[None]):
+    """The passages of a code and the codes under it, for one coder."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open in context", id="retrieval.open"),
+        Binding("asterisk", "star", "Star quote", id="retrieval.star"),
+        Binding("f", "filter", "Filter participants", id="retrieval.filter"),
+        Binding("escape,q", "close", "Back", id="retrieval.close"),
+    ]
+
+    def __init__(self, project: Project, coder: str, book: Codebook, code_id: str) -> None:
+        super().__init__()
+        self.project = project
+        self.coder = coder
+        """Whose passages are shown: nobody else's."""
+        self.book = book
+        self.code_id = code_id
+        self.where: dict[str, str] = {}
+        """The participant filter, ATTRIBUTE → VALUE."""
+        self.passages: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="title-bar")
+        yield Input(
+            placeholder="participants: ATTRIBUTE=VALUE, e.g. role=teacher; empty for all", id="retrieval-filter"
+        )
+        yield Static(" ".join(h.ljust(w) for w, h in COLUMNS) + " Passage", id="retrieval-header")
+        yield PassageList(id="retrieval-list")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> PassageList:
+        return self.query_one("#retrieval-list", PassageList)
+
+    def on_mount(self) -> None:
+        code = self.book.get(self.code_id)
+        name = self.book.path(self.code_id) if code else self.code_id
+        self.query_one("#title-bar", StatusLine).update(f"[b]Retrieval[/b] · {name} and the codes under it")
+        self.query_one("#retrieval-filter", Input).display = False
+        self._load()
+        self.table.focus()
+
+    def _load(self) -> None:
+        try:
+            self.passages = self.project.retrieve(self.code_id, coder=self.coder, where=self.where or None)
+        except QualcodeError as e:
+            self.query_one("#status", StatusLine).update(f"[red]{e}[/red]")
+            return
+        self.table.set_items(self.passages, row_text, {i for i, p in enumerate(self.passages) if p.starred})
+        self._status()
+
+    def _status(self) -> None:
+        filtered = f" · participants with {', '.join(f'{k}={v}' for k, v in self.where.items())}" if self.where else ""
+        self.query_one("#status", StatusLine).update(
+            f"{len(self.passages)} passages of {self.coder}{filtered} · Enter opens one · * stars it for the "
+            "quote table · f filters participants"
+        )
+
+    @on(PassageList.Selected, "#retrieval-list")
+    def row_selected(self, event: PassageList.Selected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        if not self.passages:
+            return
+        passage = self.passages[self.table.cursor]
+        self.post_message(OpenTranscript(passage.transcript, passage.segment))
+
+    def action_star(self) -> None:
+        if not self.passages:
+            return
+        row = self.table.cursor
+        passage = self.passages[row]
+        on = self.project.star_passage(passage, self.coder, not passage.starred)
+        self.passages[row] = replace(passage, starred=on)
+        self.table.set_item(row, self.passages[row], on)
+        self.query_one("#status", StatusLine).update(
+            f"{'starred' if on else 'unstarred'}: {passage.transcript} #{passage.segment} "
+            f"({sum(p.starred for p in self.passages)} starred)"
+        )
+
+    def action_filter(self) -> None:
+        field = self.query_one("#retrieval-filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Submitted, "#retrieval-filter")
+    def filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        where: dict[str, str] = {}
+        for part in event.value.split(","):
+            key, sep, value = part.partition("=")
+            if sep and key.strip():
+                where[key.strip()] = value.strip()
+            elif part.strip():
+                self.query_one("#status", StatusLine).update(f"[red]{part.strip()}: not ATTRIBUTE=VALUE[/red]")
+                return
+        self.where = where
+        event.input.display = False
+        self._load()
+        self.table.focus()
+
+    def action_close(self) -> None:
+        field = self.query_one("#retrieval-filter", Input)
+        if field.has_focus:
+            field.display = False
+            self.table.focus()
+            return
+        self.dismiss()

@@ -1,0 +1,98 @@
+"""Retrieval in the workbench: R lists a coder's own passages of a code, Enter opens one, * stars it; and the
+codebook editor counts only the coder's own codings."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from qualcode.core.store import Store
+from qualcode.tui.app import make_app
+from qualcode.tui.screens.codebook_editor import CodebookEditor
+from qualcode.tui.screens.coding import CodingScreen
+from qualcode.tui.screens.retrieval import RetrievalScreen
+
+SIZE = (140, 40)
+
+
+def _code(store: Store, name: str) -> str:
+    return next(c.id for c in store.codebook.codes() if c.name == name)
+
+
+def _coded(demo):
+    """alice codes Workload on three segments of P1 and a passage of P2; bob codes it on two others."""
+    with Store(demo) as store:
+        workload = _code(store, "Workload")
+        ids = store.transcripts.segment_ids()
+        store.codings.add_many([(ids[2], workload), (ids[5], workload), (ids[9], workload)], "alice")
+        store.codings.add_many([(ids[3], workload), (ids[4], workload)], "bob")
+        second = store.transcripts.all()[1]
+        segment = store.transcripts.segments(second.id)[3]
+        store.codings.add_span(second.id, segment.start, segment.start + 20, workload, "alice")
+    return workload
+
+
+async def test_r_lists_the_coders_own_passages_and_opens_one_in_context(demo):
+    workload = _coded(demo)
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press(*"Workload", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RetrievalScreen)
+        assert [p.coder for p in screen.passages] == ["alice"] * 4, "bob's passages stay hidden"
+        assert len(screen.table.rows) == 4
+        assert "4 passages of alice" in str(screen.query_one("#status").render())
+        await pilot.press("j", "asterisk")
+        await pilot.pause()
+        with sqlite3.connect(demo) as db:
+            starred = db.execute(
+                "SELECT s.ordinal FROM codings c JOIN segments s ON s.id = c.segment_id "
+                "JOIN coders k ON k.id = c.coder_id WHERE k.name = 'alice' AND c.starred = 1 AND c.code_id = ?",
+                (workload,),
+            ).fetchall()
+        assert starred == [(6,)], "the second passage (P1, segment 6) is starred for the quote table"
+        assert screen.table.rows[1].startswith("*") and 1 in screen.table.marked
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        coding = app.screen
+        assert isinstance(coding, CodingScreen)
+        assert coding.session.transcript.name == "P1_interview"
+        assert coding.session.segments[coding.view.position].ordinal == 6, "the cursor on that segment"
+
+
+async def test_the_participant_filter_narrows_the_passages(demo):
+    _coded(demo)
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("R", *"Workload", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RetrievalScreen)
+        await pilot.press("f", *"school_level=primary", "enter")
+        await pilot.pause()
+        # P1 is at a primary school, P2 (alice's passage there) at a lower secondary one
+        assert [p.participant for p in screen.passages] == ["P1", "P1", "P1"]
+        assert len(screen.table.rows) == 3
+        await pilot.press("f", *"nonsense=1", "enter")
+        await pilot.pause()
+        assert "no participant attribute 'nonsense'" in str(screen.query_one("#status").render())
+
+
+async def test_the_codebook_editor_counts_only_the_coders_own_codings(demo):
+    _coded(demo)
+    app = make_app(demo, "bob")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("E")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, CodebookEditor)
+        assert "2 codings of yours" in str(editor.query_one("#status").render()), "bob's two, not alice's four"
