@@ -113,9 +113,27 @@ async def test_pseudonyms_screen(demo):
         await pilot.press(*"Janne = [student]", "enter")
         await pilot.pause()
         assert screen.rows == [Pseudonym("Janne", "[student]", True)]
+        table = screen.query_one("#pseudonym-table")
+        assert str(table.get_row_at(0)[1]) == "[student]", "the replacement shows as written, not as markup"
         await pilot.press("s")
         await _wait(pilot, lambda: len(screen.rows) > 5)
         assert Pseudonym("Emil", "[name]", False) in screen.rows
+        # candidates first, the most frequent first, as the command line lists them
+        candidates = [r.original for r in screen.rows if not r.confirmed]
+        counts = screen.counts
+        assert [counts[c] for c in candidates] == sorted((counts[c] for c in candidates), reverse=True)
+        assert screen.rows[-1].original == "Janne", "the confirmed name comes after the candidates"
+        # r on the second candidate keeps the cursor there; c then confirms that same name
+        await pilot.press("down", "r")
+        await pilot.pause()
+        await pilot.press(*["backspace"] * 10, *"[pupil]", "enter")
+        await pilot.pause()
+        second = candidates[1]
+        assert screen.rows[table.cursor_row].original == second
+        await pilot.press("c")
+        await pilot.pause()
+        assert Pseudonym(second, "[pupil]", True) in screen.rows
+        assert [r.original for r in screen.rows if r.confirmed] == sorted(["Janne", second], key=str.casefold)
     with sqlite3.connect(demo) as db:
         assert db.execute("SELECT replacement, confirmed FROM pseudonyms WHERE original = 'Janne'").fetchone() == (
             "[student]",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,6 +38,8 @@ class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
         self.actor = actor
         """Who changes the list, for the audit log."""
         self.rows: list[Pseudonym] = []
+        self.counts: dict[str, int] = {}
+        """How often each candidate occurs, as the suggestion found it: candidates are listed by it."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
@@ -51,13 +54,24 @@ class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one("#pseudonym-table", DataTable).add_columns("Name or place", "Replacement", "Status", "Compounds")
         self._reload()
 
-    def _reload(self) -> None:
-        self.rows = self.project.pseudonyms()
+    def _reload(self, keep: str | None = None) -> None:
+        """Fill the table again, candidates to review first (the most frequent first, as the command line
+        lists them), then the confirmed names; the cursor stays on ``keep`` (or on the same row)."""
         table = self.query_one("#pseudonym-table", DataTable)
+        row = table.cursor_row
+        entries = self.project.pseudonyms()
+        self.rows = sorted(
+            entries,
+            key=lambda e: (e.confirmed, 0 if e.confirmed else -self.counts.get(e.original, 0), e.original.casefold()),
+        )
         table.clear()
         for original, replacement, confirmed, prefix in self.rows:
             status = "confirmed" if confirmed else "suggested — press c to confirm"
-            table.add_row(original, replacement, status, f"also {original}…" if prefix else "—")
+            # Text, not markup: a replacement such as [student] must show as written
+            table.add_row(Text(original), Text(replacement), Text(status), Text(f"also {original}…" if prefix else "—"))
+        if self.rows:
+            found = next((i for i, r in enumerate(self.rows) if r.original == keep), None) if keep else None
+            table.move_cursor(row=found if found is not None else min(row, len(self.rows) - 1))
         table.focus()
         confirmed = sum(1 for r in self.rows if r.confirmed)
         self.query_one("#status", StatusLine).update(f"{confirmed} confirmed, {len(self.rows) - confirmed} to review")
@@ -73,7 +87,11 @@ class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
             # A busy file or a refused name: say so and keep the list as it is; nothing was written.
             self.notify(str(e), severity="error", timeout=8)
             return
-        self._reload()
+        # a confirmed row moves down among the confirmed: the cursor goes on to the next one to review
+        self._reload(keep=None if confirmed and not self._was_confirmed(original) else original)
+
+    def _was_confirmed(self, original: str) -> bool:
+        return any(r.original == original and r.confirmed for r in self.rows)
 
     def action_prefix(self) -> None:
         """Hide, or stop hiding, the words a name begins (``Nordby`` in ``Nordbyskolen``)."""
@@ -133,16 +151,20 @@ class PseudonymsScreen(ReportsWorkerErrors, Screen[None]):
     def _suggest(self) -> None:
         # A worker thread opens its own connection: SQLite connections belong to their thread.
         with Project.open(self.project.path) as project:
-            added = project.add_pseudonym_candidates(project.suggest_pseudonyms(), "[name]", actor=self.actor)
-        self.post_message(WorkDone("pseudonyms", added))
+            found = project.suggest_pseudonyms()
+            added = project.add_pseudonym_candidates(found, "[name]", actor=self.actor)
+        self.post_message(WorkDone("pseudonyms", (added, {c.text: c.count for c in found})))
 
     def work_failed(self, group: str, error: str) -> None:
         self.query_one("#status", StatusLine).update("[red]looking for names failed[/red]")
 
     @on(WorkDone)
     def suggested(self, event: WorkDone) -> None:
+        added, counts = event.result
+        self.counts.update(counts)
         self._reload()
-        self.notify(f"{event.result} candidates to review: confirm (c), change the replacement (r) or remove (d)")
+        self.query_one("#pseudonym-table", DataTable).move_cursor(row=0)
+        self.notify(f"{added} candidates to review: confirm (c), change the replacement (r) or remove (d)")
 
     def action_close(self) -> None:
         self.dismiss()
