@@ -175,7 +175,9 @@ class Workbench(QualcodeApp):
 
     def action_export(self) -> None:
         if not isinstance(self.screen, ExportDialog):
-            self.push_screen(ExportDialog(self.project.path))
+            # a coder's hand-out holds no consensus: the dialog then starts with the coder's own tables
+            coder = "consensus" if self.project.code_usage("consensus") else self.coder
+            self.push_screen(ExportDialog(self.project.path, coder))
 
 
 class Resolver(QualcodeApp):

@@ -7,7 +7,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from qualcode.tui.screens.help import declared_bindings
+from qualcode.tui.screens.help import declared_bindings, key_label
 
 
 class WorkbenchCommands(Provider):
@@ -24,7 +24,8 @@ class WorkbenchCommands(Provider):
                     continue
                 action = binding.action
                 target = node
-                commands.append((description, f"key {binding.key}", partial(_run_action, target, action)))
+                # "F1 / ?", as the help screen writes keys, not Textual's "f1,question_mark"
+                commands.append((description, f"key {key_label(binding.key)}", partial(_run_action, target, action)))
         toggle = getattr(screen, "toggle", None)
         book = getattr(getattr(screen, "session", None), "codebook", None)
         if toggle is not None and book is not None:

@@ -435,3 +435,36 @@ async def test_marking_a_transcript_done_in_the_workbench_and_the_list(demo):
     with Store(demo) as store:
         first = store.transcripts.summaries()[0].id
         assert store.codings.done("alice") == {first}
+
+
+async def test_small_defects_a_new_user_met(demo):
+    """j/k in the transcript list, the hit count gone after Esc, key names in the palette, and the export
+    dialog's coder in a file without a consensus."""
+    from qualcode.tui.commands import WorkbenchCommands
+    from qualcode.tui.screens.export import ExportDialog
+
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, TranscriptsScreen)
+        await pilot.press("j", "j", "k")
+        await pilot.pause()
+        assert screen.table.cursor_row == 1
+        await pilot.press("k", "enter")
+        await pilot.pause()
+        coding = app.screen
+        assert isinstance(coding, CodingScreen)
+        await pilot.press("slash", *"school", "enter", "n")
+        await pilot.pause()
+        assert "hit 2 of" in str(coding.query_one("#status").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        status = str(coding.query_one("#status").render())
+        assert "hit 2 of" not in status and "search cleared" in status
+        helps = [help_text for _t, help_text, _c in WorkbenchCommands(app.screen, None)._commands()]
+        assert "key F1 / ?" in helps and not any("question_mark" in h for h in helps)
+        await pilot.press("X")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        assert dialog.query_one("#export-coder").value == "alice", "no consensus in this file: the coder's own"

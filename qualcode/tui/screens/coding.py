@@ -370,6 +370,8 @@ class CodingScreen(Screen[None]):
         elif self.hits:
             self.hits = []
             self.view.set_hits([])
+            if self.last_message.startswith("hit "):
+                self.last_message = "search cleared"  # the hits are gone, and so is "hit 5 of 12"
         elif self.filter_code is not None:
             self.filter_code = None
             self.view.set_filter(None)

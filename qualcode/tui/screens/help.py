@@ -29,6 +29,7 @@ KEY_NAMES = {
     "up": "↑",
     "shift+down": "Shift+↓",
     "shift+up": "Shift+↑",
+    "f1": "F1",
 }
 
 

@@ -26,6 +26,8 @@ class TranscriptsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="transcripts.open"),
+        Binding("j", "move(1)", "Down", show=False, id="transcripts.down"),
+        Binding("k", "move(-1)", "Up", show=False, id="transcripts.up"),
         Binding("D", "toggle_done", "Done", id="transcripts.done"),
         Binding("q", "app.quit", "Quit", id="transcripts.quit"),
     ]
@@ -94,6 +96,13 @@ class TranscriptsScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self._open(event.row_key.value)
+
+    def action_move(self, step: int) -> None:
+        """j and k move as in the coding view."""
+        if step > 0:
+            self.table.action_cursor_down()
+        else:
+            self.table.action_cursor_up()
 
     def action_open(self) -> None:
         table = self.table
