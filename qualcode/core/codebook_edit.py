@@ -5,6 +5,7 @@ Each change runs in one transaction and is written to the audit log.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import replace
 
@@ -12,6 +13,15 @@ from qualcode.core.codebook import Codebook, codebook_from_codes, groups_of, key
 from qualcode.core.errors import BadInput
 from qualcode.core.model import Code
 from qualcode.core.store import Store
+
+_HEX = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
+
+
+def colour_problem(colour: str) -> str | None:
+    """Why ``colour`` cannot be a code's colour (empty is none), or None when it can."""
+    if not colour.strip() or _HEX.fullmatch(colour.strip()):
+        return None
+    return f"colour '{colour}' is not a colour; write it as #RRGGBB, e.g. #1f77b4 (or leave it empty)"
 
 
 def _book(store: Store) -> Codebook:
@@ -64,6 +74,8 @@ def update(store: Store, code_id: str, *, actor: str, **changes: object) -> Code
         _check_key_free(book, str(changes["key"] or ""), code_id)
     if "parent_id" in changes:
         raise BadInput("use move to give a code another parent", where=code.name)
+    if "colour" in changes and (problem := colour_problem(str(changes["colour"] or ""))):
+        raise BadInput(problem, where=code.name)
     new = replace(code, **changes)  # type: ignore[arg-type]
     with store.transaction():
         store.codebook.update(new)

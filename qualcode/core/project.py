@@ -235,6 +235,35 @@ class Project:
     def update_code(self, code_id: str, *, actor: str, **changes: object) -> Code:
         return codebook_edit.update(self.store, code_id, actor=actor, **changes)
 
+    def code_field_problem(self, code_id: str, field: str, value: str) -> str | None:
+        """Why a code's field cannot take this value (a name taken by a sibling, a reserved or taken shortcut
+        key, something that is no colour, an empty name), or None: for forms that check as they are filled."""
+        from qualcode.core.codebook import key_problem
+        from qualcode.core.codebook_edit import colour_problem
+
+        book = self.codebook()
+        code = book.get(code_id)
+        value = value.strip()
+        if code is None:
+            return "no such code"
+        if field == "name":
+            if not value:
+                return "a code needs a name"
+            taken = [
+                c for c in book.children(code.parent_id) if c.id != code_id and c.name.casefold() == value.casefold()
+            ]
+            return f"another code under the same parent is named '{value}'" if taken else None
+        if field == "key" and value:
+            other = book.by_key(value)
+            return key_problem(value) or (
+                f"shortcut key '{value}' is taken by {other.name}"
+                if other is not None and other.id != code_id
+                else None
+            )
+        if field == "colour":
+            return colour_problem(value)
+        return None
+
     def export_codebook(self, path: str | Path, fmt: str = "yaml") -> Path:
         """Write the codebook as YAML or JSON (internal exchange: the real names stay)."""
         from qualcode.core.files import write_text

@@ -224,3 +224,14 @@ def test_loading_a_codebook_updates_by_id_and_protects_used_codes(project, tmp_p
     with pytest.raises(BadInput, match="lacks code 'Feedback/Barriers/Lack of resources'"):
         project.load_codebook(without)
     assert project.codebook().find("Lack of resources") is not None
+
+
+def test_a_code_colour_must_be_a_colour(project):
+    from qualcode.core.errors import BadInput
+
+    code = project.store.codebook.codes()[0]
+    with pytest.raises(BadInput, match="is not a colour; write it as #RRGGBB"):
+        project.update_code(code.id, actor="carol", colour="a sunny yellow")
+    project.update_code(code.id, actor="carol", colour="#abc")
+    project.update_code(code.id, actor="carol", colour="")
+    assert project.codebook().get(code.id).colour == ""

@@ -468,3 +468,44 @@ async def test_small_defects_a_new_user_met(demo):
         dialog = app.screen
         assert isinstance(dialog, ExportDialog)
         assert dialog.query_one("#export-coder").value == "alice", "no consensus in this file: the coder's own"
+
+
+async def test_the_code_form_checks_in_place_and_keeps_what_was_typed(demo):
+    from qualcode.tui.screens.dialogs import CodeForm
+
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first(pilot)
+        await pilot.press("E")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, CodebookEditor)
+        await pilot.press("down", "e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CodeForm)
+        name = form.query_one("#field-name")
+        assert name.has_focus and name.cursor_position == len(name.value), "the name has focus, nothing selected"
+        before = name.value
+        await pilot.press(*" etc")
+        assert name.value == before + " etc", "typing adds to the name"
+        await pilot.press("tab", "tab")
+        form.query_one("#field-colour").value = "a sunny yellow"
+        await pilot.press("tab")
+        await pilot.pause()
+        assert "is not a colour; write it as #RRGGBB" in str(form.query_one("#form-error").render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form, "a refused save keeps the dialog open"
+        assert form.query_one("#field-name").value == before + " etc", "and what was typed"
+        form.query_one("#field-colour").value = "#ffcc00"
+        form.query_one("#field-key").value = "w"  # Workload's key
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form and "is taken by Workload" in str(form.query_one("#form-error").render())
+        form.query_one("#field-key").value = ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is editor
+        code = editor.book.find(before + " etc")
+        assert code is not None and code.colour == "#ffcc00"

@@ -137,14 +137,24 @@ class CodebookEditor(Screen[bool]):
         if code is None:
             return
 
-        def saved(values: dict[str, str] | None) -> None:
-            if values is None:
-                return
+        def save(values: dict[str, str]) -> str | None:
+            """Save what changed; why it was refused (the form stays open with it), or None."""
             changes = {k: v.strip() for k, v in values.items() if v.strip() != str(getattr(code, k) or "")}
-            if changes:
-                self._do(lambda: self.project.update_code(code.id, actor=self.actor, **changes), "saved")
+            if not changes:
+                return None
+            try:
+                self.project.update_code(code.id, actor=self.actor, **changes)
+            except QualcodeError as e:
+                return str(e)
+            self.changed = True
+            self._reload(code.id)
+            self.notify("saved")
+            return None
 
-        self.app.push_screen(CodeForm(code), saved)
+        def check(field: str, value: str) -> str | None:
+            return self.project.code_field_problem(code.id, field, value)
+
+        self.app.push_screen(CodeForm(code, save, check))
 
     def action_rename(self) -> None:
         code = self.book.get(self.selected_id or "")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -206,18 +209,33 @@ class PassageChooser(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class CodeForm(ModalScreen[dict[str, str] | None]):
-    """Edit a code's name, key, colour, definition, criteria and example."""
+class CodeForm(ModalScreen[bool]):
+    """Edit a code's name, key, colour, definition, criteria and example; dismissed with True once saved.
+
+    Each field is checked as it is left (the key and the colour in place); Ctrl+S hands the values to
+    ``save``, which returns why they were refused, or None once they are saved: a refusal is shown in the
+    dialog, which stays open with everything typed.
+    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form.save"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 
-    def __init__(self, code: Code) -> None:
+    def __init__(
+        self,
+        code: Code,
+        save: Callable[[dict[str, str]], str | None],
+        check: Callable[[str, str], str | None] | None = None,
+    ) -> None:
         super().__init__()
         self.code = code
         """The code as it is now."""
+        self.save = save
+        self.check = check
+        """Why one field's value cannot stand (field, value) → message, or None."""
+        self.error_field: str | None = None
+        """The field the message below the form is about."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form-dialog"):
@@ -229,22 +247,59 @@ class CodeForm(ModalScreen[dict[str, str] | None]):
                     if field in ("description", "inclusion", "exclusion", "example"):
                         yield TextArea(value, id=f"field-{field}", soft_wrap=True, classes="field-area")
                     else:
-                        yield Input(value, id=f"field-{field}")
+                        # the cursor at the end, nothing selected: typing adds to the name, not replaces it
+                        yield Input(value, id=f"field-{field}", select_on_focus=False)
+            yield Label("", id="form-error", classes="form-error")
             yield Label("Ctrl+S to save · Esc to cancel", classes="dialog-hint")
 
-    def action_save(self) -> None:
+    def on_mount(self) -> None:
+        first = self.query_one(f"#field-{FIELDS[0][0]}", Input)
+        first.focus()
+        first.cursor_position = len(first.value)
+
+    def _values(self) -> dict[str, str]:
         values: dict[str, str] = {}
         for field, _label in FIELDS:
             widget = self.query_one(f"#field-{field}")
             values[field] = widget.text if isinstance(widget, TextArea) else widget.value  # type: ignore[attr-defined]
-        self.dismiss(values)
+        return values
+
+    def _show(self, problem: str | None, field: str | None = None) -> None:
+        self.error_field = field if problem else None
+        self.query_one("#form-error", Label).update(f"[red]{escape(problem)}[/red]" if problem else "")
+
+    def on_descendant_blur(self, event: Any) -> None:
+        """A field left: say at once what is wrong with it (and stop saying it once it is mended)."""
+        widget = event.widget
+        if self.check is None or not isinstance(widget, Input) or not widget.id:
+            return
+        field = widget.id.removeprefix("field-")
+        problem = self.check(field, widget.value)
+        if problem:
+            self._show(problem, field)
+        elif self.error_field == field:
+            self._show(None)
+
+    def action_save(self) -> None:
+        values = self._values()
+        for field, value in values.items():
+            problem = self.check(field, value) if self.check is not None else None
+            if problem:
+                self._show(problem, field)
+                self.query_one(f"#field-{field}").focus()
+                return
+        refused = self.save(values)
+        if refused:
+            self._show(refused, "")  # the dialog stays, with everything typed
+            return
+        self.dismiss(True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_save()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(False)
 
 
 class ErrorDialog(ModalScreen[None]):
