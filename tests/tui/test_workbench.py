@@ -468,6 +468,14 @@ async def test_small_defects_a_new_user_met(demo):
         dialog = app.screen
         assert isinstance(dialog, ExportDialog)
         assert dialog.query_one("#export-coder").value == "alice", "no consensus in this file: the coder's own"
+        # on and off differ in the glyph, not only in colour
+        tables = dialog.query_one("#export-tables")
+        lines = [tables.render_line(y).text for y in range(3)]
+        assert lines[0].lstrip().startswith("▐✓▌") and "Themes and subthemes" in lines[0]
+        formats = [str(b._button) for b in dialog.query("RadioButton")]
+        assert formats[0] == "▐●▌" and set(formats[1:]) == {"▐ ▌"}
+        tables.deselect("theme")
+        assert tables.render_line(0).text.lstrip().startswith("▐ ▌")
 
 
 async def test_the_code_form_checks_in_place_and_keeps_what_was_typed(demo):

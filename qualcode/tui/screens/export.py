@@ -14,10 +14,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, RadioSet, SelectionList
+from textual.widgets import Button, Input, Label, ProgressBar, RadioSet, SelectionList
 
 from qualcode.core.formats import DEFAULT_TABLES, FORMATS, TABLES, ExportOptions, Format
 from qualcode.core.project import Project
+from qualcode.tui.widgets.toggles import Choice, TickList
 from qualcode.tui.workers import ReportsWorkerErrors
 
 FORMAT_NAMES = tuple(FORMATS)
@@ -72,10 +73,8 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[list[str] | None]):
             with Horizontal(classes="export-row"):
                 with RadioSet(id="export-format"):
                     for i, fmt in enumerate(FORMATS.values()):
-                        yield RadioButton(fmt.name, value=i == 0, id=f"format-{fmt.name}")
-                yield SelectionList[str](
-                    *[(TABLE_LABELS[t], t, t in DEFAULT_TABLES) for t in TABLES], id="export-tables"
-                )
+                        yield Choice(fmt.name, value=i == 0, id=f"format-{fmt.name}")
+                yield TickList(*[(TABLE_LABELS[t], t, t in DEFAULT_TABLES) for t in TABLES], id="export-tables")
             yield Label(_about(FORMATS[FORMAT_NAMES[0]]), id="export-about")
             yield Label("Coder (consensus, or a coder's name)", classes="field-label")
             yield Input(self.coder, id="export-coder")

@@ -24,6 +24,7 @@ from qualcode.core.resolution import Disagreement, Resolution, common, merged
 from qualcode.core.spans import ExtentEdit
 from qualcode.tui.screens.dialogs import MemoEditor, PassageChooser, TextPrompt
 from qualcode.tui.widgets.status_line import StatusLine
+from qualcode.tui.widgets.toggles import TickList
 from qualcode.tui.workers import ReportsWorkerErrors
 
 CHOICE_LABELS = {
@@ -142,7 +143,7 @@ class CodeChecklist(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog checklist-dialog"):
             yield Static("[b]Codes for the consensus[/b]  (Space ticks, Ctrl+S saves, Esc cancels)")
-            yield SelectionList[str](
+            yield TickList(
                 *[
                     (self.book.path(code.id).replace("/", " ▸ "), code.id, code.id in self.chosen)
                     for code, _depth in self.book.walk()

@@ -21,6 +21,7 @@ from qualcode.core.project import Project
 from qualcode.tui.messages import OpenTranscript, WorkDone
 from qualcode.tui.screens.dialogs import CodeFinder
 from qualcode.tui.widgets.status_line import StatusLine
+from qualcode.tui.widgets.toggles import Tick
 from qualcode.tui.workers import ReportsWorkerErrors
 
 EXTENT_NAMES = {"segment": "segments", "sentence": "sentences", "hit": "words"}
@@ -53,7 +54,7 @@ class SearchScreen(ReportsWorkerErrors, Screen[None]):
         yield StatusLine(id="title-bar")
         with Horizontal(id="search-bar"):
             yield Input(placeholder="a word or phrase, Enter to search", id="search-query")
-            yield Checkbox("lemmas", id="search-lemma")
+            yield Tick("lemmas", id="search-lemma")
         yield DataTable(id="search-results", cursor_type="row", zebra_stripes=True)
         yield StatusLine(id="status")
         yield Footer()
