@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from qualcode.tui.app import make_app
 
 SIZE = (120, 36)
@@ -41,3 +43,29 @@ def test_retrieval_screen(demo, snap_compare):
 def test_retrieval_screen_at_80_by_24(demo, snap_compare):
     keys = ["enter", "j", "w", "j", "w", "R", *"Workload", "enter"]
     assert snap_compare(make_app(demo, "alice"), press=keys, terminal_size=(80, 24))
+
+
+SCREENS = {
+    "transcripts": [],
+    "coding": ["enter", "1", "j", "w"],
+    "editor": ["E", "down"],
+    "export": ["X"],
+    "search": ["S", *"school", "enter"],
+}
+"""The main screens, reached by keys from the start."""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_main_screens_at_small_and_large_sizes(demo, snap_compare, screen, size):
+    keys = [*SCREENS[screen], "_"]  # "_" lets a worker (the search) finish before the picture is taken
+
+    async def keys_then_a_fixed_path(pilot) -> None:
+        await pilot.press(*keys)
+        # the export's file name starts from the project's temporary folder: the same name every run
+        for field in pilot.app.screen.query("#export-path"):
+            field.value = "study-report.docx"
+            field.cursor_position = 0
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo, "alice"), terminal_size=size, run_before=keys_then_a_fixed_path)

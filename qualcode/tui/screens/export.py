@@ -11,7 +11,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, RadioSet, SelectionList
@@ -70,20 +70,22 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[list[str] | None]):
         stem = self.project.with_suffix("")
         with Vertical(classes="dialog export-dialog"):
             yield Label("Export", classes="dialog-title")
-            with Horizontal(classes="export-row"):
-                with RadioSet(id="export-format"):
-                    for i, fmt in enumerate(FORMATS.values()):
-                        yield Choice(fmt.name, value=i == 0, id=f"format-{fmt.name}")
-                yield TickList(*[(TABLE_LABELS[t], t, t in DEFAULT_TABLES) for t in TABLES], id="export-tables")
-            yield Label(_about(FORMATS[FORMAT_NAMES[0]]), id="export-about")
-            yield Label("Coder (consensus, or a coder's name)", classes="field-label")
-            yield Input(self.coder, id="export-coder")
-            yield Label("Write to", classes="field-label")
-            yield Input(f"{stem}-report.docx", id="export-path")
-            yield ProgressBar(total=1, show_eta=False, id="export-progress")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Export (Ctrl+S)", id="export-go", variant="primary")
-                yield Button("Cancel (Esc)", id="export-cancel")
+            # the fields scroll inside the dialog, so every one (and the buttons) is reached on a small screen
+            with VerticalScroll(classes="export-body"):
+                with Horizontal(classes="export-row"):
+                    with RadioSet(id="export-format"):
+                        for i, fmt in enumerate(FORMATS.values()):
+                            yield Choice(fmt.name, value=i == 0, id=f"format-{fmt.name}")
+                    yield TickList(*[(TABLE_LABELS[t], t, t in DEFAULT_TABLES) for t in TABLES], id="export-tables")
+                yield Label(_about(FORMATS[FORMAT_NAMES[0]]), id="export-about")
+                yield Label("Coder (consensus, or a coder's name)", classes="field-label")
+                yield Input(self.coder, id="export-coder")
+                yield Label("Write to", classes="field-label")
+                yield Input(f"{stem}-report.docx", id="export-path")
+                yield ProgressBar(total=1, show_eta=False, id="export-progress")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Export (Ctrl+S)", id="export-go", variant="primary")
+                    yield Button("Cancel (Esc)", id="export-cancel")
 
     @on(RadioSet.Changed)
     def format_changed(self, event: RadioSet.Changed) -> None:
