@@ -89,6 +89,11 @@ async def test_suggestions_accepted_are_marked_as_such(demo):
         assert isinstance(screen, SuggestionsScreen)
         await _wait(pilot, lambda: bool(screen.items))
         total = len(screen.items)
+        table = screen.query_one("#suggestions")
+        for row in range(min(total, 5)):
+            seg, _code, matched, shown = (str(c) for c in table.get_row_at(row))
+            first = matched.split(",")[0].strip().casefold()
+            assert first.split()[0] in shown.casefold(), "the segment's words around what matched are shown"
         await pilot.press("y", "n")
         await pilot.pause()
         assert len(screen.items) == total - 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +18,17 @@ from qualcode.core.project import Project
 from qualcode.tui.messages import WorkDone
 from qualcode.tui.widgets.status_line import StatusLine
 from qualcode.tui.workers import ReportsWorkerErrors
+
+
+def excerpt(text: str, matched: str, width: int = 70) -> str:
+    """One line of the segment around the first matched word, so the coder sees why it was suggested."""
+    flat = " ".join(text.split())
+    first = matched.split(",")[0].strip()
+    at = flat.casefold().find(first.casefold()) if first else -1
+    if at < 0 or len(flat) <= width:
+        return flat[:width] + ("…" if len(flat) > width else "")
+    start = max(0, min(at - width // 3, len(flat) - width))
+    return ("…" if start else "") + flat[start : start + width] + ("…" if start + width < len(flat) else "")
 
 
 class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
@@ -36,6 +48,8 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
         self.coder = coder
         self.transcript = transcript
         self.items: list[Any] = []
+        self.texts: dict[int, str] = {}
+        """Each suggested segment's text, by segment id: the reason to accept is in it."""
         self.accepted = 0
 
     def compose(self) -> ComposeResult:
@@ -44,7 +58,7 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
         yield StatusLine(id="suggestions-status")
 
     def on_mount(self) -> None:
-        self.query_one("#suggestions", DataTable).add_columns("Seg", "Code", "Matched")
+        self.query_one("#suggestions", DataTable).add_columns("Seg", "Code", "Matched", "In the segment")
         self.query_one("#suggestions-status", StatusLine).update("finding suggestions …")
         self._find()
 
@@ -54,6 +68,14 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
         try:
             with Project.open(self.path) as project:
                 found = project.suggestions(self.coder, transcript=self.transcript)
+                transcript = project.transcript(self.transcript)
+                if transcript is not None:
+                    wanted = {s.segment_id for s in found}
+                    self.texts = {
+                        g.id: transcript.text[g.start : g.end]
+                        for g in project.segments(transcript.id)
+                        if g.id in wanted
+                    }
         except QualcodeError as e:
             self.post_message(WorkDone("suggest", [], str(e)))
             return
@@ -71,7 +93,7 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
         table = self.query_one("#suggestions", DataTable)
         table.clear()
         for s in self.items:
-            table.add_row(str(s.ordinal), s.code, s.matched)
+            table.add_row(str(s.ordinal), s.code, s.matched, Text(excerpt(self.texts.get(s.segment_id, ""), s.matched)))
         table.focus()
         self.query_one("#suggestions-status", StatusLine).update(
             f"{len(self.items)} suggestions · y accept · n reject · Y accept all · Esc done "
