@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 Writer = Callable[["Store", Path, "ExportOptions", "Progress | None"], list[Path]]
 """Writes a format's file (or files) from a project and returns what it wrote."""
 
-TABLES = ("theme", "matrix", "quotes", "codebook", "agreement", "frequencies", "network", "map", "kappa")
+TABLES = ("theme", "matrix", "quotes", "codebook", "agreement", "frequencies", "memos", "network", "map", "kappa")
 """The analysis tables an author can export."""
 
 DEFAULT_TABLES = ("theme", "matrix", "quotes", "codebook")
@@ -149,7 +149,8 @@ def tables_for(fmt: Format, text: str | None, store: Store, *, agreement_named: 
     fill, the agreement when two coders have codings or ``agreement_named``), else the format's default,
     which for Word is the full report once two coders have codings."""
     two = agreement_named or len(coders_compared(store)) >= 2
-    full = tuple(t for t in fmt.tables if t not in ("agreement", "kappa") or two)
+    # memos are the team's working notes: an appendix only when asked for by name
+    full = tuple(t for t in fmt.tables if t != "memos" and (t not in ("agreement", "kappa") or two))
     if text is None:
         if fmt.name == "docx" and len(coders_compared(store)) == 2:
             return full

@@ -180,3 +180,24 @@ def test_retrieved_passages_in_csv_and_json_pass_the_publication_boundary(coded)
         assert "[hidden]" in shown and word not in shown
     table = run("retrieve", str(coded.path), "Workload").stdout
     assert word in table, "the team's own view shows the text as coded"
+
+
+def test_memos_and_journal_as_an_appendix_of_the_report(coded, tmp_path):
+    import docx
+
+    coded.set_code_memo("Workload", "alice", "hours, not feelings")
+    coded.journal_add("alice", "Themes settled")
+    coded.journal_add("carol", "the lead's note")
+    coded.close()
+    out = tmp_path / "r.docx"
+    result = run("export", "docx", str(coded.path), "-o", str(out), "--tables", "memos", "--coder", "alice")
+    assert result.returncode == 0, result.stderr
+    document = docx.Document(str(out))
+    assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"] == ["Appendix: memos and journal"]
+    cells = [r.cells[0].text + " | " + r.cells[2].text for r in document.tables[0].rows[1:]]
+    assert any("code School role and involvement/Workload | hours, not feelings" in c for c in cells)
+    assert any("journal | Themes settled" in c for c in cells)
+    assert not any("the lead's note" in c for c in cells), "a coder's appendix holds only the coder's notes"
+    everything = run("export", "docx", str(coded.path), "-o", str(out), "--tables", "all", "--coder", "alice")
+    assert everything.returncode == 0
+    assert "Appendix: memos and journal" not in [p.text for p in docx.Document(str(out)).paragraphs], "only by name"

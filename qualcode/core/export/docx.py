@@ -457,6 +457,7 @@ HEADINGS = {
     "codebook": "Codebook",
     "agreement": "Agreement between coders",
     "frequencies": "Word frequencies",
+    "memos": "Appendix: memos and journal",
 }
 """The heading of each table's section in the report, by table name."""
 

@@ -9,7 +9,7 @@ as they are, so joining columns for a reader changes no data file.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.export.display import MISSING, Column, DisplayTable, Note, Part
 
@@ -141,4 +141,39 @@ def frequency_table(frame: pd.DataFrame, by: str = "transcript") -> DisplayTable
         ),
         merge=", ",
         no_rows=MISSING,
+    )
+
+
+def memo_table(memos: list[Any], journal: list[Any]) -> DisplayTable:
+    """Memos (on codes, segments and passages) and the journal's entries: an appendix of the team's notes."""
+    import pandas as pd
+
+    records = []
+    for m in memos:
+        where = f"code {m.code}" if m.kind == "code" else f"{m.transcript} #{m.segment} ({m.kind})"
+        records.append(
+            {
+                "author": m.author,
+                "kind": m.kind,
+                "where": where,
+                "codes": "" if m.kind == "code" else m.code,
+                "date": m.updated_at[:10],
+                "text": m.text,
+            }
+        )
+    for e in journal:
+        records.append(
+            {"author": e.author, "kind": "journal", "where": "journal", "codes": "", "date": e.at[:10], "text": e.text}
+        )
+    frame = pd.DataFrame.from_records(records, columns=["author", "kind", "where", "codes", "date", "text"])
+    return DisplayTable(
+        frame,
+        (
+            Column("where", "Where", width=2.2),
+            Column("author", "Author", parts=(Part("date", "{}"),), sep="\n", width=1.2),
+            Column("text", "Memo", parts=(Part("codes", "Codes: {}"),), sep="\n", width=5),
+        ),
+        caption="Memos on codes, segments and passages, and the journal",
+        notes=(Note("Where: the code, or the transcript and segment the memo stands on; dates as last written."),),
+        no_rows="No memos yet.",
     )

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 from qualcode.core.analysis import Analysis
 from qualcode.core.errors import BadInput
 from qualcode.core.export.display import DisplayTable, add_sheet, to_csv
-from qualcode.core.export.table_views import codebook_table, frequency_table, matrix_table, quote_table, theme_table
+from qualcode.core.export.table_views import (
+    codebook_table,
+    frequency_table,
+    matrix_table,
+    memo_table,
+    quote_table,
+    theme_table,
+)
 from qualcode.core.files import atomic_file, atomic_files
 from qualcode.core.model import CONSENSUS, ExportOptions
 from qualcode.core.publication import Publication
@@ -64,6 +71,11 @@ class Exporter:
                 out[name] = codebook_table(a.codebook_table())
             elif name == "agreement":
                 out[name] = self.agreement().display_table()
+            elif name == "memos":
+                from qualcode.core.memo_manager import memos
+
+                who = None if o.coder == CONSENSUS else o.coder
+                out[name] = memo_table(memos(self.store, author=who), self.store.journal.entries(who))
             elif name == "frequencies":
                 from qualcode.core.frequencies import frequencies
 

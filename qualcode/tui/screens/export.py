@@ -29,6 +29,7 @@ TABLE_LABELS = {
     "codebook": "Codebook",
     "agreement": "Agreement of two coders",
     "frequencies": "Word frequencies",
+    "memos": "Memos and journal (appendix)",
     "network": "Code network (Word only)",
     "map": "Thematic map (Word only)",
     "kappa": "Agreement chart (Word only)",
