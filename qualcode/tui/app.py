@@ -19,6 +19,7 @@ from qualcode.tui.screens.dialogs import CodeFinder, Confirm
 from qualcode.tui.screens.export import ExportDialog
 from qualcode.tui.screens.frequencies import FrequenciesScreen
 from qualcode.tui.screens.help import HelpScreen, bindings_of
+from qualcode.tui.screens.memos import MemosScreen
 from qualcode.tui.screens.pseudonyms import PseudonymsScreen
 from qualcode.tui.screens.resolve import ResolveScreen
 from qualcode.tui.screens.retrieval import RetrievalScreen
@@ -108,6 +109,7 @@ class Workbench(QualcodeApp):
         Binding("P", "pseudonyms", "Pseudonyms", id="app.pseudonyms"),
         Binding("W", "frequencies", "Word frequencies", id="app.frequencies"),
         Binding("R", "retrieve", "Retrieve a code", id="app.retrieve"),
+        Binding("M", "memos", "Memos and journal", id="app.memos"),
     ]
 
     def __init__(self, project: Project, coder: str) -> None:
@@ -124,7 +126,10 @@ class Workbench(QualcodeApp):
         transcript = self.project.transcript(event.transcript)
         if transcript is None:
             return
-        while isinstance(self.screen, CodingScreen | SearchScreen | RetrievalScreen) and len(self.screen_stack) > 2:
+        while (
+            isinstance(self.screen, CodingScreen | SearchScreen | RetrievalScreen | MemosScreen)
+            and len(self.screen_stack) > 2
+        ):
             self.pop_screen()
         screen = CodingScreen(self.project.coding_session(self.coder, transcript))
         self.push_screen(screen)
@@ -164,6 +169,10 @@ class Workbench(QualcodeApp):
             chosen(highlighted)
         else:
             self.push_screen(CodeFinder(book, "Retrieve the passages of which code?"), chosen)
+
+    def action_memos(self) -> None:
+        if not isinstance(self.screen, MemosScreen):
+            self.push_screen(MemosScreen(self.project, self.coder))
 
     def action_pseudonyms(self) -> None:
         if not isinstance(self.screen, PseudonymsScreen):

@@ -96,3 +96,39 @@ async def test_the_codebook_editor_counts_only_the_coders_own_codings(demo):
         editor = app.screen
         assert isinstance(editor, CodebookEditor)
         assert "2 codings of yours" in str(editor.query_one("#status").render()), "bob's two, not alice's four"
+
+
+async def test_the_memo_manager_lists_the_coders_own_notes_and_opens_one(demo):
+    from qualcode.tui.screens.memos import MemosScreen
+
+    with Store(demo) as store:
+        ids = store.transcripts.segment_ids()
+        store.memos.set_on_segment(ids[4], "alice", "alice wonders about the meetings")
+        store.memos.set_on_segment(ids[6], "bob", "bob's own thought")
+        store.memos.set_on_code(_code(store, "Workload"), "alice", "hours, not feelings")
+        store.journal.add("alice", "codebook settled")
+        store.journal.add("carol", "the lead's note")
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("M")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MemosScreen)
+        lines = screen.listing.rows
+        assert len(lines) == 3 and not any("bob" in line or "lead" in line for line in lines), "only alice's notes"
+        assert lines[0].startswith("code Workload") and "codebook settled" in lines[-1]
+        await pilot.press("slash", *"meetings", "enter")
+        await pilot.pause()
+        assert len(screen.listing.rows) == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        coding = app.screen
+        assert isinstance(coding, CodingScreen)
+        assert coding.session.segments[coding.view.position].ordinal == 5
+        await pilot.press("M", "a")
+        await pilot.pause()
+        await pilot.press(*"split Workload next week", "enter")
+        await pilot.pause()
+    with Store(demo) as store:
+        assert [e.text for e in store.journal.entries("alice")] == ["codebook settled", "split Workload next week"]
