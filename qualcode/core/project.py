@@ -551,6 +551,21 @@ class Project:
 
         return Exporter(self.store, options or ExportOptions()).frames()
 
+    def overview(self, coder: str) -> tuple[pd.DataFrame, list[tuple[str, str, int]]]:
+        """A coder's own overview: the code × participant matrix of segment counts (themes and subthemes
+        counting the distinct segments under them), and the code pairs that share segments, most first."""
+        from qualcode.core.analysis import Analysis
+
+        analysis = Analysis(self.store, coder)
+        matrix = analysis.matrix(level="code", cells="count")
+        graph = analysis.cooccurrence()
+        pairs = [
+            (graph.nodes[a].get("label", a), graph.nodes[b].get("label", b), int(d.get("weight", 0)))
+            for a, b, d in graph.edges(data=True)
+        ]
+        pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
+        return matrix, pairs
+
     def export_warnings(self, options: ExportOptions) -> list[str]:
         """What an author should know before sending the tables: disagreements the lead has not yet decided,
         when the tables show the consensus (with what to run)."""

@@ -20,6 +20,7 @@ from qualcode.tui.screens.export import ExportDialog
 from qualcode.tui.screens.frequencies import FrequenciesScreen
 from qualcode.tui.screens.help import HelpScreen, bindings_of
 from qualcode.tui.screens.memos import MemosScreen
+from qualcode.tui.screens.overview import OverviewScreen
 from qualcode.tui.screens.pseudonyms import PseudonymsScreen
 from qualcode.tui.screens.resolve import ResolveScreen
 from qualcode.tui.screens.retrieval import RetrievalScreen
@@ -110,6 +111,7 @@ class Workbench(QualcodeApp):
         Binding("W", "frequencies", "Word frequencies", id="app.frequencies"),
         Binding("R", "retrieve", "Retrieve a code", id="app.retrieve"),
         Binding("M", "memos", "Memos and journal", id="app.memos"),
+        Binding("O", "overview", "Overview", id="app.overview"),
     ]
 
     def __init__(self, project: Project, coder: str) -> None:
@@ -169,6 +171,10 @@ class Workbench(QualcodeApp):
             chosen(highlighted)
         else:
             self.push_screen(CodeFinder(book, "Retrieve the passages of which code?"), chosen)
+
+    def action_overview(self) -> None:
+        if not isinstance(self.screen, OverviewScreen):
+            self.push_screen(OverviewScreen(self.project, self.coder))
 
     def action_memos(self) -> None:
         if not isinstance(self.screen, MemosScreen):

@@ -132,3 +132,29 @@ async def test_the_memo_manager_lists_the_coders_own_notes_and_opens_one(demo):
         await pilot.pause()
     with Store(demo) as store:
         assert [e.text for e in store.journal.entries("alice")] == ["codebook settled", "split Workload next week"]
+
+
+async def test_the_overview_counts_the_coders_own_codings_shaded(demo):
+    from qualcode.tui.screens.overview import OverviewScreen
+
+    _coded(demo)
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("O")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        table = screen.table
+        rows = {str(table.get_row_at(i)[0]).strip(): table.get_row_at(i) for i in range(table.row_count)}
+        workload = rows["Workload"]
+        assert str(workload[1]).strip() == "3" and str(workload[2]).strip() == "1", "alice's 3 in P1, 1 in P2"
+        assert str(workload[-1]) == "4", "bob's codings are not counted"
+        assert workload[1].style.bgcolor is not None, "a count is shaded"
+        assert str(rows["Barriers"][1]).strip() == "·", "nothing coded shows a dot"
+        await pilot.press("c")
+        await pilot.pause()
+        assert table.columns and [str(c.label) for c in table.columns.values()] == [
+            "Code",
+            "with code",
+            "Shared segments",
+        ]
