@@ -43,6 +43,16 @@ HIDDEN = {"sha256"}
 """Details kept in the log for checking, too long to read in a line."""
 
 
+SHARED = ("init", "import", "participants", "settings.", "code.", "codebook.", "pseudonym.")
+"""Actions about the project itself, which every coder may see; the rest is a person's own work."""
+
+
+def visible_to(entry: AuditEntry, coder: str) -> bool:
+    """Whether a coder's screens may show an entry: their own, and changes to the project every coder works
+    on (the codebook, the transcripts, the pseudonyms); never another coder's work (blinding)."""
+    return entry.actor == coder or entry.action.startswith(SHARED)
+
+
 def since_time(text: str) -> str:
     """``--since`` as an ISO time the log's times compare with: a date (that day's start, UTC) or a time."""
     value = text.strip()

@@ -537,11 +537,19 @@ class Project:
     def journal(self, author: str | None = None) -> list[Any]:
         return self.store.journal.entries(author)
 
-    def log(self, *, since: str | None = None, actor: str | None = None) -> list[Any]:
-        """The audit log: every codebook change, merge, decision and pseudonym change with who and when."""
-        from qualcode.core.audit_log import entries
+    def log(self, *, since: str | None = None, actor: str | None = None, seen_by: str | None = None) -> list[Any]:
+        """The audit log: every codebook change, merge, decision and pseudonym change with who and when;
+        ``seen_by`` keeps what that coder may see (their own work and changes to the shared project)."""
+        from qualcode.core.audit_log import entries, visible_to
 
-        return entries(self.store, since=since, actor=actor)
+        found = entries(self.store, since=since, actor=actor)
+        return [e for e in found if visible_to(e, seen_by)] if seen_by is not None else found
+
+    def log_line(self, entry: Any) -> str:
+        """An entry as one line: when, who, what."""
+        from qualcode.core.audit_log import describe
+
+        return f"{entry.at[:19].replace('T', ' ')}  {entry.actor:<10} {describe(entry)}"
 
     # -- analysis and export ---------------------------------------------------------
 

@@ -19,6 +19,7 @@ from qualcode.tui.screens.dialogs import CodeFinder, Confirm
 from qualcode.tui.screens.export import ExportDialog
 from qualcode.tui.screens.frequencies import FrequenciesScreen
 from qualcode.tui.screens.help import HelpScreen, bindings_of
+from qualcode.tui.screens.log import LogScreen
 from qualcode.tui.screens.memos import MemosScreen
 from qualcode.tui.screens.overview import OverviewScreen
 from qualcode.tui.screens.pseudonyms import PseudonymsScreen
@@ -112,6 +113,7 @@ class Workbench(QualcodeApp):
         Binding("R", "retrieve", "Retrieve a code", id="app.retrieve"),
         Binding("M", "memos", "Memos and journal", id="app.memos"),
         Binding("O", "overview", "Overview", id="app.overview"),
+        Binding("L", "log", "Audit log", id="app.log"),
     ]
 
     def __init__(self, project: Project, coder: str) -> None:
@@ -171,6 +173,10 @@ class Workbench(QualcodeApp):
             chosen(highlighted)
         else:
             self.push_screen(CodeFinder(book, "Retrieve the passages of which code?"), chosen)
+
+    def action_log(self) -> None:
+        if not isinstance(self.screen, LogScreen):
+            self.push_screen(LogScreen(self.project, self.coder))
 
     def action_overview(self) -> None:
         if not isinstance(self.screen, OverviewScreen):

@@ -201,3 +201,11 @@ def test_memos_and_journal_as_an_appendix_of_the_report(coded, tmp_path):
     everything = run("export", "docx", str(coded.path), "-o", str(out), "--tables", "all", "--coder", "alice")
     assert everything.returncode == 0
     assert "Appendix: memos and journal" not in [p.text for p in docx.Document(str(out)).paragraphs], "only by name"
+
+
+def test_what_a_coder_may_see_of_the_log(coded):
+    coded.rename_code("Workload", "Work load", actor="carol")
+    coded.mark_done("bob", [coded.store.transcripts.all()[0].name])
+    seen = [(e.actor, e.action) for e in coded.log(seen_by="alice")]
+    assert ("carol", "code.edit") in seen and not any(actor == "bob" for actor, _a in seen)
+    assert any(actor == "bob" for actor, _a in ((e.actor, e.action) for e in coded.log())), "the lead sees all"

@@ -158,3 +158,26 @@ async def test_the_overview_counts_the_coders_own_codings_shaded(demo):
             "with code",
             "Shared segments",
         ]
+
+
+async def test_the_log_screen_shows_the_coders_own_work_and_shared_changes_only(demo):
+    from qualcode.core.project import Project
+    from qualcode.tui.screens.log import LogScreen
+
+    with Project.open(demo) as project:
+        project.rename_code("Workload", "Work load", actor="carol")
+        project.mark_done("bob", ["P1_interview"])
+        project.mark_done("alice", ["P2_interview"])
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("L")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LogScreen)
+        lines = screen.listing.rows
+        assert "alice" in lines[0] and "marked transcripts done P2_interview" in lines[0], "newest first"
+        assert any("carol" in line and "edited a code" in line for line in lines), "codebook changes are shared"
+        assert not any("bob" in line for line in lines), "another coder's work is not shown"
+        await pilot.press("slash", *"edited", "enter")
+        await pilot.pause()
+        assert len(screen.listing.rows) == 1
