@@ -102,6 +102,33 @@ def cmd_journal(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    a, b = args.coders
+    with open_project(args.project) as project:
+        rows = project.side_by_side(a, b, args.transcript)
+        publish = project.publication()
+    shown = [r for r in rows if not (args.differences and r.same)]
+    width = max([len(a), *(len(", ".join(r.codes_a)) for r in shown)], default=len(a))
+    lines = [f"{'':5} {a:<{width}}   {b}"] + [
+        f"#{r.ordinal:<4} {', '.join(r.codes_a) or '—':<{width}} {' ' if r.same else '≠'} {', '.join(r.codes_b) or '—'}"
+        for r in shown
+    ]
+    differ = sum(1 for r in rows if not r.same)
+    data = [
+        {
+            "segment": r.ordinal,
+            "speaker": r.speaker or "",
+            a: "; ".join(r.codes_a),
+            b: "; ".join(r.codes_b),
+            "same": r.same,
+            "text": r.text,
+        }
+        for r in shown
+    ]
+    _write(data, args.format, lines, f"{differ} of {len(rows)} segments coded differently", publish)
+    return 0
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     from qualcode.core.audit_log import as_dict, describe
 
@@ -141,6 +168,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--author", help="who writes (add), or whose entries (list)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.set_defaults(func=cmd_journal)
+
+    p = sub.add_parser("compare", help="two coders' codes side by side on each segment of a transcript")
+    p.add_argument("project")
+    p.add_argument("transcript")
+    p.add_argument("--coders", nargs=2, required=True, metavar=("A", "B"))
+    p.add_argument("--differences", action="store_true", help="only the segments they coded differently")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("log", help="the audit log: codebook changes, merges, decisions, pseudonyms, with who and when")
     p.add_argument("project")

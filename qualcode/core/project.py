@@ -498,6 +498,12 @@ class Project:
 
         return retrieve(self.store, code, coder=coder, where=where, below=below)
 
+    def side_by_side(self, coder_a: str, coder_b: str, transcript: str) -> list[Any]:
+        """Both coders' codes on every segment of a transcript (see `side_by_side.side_by_side`)."""
+        from qualcode.core.side_by_side import side_by_side
+
+        return side_by_side(self.store, coder_a, coder_b, transcript)
+
     def star_passage(self, passage: Any, coder: str, on: bool) -> bool:
         """Star (or unstar) a retrieved passage as a quote for the quote table; whether it is starred now."""
         if passage.segment_id is not None:

@@ -209,3 +209,16 @@ def test_what_a_coder_may_see_of_the_log(coded):
     seen = [(e.actor, e.action) for e in coded.log(seen_by="alice")]
     assert ("carol", "code.edit") in seen and not any(actor == "bob" for actor, _a in seen)
     assert any(actor == "bob" for actor, _a in ((e.actor, e.action) for e in coded.log())), "the lead sees all"
+
+
+def test_compare_puts_two_coders_side_by_side(coded):
+    name = coded.store.transcripts.all()[0].name
+    rows = coded.side_by_side("alice", "bob", name)
+    differ = [r.ordinal for r in rows if not r.same]
+    assert differ == [4, 6], "alice alone coded Barriers on 4 and a passage of 6; both coded 2 alike"
+    assert rows[1].codes_a == rows[1].codes_b == ("Workload",)
+    coded.close()
+    shown = run("compare", str(coded.path), name, "--coders", "alice", "bob", "--differences")
+    assert shown.returncode == 0 and shown.stdout.strip().endswith(f"2 of {len(rows)} segments coded differently")
+    assert run("compare", str(coded.path), name, "--coders", "alice", "alice").returncode == 2
+    assert "no such transcript" in run("compare", str(coded.path), "P9", "--coders", "alice", "bob").stderr

@@ -172,3 +172,26 @@ async def test_the_resolve_screen_shows_memos_and_the_lead_stars_and_writes_on_t
     with Store(coded_demo) as store:
         assert store.memos.on_segment(third, "consensus") == "alice: alice's reason (checked)"
         assert {s for s, _c in store.codings.starred("consensus", first)} == {third}
+
+
+async def test_the_lead_sees_both_coders_codes_side_by_side(coded_demo):
+    from qualcode.tui.screens.compare import CompareScreen
+
+    app = make_resolve_app(coded_demo, "alice", "bob", "carol")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "v")  # the second disagreement (segment 6), side by side
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        table = screen.table
+        assert str(table.get_row_at(table.cursor_row)[0]) == "6", "the cursor on the disagreement looked at"
+        marked = [str(table.get_row_at(i)[0]) for i in range(table.row_count) if str(table.get_row_at(i)[1]) == "≠"]
+        assert marked == ["3", "6", "9", "12"]
+        await pilot.press("d")
+        await pilot.pause()
+        assert table.row_count == 4, "only the differences"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ResolveScreen)
+        assert app.screen.resolution.progress() == (0, 4), "looking decides nothing"

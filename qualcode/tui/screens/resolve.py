@@ -194,6 +194,7 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
         Binding("j", "move(1)", "Next", show=False, priority=True, id="resolve.next"),
         Binding("k", "move(-1)", "Previous", show=False, priority=True, id="resolve.previous"),
         Binding("g", "agreement", "Agreement table", id="resolve.agreement"),
+        Binding("v", "compare", "Side by side", id="resolve.compare"),
         Binding("q", "app.quit", "Quit", id="resolve.quit"),
     ]
 
@@ -526,6 +527,17 @@ class ResolveScreen(ReportsWorkerErrors, Screen[None]):
             self._show(found)
 
     # -- the agreement table -------------------------------------------------------
+
+    def action_compare(self) -> None:
+        """Both coders' codes on every segment of this disagreement's transcript, read-only."""
+        from qualcode.tui.screens.compare import CompareScreen
+
+        r = self.resolution
+        if not r.queue:
+            self.notify("the two coders agree everywhere: nothing to compare", severity="information")
+            return
+        item = r.queue[self.index]
+        self.app.push_screen(CompareScreen(self.project, r.coder_a, r.coder_b, item.transcript, item.ordinal))
 
     def action_agreement(self) -> None:
         if self.report_text:
