@@ -50,8 +50,9 @@ LIMIT_S = 30.0
 """Seconds one command may take on this small project; the slowest real case (a Word report) needs about one."""
 MEMORY_GROWTH_KIB = 1024 * 1024
 """Growth of the process's peak memory one command may cause: 1 GiB means something is unbounded."""
-NOTES = ("skipped ", "coded ", "qualcode: ")
-"""How the lines a successful command may write on stderr begin (notes on passed-over files, search coding)."""
+NOTES = ("skipped ", "coded ", "qualcode: ", "warning: ")
+"""How the lines a successful command may write on stderr begin (notes on passed-over files, search coding,
+and the export's warning that the consensus lacks undecided disagreements)."""
 
 
 # -- hostile values ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from qualcode.core.errors import QualcodeError
 from qualcode.core.model import Code
 from qualcode.core.project import Project
 from qualcode.tui.screens.dialogs import CodeFinder, CodeForm, Confirm, TextPrompt
-from qualcode.tui.widgets.codebook_panel import definition_text, fill_tree
+from qualcode.tui.widgets.codebook_panel import CodeTree, definition_text, fill_tree
 from qualcode.tui.widgets.status_line import StatusLine
 
 
@@ -50,7 +50,7 @@ class CodebookEditor(Screen[bool]):
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
         with Horizontal(id="editor-body"):
-            tree: Tree[str] = Tree("Codebook", id="editor-tree")
+            tree: Tree[str] = CodeTree("Codebook", id="editor-tree")
             tree.show_root = False
             tree.auto_expand = False
             yield tree

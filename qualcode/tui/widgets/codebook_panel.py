@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,6 +25,31 @@ def code_label(code: Code, count: int | None = None) -> Text:
     if count:
         label.append(f"  {count}", style="dim")
     return label
+
+
+class CodeTree(Tree[str]):
+    """The codebook as a tree whose names, when the panel is too narrow, end with "…" after a whole word
+    instead of being cut in the middle of one."""
+
+    def render_label(self, node: Any, base_style: Any, style: Any) -> Text:
+        label = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        if not self.show_root:
+            depth -= 1  # the hidden root draws no guide
+        # the guides of the levels above, and the node's own expand mark and space
+        room = self.scrollable_content_region.width - depth * self.guide_depth - 2
+        if label.cell_len <= room or room < 12:
+            return label
+        plain = label.plain
+        cut = plain.rfind(" ", 0, room - 1)
+        if cut < room // 2:
+            cut = room - 1
+        label.truncate(cut)
+        label.rstrip()
+        label.append("…")
+        return label
 
 
 def definition_text(book: Codebook, code: Code) -> Text:
@@ -79,7 +105,7 @@ class CodebookPanel(Vertical):
         """The codebook shown."""
 
     def compose(self) -> ComposeResult:
-        tree: Tree[str] = Tree("Codebook", id="codebook-tree")
+        tree: Tree[str] = CodeTree("Codebook", id="codebook-tree")
         tree.show_root = False
         tree.auto_expand = False
         yield tree

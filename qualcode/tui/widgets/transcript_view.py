@@ -654,10 +654,14 @@ class TranscriptView(ScrollView, can_focus=True):
         codes = [c for c in session.codebook.codes if c.id in session.codes[position]]
         for i, code in enumerate(codes):
             chip = f" {code.name} "
-            if used + 1 + cell_len(chip) > width:
-                rest = f" +{len(codes) - i}"
-                out.append(RichSegment(rest, base))
-                break
+            later = len(codes) - i - 1
+            room = width - used - 1 - (cell_len(f" +{later}") if later else 0)
+            if cell_len(chip) > room:
+                if room < 8:
+                    out.append(RichSegment(f" +{len(codes) - i}", base))
+                    break
+                # a name cut short still says which code it is; only what cannot show at all becomes "+n"
+                chip = f" {code.name[: room - 3].rstrip()}… "
             out.append(RichSegment(" ", base))
             out.append(RichSegment(chip, chip_style(code.colour)))
             used += 1 + cell_len(chip)
