@@ -209,8 +209,22 @@ class Resolver(QualcodeApp):
         self.resolution = resolution
         """The two coders' work and the decisions."""
 
+    BINDINGS = [Binding("R", "retrieve", "Retrieve a code", id="resolver.retrieve")]
+
     def on_mount(self) -> None:
         self.push_screen(ResolveScreen(self.project, self.resolution))
+
+    def action_retrieve(self) -> None:
+        """Every coder's passages of a code, side by side: the lead's retrieval."""
+        if isinstance(self.screen, RetrievalScreen):
+            return
+        book = self.project.codebook()
+
+        def chosen(code_id: str | None) -> None:
+            if code_id:
+                self.push_screen(RetrievalScreen(self.project, None, book, code_id))
+
+        self.push_screen(CodeFinder(book, "Retrieve the passages of which code?"), chosen)
 
 
 def make_app(path: str | Path, coder: str) -> Workbench:

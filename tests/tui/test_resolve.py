@@ -195,3 +195,25 @@ async def test_the_lead_sees_both_coders_codes_side_by_side(coded_demo):
         await pilot.pause()
         assert isinstance(app.screen, ResolveScreen)
         assert app.screen.resolution.progress() == (0, 4), "looking decides nothing"
+
+
+async def test_the_leads_retrieval_shows_every_coders_passages(coded_demo):
+    from qualcode.tui.screens.retrieval import RetrievalScreen
+
+    app = make_resolve_app(coded_demo, "alice", "bob", "carol")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press(*"Workload", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RetrievalScreen) and screen.coder is None
+        coders = {p.coder for p in screen.passages}
+        assert {"alice", "bob"} <= coders <= {"alice", "bob", "consensus"}, "the lead sees both coders' passages"
+        assert all(p.coder in line for p, line in zip(screen.passages, screen.table.rows, strict=True))
+        status = str(screen.query_one("#status").render())
+        assert "passages of every coder (alice" in status and "bob" in status
+        await pilot.press("asterisk")
+        await pilot.pause()
+        assert not any(p.starred for p in screen.passages), "the lead does not star a coder's passages"

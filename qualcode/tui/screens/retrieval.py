@@ -25,18 +25,21 @@ from qualcode.tui.widgets.status_line import StatusLine
 
 COLUMNS = ((1, ""), (5, "Who"), (16, "Transcript"), (5, "Seg"), (24, "Code"))
 """The fixed columns before the passage: width and header."""
+CODER_COLUMN = (10, "Coder")
+"""In the lead's retrieval, every coder's passages: whose each one is."""
 
 
 def _cell(text: str, width: int) -> str:
     return text[:width].ljust(width) if len(text) <= width else text[: width - 1] + "…"
 
 
-def row_text(passage: Any, width: int = 160) -> str:
-    """A passage as one line of the list: star, participant, transcript, segment, code, the passage."""
+def row_text(passage: Any, width: int = 160, *, coder: bool = False) -> str:
+    """A passage as one line of the list: star, participant, transcript, segment, code, (coder,) the passage."""
     flat = " ".join(passage.text.split())
     cells = ("*" if passage.starred else " ", passage.participant or "—", passage.transcript, str(passage.segment))
     fixed = " ".join(_cell(c, w) for c, (w, _h) in zip((*cells, passage.code.rsplit("/", 1)[-1]), COLUMNS, strict=True))
-    return f"{fixed} {flat[:width]}"
+    who = f" {_cell(passage.coder, CODER_COLUMN[0])}" if coder else ""
+    return f"{fixed}{who} {flat[:width]}"
 
 
 class RetrievalScreen(Screen[None]):
@@ -49,11 +52,11 @@ class RetrievalScreen(Screen[None]):
         Binding("escape,q", "close", "Back", id="retrieval.close"),
     ]
 
-    def __init__(self, project: Project, coder: str, book: Codebook, code_id: str) -> None:
+    def __init__(self, project: Project, coder: str | None, book: Codebook, code_id: str) -> None:
         super().__init__()
         self.project = project
         self.coder = coder
-        """Whose passages are shown: nobody else's."""
+        """Whose passages are shown: nobody else's; None for the lead, who sees every coder's side by side."""
         self.book = book
         self.code_id = code_id
         self.where: dict[str, str] = {}
@@ -65,7 +68,8 @@ class RetrievalScreen(Screen[None]):
         yield Input(
             placeholder="participants: ATTRIBUTE=VALUE, e.g. role=teacher; empty for all", id="retrieval-filter"
         )
-        yield Static(" ".join(h.ljust(w) for w, h in COLUMNS) + " Passage", id="retrieval-header")
+        columns = [*COLUMNS, *([CODER_COLUMN] if self.coder is None else [])]
+        yield Static(" ".join(h.ljust(w) for w, h in columns) + " Passage", id="retrieval-header")
         yield PassageList(id="retrieval-list")
         yield StatusLine(id="status")
         yield Footer()
@@ -88,11 +92,24 @@ class RetrievalScreen(Screen[None]):
         except QualcodeError as e:
             self.query_one("#status", StatusLine).update(f"[red]{e}[/red]")
             return
-        self.table.set_items(self.passages, row_text, {i for i, p in enumerate(self.passages) if p.starred})
+        lead = self.coder is None
+        self.table.set_items(
+            self.passages, lambda p: row_text(p, coder=lead), {i for i, p in enumerate(self.passages) if p.starred}
+        )
         self._status()
 
     def _status(self) -> None:
         filtered = f" · participants with {', '.join(f'{k}={v}' for k, v in self.where.items())}" if self.where else ""
+        if self.coder is None:
+            counts: dict[str, int] = {}
+            for p in self.passages:
+                counts[p.coder] = counts.get(p.coder, 0) + 1
+            who = ", ".join(f"{c} {n}" for c, n in sorted(counts.items())) or "none"
+            self.query_one("#status", StatusLine).update(
+                f"{len(self.passages)} passages of every coder ({who}){filtered} · Enter shows one whole · "
+                "f filters participants"
+            )
+            return
         self.query_one("#status", StatusLine).update(
             f"{len(self.passages)} passages of {self.coder}{filtered} · Enter opens one · * stars it for the "
             "quote table · f filters participants"
@@ -107,10 +124,20 @@ class RetrievalScreen(Screen[None]):
         if not self.passages:
             return
         passage = self.passages[self.table.cursor]
+        if self.coder is None:
+            # the lead's view holds no coding view to open: the passage whole, with whose it is
+            self.notify(
+                f"{passage.coder} · {passage.transcript} #{passage.segment} · {passage.code}\n{passage.text}",
+                timeout=12,
+            )
+            return
         self.post_message(OpenTranscript(passage.transcript, passage.segment))
 
     def action_star(self) -> None:
         if not self.passages:
+            return
+        if self.coder is None:
+            self.notify("a coder's stars are the coder's own; star the consensus in the resolution", timeout=6)
             return
         row = self.table.cursor
         passage = self.passages[row]
