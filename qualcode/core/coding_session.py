@@ -278,6 +278,14 @@ class CodingSession:
         self._redo.clear()
         return edit
 
+    def code_memo(self, code_id: str) -> str:
+        """The coder's memo on a code, beside its definition."""
+        return self.store.memos.on_code(code_id, self.coder)
+
+    def set_code_memo(self, code_id: str, text: str) -> None:
+        """Write (or with empty text, remove) the coder's memo on a code; saved at once."""
+        self.store.memos.set_on_code(code_id, self.coder, text.strip())
+
     def set_memo(self, index: int, text: str) -> Edit:
         segment_id = self.segments[index].id
         edit = Edit("memo", (segment_id,), before=self.memos.get(segment_id, ""), after=text.strip())

@@ -181,3 +181,25 @@ async def test_the_log_screen_shows_the_coders_own_work_and_shared_changes_only(
         await pilot.press("slash", *"edited", "enter")
         await pilot.pause()
         assert len(screen.listing.rows) == 1
+
+
+async def test_m_in_the_codebook_tree_writes_a_memo_on_the_code(demo):
+    app = make_app(demo, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        coding = app.screen
+        assert isinstance(coding, CodingScreen)
+        await pilot.press("tab")
+        await pilot.pause()
+        tree = coding.panel.code_tree
+        target = next(i for i in range(tree.last_line + 1) if "Workload" in str(tree.get_node_at_line(i).label))
+        tree.cursor_line = target
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"hours, not feelings", "ctrl+s")
+        await pilot.pause()
+        assert "Your memo: hours, not feelings" in str(coding.panel.query_one("#definition").render())
+    with Store(demo) as store:
+        assert store.memos.codes_of("alice") == {_code(store, "Workload"): "hours, not feelings"}

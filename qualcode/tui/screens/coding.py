@@ -63,7 +63,7 @@ class CodingScreen(Screen[None]):
         yield StatusLine(id="title-bar")
         with Horizontal(id="coding-body"):
             yield TranscriptView(self.session, id="transcript")
-            yield CodebookPanel(self.session.codebook, id="codebook")
+            yield CodebookPanel(self.session.codebook, id="codebook", memo_of=self.session.code_memo)
         yield StatusLine(id="status")
         yield Footer()
 
@@ -172,6 +172,9 @@ class CodingScreen(Screen[None]):
     # -- memo, star, undo --------------------------------------------------------
 
     def action_memo(self) -> None:
+        if self.panel.code_tree.has_focus:
+            self._code_memo()
+            return
         if not self.session.segments:
             return
         if self.view.word_mode and self._passage_memo():
@@ -185,6 +188,27 @@ class CodingScreen(Screen[None]):
                 self._changed(self.session.set_memo(position, text), [position])
 
         self.app.push_screen(MemoEditor(f"Memo on segment {segment.ordinal}", current), done)
+
+    def _code_memo(self) -> None:
+        """m in the codebook tree: the coder's memo on the highlighted code, beside its definition."""
+        node = self.panel.code_tree.cursor_node
+        code = self.session.codebook.get(node.data) if node is not None and node.data else None
+        if code is None:
+            return
+        current = self.session.code_memo(code.id)
+
+        def done(text: str | None) -> None:
+            if text is not None and text.strip() != current:
+                try:
+                    self.session.set_code_memo(code.id, text)
+                except QualcodeError as e:
+                    self.notify(str(e), severity="error", timeout=6)
+                    return
+                self.panel.show_definition(code.id)
+                self.last_message = f"memo on {code.name} {'saved' if text.strip() else 'removed'}"
+                self._update_status()
+
+        self.app.push_screen(MemoEditor(f"Memo on the code {code.name}", current), done)
 
     def _passage_memo(self) -> bool:
         """With the word cursor: a memo on the selected passage, or on a passage under the cursor (coded or

@@ -52,8 +52,9 @@ class CodeTree(Tree[str]):
         return label
 
 
-def definition_text(book: Codebook, code: Code) -> Text:
-    """A code's definition, inclusion and exclusion criteria and example, for reading while coding."""
+def definition_text(book: Codebook, code: Code, memo: str = "") -> Text:
+    """A code's definition, inclusion and exclusion criteria and example, for reading while coding, and the
+    coder's own memo on it."""
     text = Text()
     text.append(code.name, style="bold")
     if code.key:
@@ -70,6 +71,9 @@ def definition_text(book: Codebook, code: Code) -> Text:
             text.append(value.strip() + "\n")
     if not any((code.description, code.inclusion, code.exclusion, code.example)):
         text.append("\nNo definition yet; add one in the codebook editor (E).", style="dim italic")
+    if memo:
+        text.append("\nYour memo: ", style="bold")
+        text.append(memo.strip() + "\n")
     return text
 
 
@@ -99,10 +103,12 @@ class CodebookPanel(Vertical):
 
         code_id: str
 
-    def __init__(self, book: Codebook, *, id: str | None = None) -> None:
+    def __init__(self, book: Codebook, *, id: str | None = None, memo_of: Any = None) -> None:
         super().__init__(id=id)
         self.book = book
         """The codebook shown."""
+        self.memo_of = memo_of
+        """The coder's memo on a code, by id, shown under its definition (None: no memos)."""
 
     def compose(self) -> ComposeResult:
         tree: Tree[str] = CodeTree("Codebook", id="codebook-tree")
@@ -128,7 +134,8 @@ class CodebookPanel(Vertical):
     def show_definition(self, code_id: str | None) -> None:
         code = self.book.get(code_id) if code_id else None
         static = self.query_one("#definition", Static)
-        static.update(definition_text(self.book, code) if code else Text("The codebook is empty.", style="dim"))
+        memo = self.memo_of(code.id) if code is not None and self.memo_of is not None else ""
+        static.update(definition_text(self.book, code, memo) if code else Text("The codebook is empty.", style="dim"))
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
         event.stop()
