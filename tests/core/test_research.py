@@ -222,3 +222,21 @@ def test_compare_puts_two_coders_side_by_side(coded):
     assert shown.returncode == 0 and shown.stdout.strip().endswith(f"2 of {len(rows)} segments coded differently")
     assert run("compare", str(coded.path), name, "--coders", "alice", "alice").returncode == 2
     assert "no such transcript" in run("compare", str(coded.path), "P9", "--coders", "alice", "bob").stderr
+
+
+def test_code_memos_and_the_journal_survive_a_qdpx_round_trip(coded, tmp_path):
+    from qualcode.core.exchange.refi_write import qdpx_files, write_qdpx
+
+    coded.set_code_memo("Workload", "alice", "hours, not feelings")
+    coded.journal_add("carol", "Split Workload next week")
+    write_qdpx(coded.store, tmp_path / "s.qdpx")
+    back, _result = Project.import_qdpx(tmp_path / "s.qdpx", tmp_path / "back.qc")
+    try:
+        assert back.store.memos.codes_of("alice") == {_code(back.store, "Workload"): "hours, not feelings"}
+        assert [(e.author, e.text) for e in back.journal()] == [("carol", "Split Workload next week")]
+        assert [e.at for e in back.journal()] == [e.at for e in coded.journal()], "the entry keeps its date"
+    finally:
+        back.close()
+    coded.set_pseudonym("Split", "[word]")
+    kept = qdpx_files(coded.store)["qualcode.json"].decode()
+    assert "[word] Workload next week" in kept and "Split" not in kept, "kept notes pass the publication boundary"

@@ -758,6 +758,7 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                     store.transcripts.set_participant(tid, case_name)
             tid_of[guid] = tid
         _restore_decisions(store, kept.get("decisions"), tid_of, {g: p for g, _n, p in content.sources}, result)
+        _restore_notes(store, kept, known_codes)
         done = kept.get("done") if isinstance(kept.get("done"), dict) else {}
         for coder, guids in done.items():
             if isinstance(coder, str) and coder and isinstance(guids, list):
@@ -789,6 +790,16 @@ def fill(store: Store, content: _Content, unit: str) -> ImportResult:
                 store.codings.set_coder_guid(name, guid)
     result.coders = sorted({s.coder for s in content.selections} | {n for n in content.users.values() if n})
     return result
+
+
+def _restore_notes(store: Store, kept: dict[str, Any], known_codes: set[str]) -> None:
+    """The coders' memos on codes and the journal kept in our own member (rows that do not fit are passed over)."""
+    for row in kept.get("code_memos") if isinstance(kept.get("code_memos"), list) else []:
+        if isinstance(row, list) and len(row) == 3 and all(isinstance(x, str) for x in row) and row[0] in known_codes:
+            store.memos.set_on_code(row[0], row[1], row[2])
+    for row in kept.get("journal") if isinstance(kept.get("journal"), list) else []:
+        if isinstance(row, list) and len(row) == 3 and all(isinstance(x, str) for x in row) and row[2].strip():
+            store.journal.add(row[0], row[2], row[1])
 
 
 def _restore_decisions(

@@ -293,6 +293,13 @@ def qdpx_files(store: Store) -> dict[str, bytes]:
     # the transcripts they marked done, and the lead's decisions (on a transcript's segment by its number).
     starred: list[str] = []
     kept: dict[str, Any] = {"transcripts": {}, "starred": starred, "done": {}, "decisions": []}
+    # the coders' memos on codes and the project's journal, which the standard has no place of their own for
+    kept["code_memos"] = [
+        [code_id, h(coder), h(text)]
+        for coder in coders
+        for code_id, text in sorted(store.memos.codes_of(coder).items())
+    ]
+    kept["journal"] = [[h(e.author), e.at, h(e.text)] for e in store.journal.entries()]
     decisions: dict[int, list[tuple[str, str, Any]]] = defaultdict(list)
     for coder_a, coder_b, d in store.decisions.every():
         decisions[d.segment_id].append((coder_a, coder_b, d))
