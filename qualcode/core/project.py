@@ -580,6 +580,13 @@ class Project:
         pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
         return matrix, pairs
 
+    def default_tables(self, fmt: str) -> tuple[str, ...]:
+        """The tables an export of this format writes when none are named (the full Word report once two
+        coders have codings)."""
+        from qualcode.core.formats import tables_for
+
+        return tables_for(format_named(fmt), None, self.store)
+
     def export_warnings(self, options: ExportOptions) -> list[str]:
         """What an author should know before sending the tables: disagreements the lead has not yet decided,
         when the tables show the consensus (with what to run)."""

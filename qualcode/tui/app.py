@@ -9,6 +9,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from qualcode.core.coding_session import CodingSession
+from qualcode.core.formats import DEFAULT_TABLES
 from qualcode.core.project import Project
 from qualcode.core.resolution import Resolution
 from qualcode.tui.commands import WorkbenchCommands
@@ -198,7 +199,10 @@ class Workbench(QualcodeApp):
         if not isinstance(self.screen, ExportDialog):
             # a coder's hand-out holds no consensus: the dialog then starts with the coder's own tables
             coder = "consensus" if self.project.code_usage("consensus") else self.coder
-            self.push_screen(ExportDialog(self.project.path, coder))
+            # the full report (agreement included) once the consensus exists; before that a coder's own tables,
+            # so the dialog never leads a coder to another coder's work
+            tables = self.project.default_tables("docx") if coder == "consensus" else DEFAULT_TABLES
+            self.push_screen(ExportDialog(self.project.path, coder, tables))
 
 
 class Resolver(QualcodeApp):

@@ -517,3 +517,29 @@ async def test_the_code_form_checks_in_place_and_keeps_what_was_typed(demo):
         assert app.screen is editor
         code = editor.book.find(before + " etc")
         assert code is not None and code.colour == "#ffcc00"
+
+
+async def test_the_export_dialog_ticks_the_full_report_once_the_consensus_exists(demo):
+    from qualcode.core.store import Store
+    from qualcode.tui.screens.export import ExportDialog
+
+    with Store(demo) as store:
+        ids = store.transcripts.segment_ids()
+        code = store.codebook.codes()[3].id
+        store.codings.add_many([(ids[1], code)], "alice")
+        store.codings.add_many([(ids[2], code)], "bob")
+
+    async def ticked() -> list[str]:
+        app = make_app(demo, "alice")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("X")
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, ExportDialog)
+            return list(dialog.query_one("#export-tables").selected)
+
+    assert "agreement" not in await ticked(), "before the consensus a coder's own tables: blinding holds"
+    with Store(demo) as store:
+        store.codings.add_many([(store.transcripts.segment_ids()[1], code)], "consensus")
+    chosen = await ticked()
+    assert "agreement" in chosen and "kappa" in chosen and "memos" not in chosen

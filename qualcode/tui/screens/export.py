@@ -59,12 +59,14 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[list[str] | None]):
         paths: list[str]
         error: str = ""
 
-    def __init__(self, project: Path, coder: str = "consensus") -> None:
+    def __init__(self, project: Path, coder: str = "consensus", tables: tuple[str, ...] = DEFAULT_TABLES) -> None:
         super().__init__()
         self.project = project
         """The project file exported."""
         self.coder = coder
         """Whose codings by default."""
+        self.tables = tables
+        """The tables ticked at first: the full report once two coders have codings, as the command's default."""
         self.running = False
 
     def compose(self) -> ComposeResult:
@@ -77,7 +79,7 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[list[str] | None]):
                     with RadioSet(id="export-format"):
                         for i, fmt in enumerate(FORMATS.values()):
                             yield Choice(fmt.name, value=i == 0, id=f"format-{fmt.name}")
-                    yield TickList(*[(TABLE_LABELS[t], t, t in DEFAULT_TABLES) for t in TABLES], id="export-tables")
+                    yield TickList(*[(TABLE_LABELS[t], t, t in self.tables) for t in TABLES], id="export-tables")
                 yield Label(_about(FORMATS[FORMAT_NAMES[0]]), id="export-about")
                 yield Label("Coder (consensus, or a coder's name)", classes="field-label")
                 yield Input(self.coder, id="export-coder")
