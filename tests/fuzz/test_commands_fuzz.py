@@ -449,6 +449,10 @@ TABLE_LISTS = [
     ",",
     "bogus",
     "theme,theme",
+    "all",
+    "memos",
+    "map,kappa",
+    "all,theme",
 ]
 
 
@@ -472,6 +476,9 @@ def export_case(draw: st.DrawFn) -> Case:
         draw(option("--per-participant", st.sampled_from(["first", "longest", "starred"]))),
         draw(st.one_of(st.just([]), st.tuples(name, name).map(lambda ab: ["--agreement", *ab]))),
         draw(option("--bootstrap", st.sampled_from(["0", "10"]) | integer)),
+        draw(option("--paper", st.sampled_from(["a4", "letter", "A4", "legal"]))),
+        draw(option("--template", input_file)),
+        draw(switch("--strict")),
     ]
     return _case(f"export {fmt}", parts, out)
 
@@ -541,6 +548,83 @@ def freq_case(draw: st.DrawFn) -> Case:
     return _case("freq", parts, out)
 
 
+FORMAT_CHOICES = st.sampled_from(["table", "csv", "json", "xml"])
+
+
+@st.composite
+def retrieve_case(draw: st.DrawFn) -> Case:
+    parts = [
+        "retrieve",
+        draw(project),
+        draw(code),
+        draw(option("--coder", st.sampled_from(["alice", "bob", "consensus"]) | name)),
+        draw(option("--where", st.sampled_from(["role=teacher", "=", "nokey", "role=", "a=b=c"]) | name)),
+        draw(switch("--only")),
+        draw(option("--format", FORMAT_CHOICES)),
+    ]
+    return _case("retrieve", parts)
+
+
+@st.composite
+def memos_case(draw: st.DrawFn) -> Case:
+    parts = [
+        "memos",
+        draw(project),
+        draw(option("--code", code)),
+        draw(option("--author", st.sampled_from(["alice", "bob"]) | name)),
+        draw(option("--transcript", st.just("P1_interview") | name)),
+        draw(option("--grep", name)),
+        draw(option("--set", name)),
+        draw(option("--format", FORMAT_CHOICES)),
+    ]
+    return _case("memos", parts)
+
+
+@st.composite
+def journal_case(draw: st.DrawFn) -> Case:
+    action = draw(st.sampled_from(["add", "list", "remove"]))
+    parts = [
+        "journal",
+        draw(project),
+        action,
+        *draw(st.lists(name, max_size=2)),
+        draw(option("--author", st.just("carol") | name)),
+        draw(option("-m", name)),
+        draw(option("--format", FORMAT_CHOICES)),
+    ]
+    return _case("journal", parts)
+
+
+@st.composite
+def log_case(draw: st.DrawFn) -> Case:
+    parts = [
+        "log",
+        draw(project),
+        draw(
+            option(
+                "--since", st.sampled_from(["2026-01-01", "2026-13-01", "yesterday", "2026-01-01T10:00Z", ""]) | name
+            )
+        ),
+        draw(option("--actor", st.sampled_from(["qualcode", "alice"]) | name)),
+        draw(option("--format", FORMAT_CHOICES)),
+    ]
+    return _case("log", parts)
+
+
+@st.composite
+def compare_case(draw: st.DrawFn) -> Case:
+    parts = [
+        "compare",
+        draw(project),
+        draw(st.just("P1_interview") | name),
+        draw(usually("--coders", st.just("alice"))),
+        *draw(st.lists(st.sampled_from(["bob", "alice", "consensus"]) | name, max_size=1)),
+        draw(switch("--differences")),
+        draw(option("--format", FORMAT_CHOICES)),
+    ]
+    return _case("compare", parts)
+
+
 STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
     "init": init_case(),
     "import": import_case(),
@@ -557,6 +641,11 @@ STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
     "suggest": suggest_case(),
     "pseudonyms": pseudonyms_case(),
     "freq": freq_case(),
+    "retrieve": retrieve_case(),
+    "memos": memos_case(),
+    "journal": journal_case(),
+    "log": log_case(),
+    "compare": compare_case(),
 }
 """A strategy per command group of ``qualcode --help`` (less the terminal ones)."""
 
