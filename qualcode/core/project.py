@@ -530,15 +530,14 @@ class Project:
     def set_code_memo(self, code: str, coder: str, text: str) -> None:
         """A coder's memo on a code, beside its definition (empty text removes it)."""
         found = self._code(code)
-        self.store.memos.set_on_code(found.id, coder, text)
+        self.store.memos.set_on_code(found.id, _person(coder, "--author"), text)
 
     def journal_add(self, author: str, text: str) -> Any:
         """A dated entry in the project's journal."""
-        if not author.strip():
-            raise BadInput("a journal entry needs its author", where="--author")
+        author = _person(author, "--author")
         if not text.strip():
             raise BadInput("a journal entry needs text", where="journal add")
-        return self.store.journal.add(author.strip(), text.strip())
+        return self.store.journal.add(author, text.strip())
 
     def journal(self, author: str | None = None) -> list[Any]:
         return self.store.journal.entries(author)
@@ -775,3 +774,11 @@ class Project:
 
 def _undecided(coder_a: str, coder_b: str, undecided: int, total: int) -> str:
     return f"{undecided} of {total} disagreements between {coder_a} and {coder_b} are not yet decided"
+
+
+def _person(name: str, flag: str) -> str:
+    """A coder's or an author's name as kept: trimmed, not empty, printable (it is shown in tables and logs)."""
+    kept = name.strip()
+    if not kept or not kept.isprintable():
+        raise BadInput("a name must be printable text, e.g. --author carol", where=flag)
+    return kept

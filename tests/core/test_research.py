@@ -240,3 +240,13 @@ def test_code_memos_and_the_journal_survive_a_qdpx_round_trip(coded, tmp_path):
     coded.set_pseudonym("Split", "[word]")
     kept = qdpx_files(coded.store)["qualcode.json"].decode()
     assert "[word] Workload next week" in kept and "Split" not in kept, "kept notes pass the publication boundary"
+
+
+@pytest.mark.parametrize("author", ["", "  ", "\x19odd", "line\nbreak"])
+def test_a_memo_or_journal_author_must_be_a_printable_name(coded, author):
+    before = content(coded.path)
+    with pytest.raises(BadInput, match="a name must be printable text"):
+        coded.set_code_memo("Workload", author, "text")
+    with pytest.raises(BadInput, match="a name must be printable text"):
+        coded.journal_add(author, "text")
+    assert content(coded.path) == before and author.strip() not in coded.store.codings.coders() or not author.strip()
