@@ -9,7 +9,6 @@ the matrix of pairwise Cohen's κ.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from qualcode.core import agreement_many
 from qualcode.core.agreement_groups import GroupRow, group_rows
 from qualcode.core.agreement_report import (
     LEVELS,
+    ItemTable,
     Units,
     _compared_codes,
     _displays,
@@ -33,7 +33,7 @@ from qualcode.core.agreement_report import (
 )
 from qualcode.core.codebook import codebook_from_codes
 from qualcode.core.errors import BadInput
-from qualcode.core.export.display import Column, DisplayTable, Note, to_csv, to_text
+from qualcode.core.export.display import Column, DisplayTable, Note
 from qualcode.core.store import Store
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class ManyRow:
 
 
 @dataclass
-class ManyReport:
+class ManyReport(ItemTable):
     """Agreement of three or more coders, ready to print as a table, CSV or JSON."""
 
     coders: tuple[str, ...]
@@ -116,42 +116,16 @@ class ManyReport:
     def display_table(self) -> DisplayTable:
         """The statistics per item (codes under their parents, themes, transcripts, pooled), and under the
         table the pooled pairwise Cohen's κ of each pair of coders."""
-        import pandas as pd
 
-        records: list[dict[str, Any]] = []
-        levels: list[int] = []
-        groups: list[bool] = []
-        headings: list[tuple[int, str]] = []
-        marks: dict[tuple[int, str], str] = {}
-        parents: dict[int, list[tuple[str, str]]] = {}
-        for at, path, display in self.parents:
-            parents.setdefault(at, []).append((path, display))
-        sections = [("code", self.codes)]
-        if self.themes is not None:
-            sections.append(("theme", self.themes))
-        if self.transcripts is not None:
-            sections.append(("transcript", self.transcripts))
-        sections.append(("pooled", [self.pooled]))
-        titles = {"theme": "Themes", "transcript": "Transcripts", "pooled": "Pooled"}
-        for level, rows in sections:
-            if level != "code":
-                headings.append((len(records), titles[level]))
-            for index, row in enumerate(rows):
-                for path, display in parents.get(index, []) if level == "code" else []:
-                    records.append({"level": level, "item": path, "name": display.strip(), "below_threshold": False})
-                    levels.append(_depth(display))
-                    groups.append(True)
-                record: dict[str, Any] = {"level": level, "item": row.label, "name": (row.display or row.label).strip()}
-                record.update({name: row.values[name] for name in agreement_many.STATISTICS})
-                if self.resamples:
-                    for name in agreement_many.STATISTICS:
-                        record[f"{name}_ci_low"], record[f"{name}_ci_high"] = row.ci.get(name, (math.nan, math.nan))
-                record["below_threshold"] = row.below(self.threshold)
-                if row.below(self.threshold):
-                    marks[(len(records), "name")] = "*"
-                records.append(record)
-                levels.append(_depth(row.display) if level in ("code", "theme") else 1)
-                groups.append(False)
+        def record_of(level: str, row: ManyRow, i: int, marks: dict[tuple[int, str], str]) -> dict[str, Any]:
+            record: dict[str, Any] = {name: row.values[name] for name in agreement_many.STATISTICS}
+            if self.resamples:
+                for name in agreement_many.STATISTICS:
+                    record[f"{name}_ci_low"], record[f"{name}_ci_high"] = row.ci.get(name, (math.nan, math.nan))
+            record["below_threshold"] = row.below(self.threshold)
+            return record
+
+        rows = self.item_rows(record_of)
         columns = [Column("name", "Code")]
         for key, label, digits, scale, _meaning in LABELS:
             columns.append(Column(key, label, digits, scale))
@@ -175,29 +149,7 @@ class ManyReport:
         )
         notes.append(Note(f"Pairwise Cohen's kappa, pooled over the codes: {pairs}."))
         notes += [Note(g.sentence()) for g in self.groups]
-        order = list(next(r for r, group in zip(records, groups, strict=True) if not group))
-        frame = pd.DataFrame.from_records(records, columns=order)
-        return DisplayTable(
-            frame,
-            tuple(columns),
-            caption=caption,
-            notes=tuple(notes),
-            levels=tuple(levels),
-            groups=tuple(groups),
-            headings=tuple(headings),
-            marks=marks,
-            data_columns=tuple(k for k in frame.columns if k != "name"),
-            data_digits=6,
-        )
-
-    def to_csv(self, *, formulas_as_text: bool = True, publish: Publication | None = None) -> str:
-        buffer = io.StringIO()
-        table = self.display_table()
-        to_csv(table.published(publish.text) if publish else table, buffer, formulas_as_text=formulas_as_text)
-        return buffer.getvalue()
-
-    def to_table(self) -> str:
-        return to_text(self.display_table())
+        return self.table_of(rows, self.frame_of(rows), columns, caption, notes)
 
 
 def report_many(
@@ -303,7 +255,3 @@ def report_many(
         parents=_parents(book, codes),
         groups=group_rows(book, codes, matrices, present, tuple(coders), unit_namer(store, segment_ids)),
     )
-
-
-def _depth(display: str) -> int:
-    return (len(display) - len(display.lstrip(" "))) // 2

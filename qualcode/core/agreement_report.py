@@ -121,7 +121,108 @@ class Units:
 
 
 @dataclass
-class Report:
+class ItemRows:
+    """A report's rows laid out for its table: records, their indents, which name only a group of the codes
+    below, the section headings and the footnote marks."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    levels: list[int] = field(default_factory=list)
+    groups: list[bool] = field(default_factory=list)
+    headings: list[tuple[int, str]] = field(default_factory=list)
+    marks: dict[tuple[int, str], str] = field(default_factory=dict)
+
+
+class ItemTable:
+    """What the agreement reports (two coders, and many) share: their sections in reading order, the rows laid
+    out with every code under the themes and subthemes no coder applied, the one table every format renders,
+    and that table as CSV and as text. A report has ``codes``, ``themes``, ``transcripts``, ``pooled``,
+    ``parents``, ``threshold`` and `display_table`."""
+
+    def sections(self) -> list[tuple[str, list[Any]]]:
+        """(level, rows) for each level reported, the pooled row last."""
+        r: Any = self
+        parts: list[tuple[str, list[Any]]] = [("code", r.codes)]
+        if r.themes is not None:
+            parts.append(("theme", r.themes))
+        if r.transcripts is not None:
+            parts.append(("transcript", r.transcripts))
+        parts.append(("pooled", [r.pooled]))
+        return parts
+
+    def item_rows(self, record_of: Any) -> ItemRows:
+        """Every row as a record (``record_of(level, row, index, marks)`` writes its values, in the order data
+        files hold them, and may mark its cells),
+        a group row before a code for each parent no coder applied, a heading before each section after the
+        codes, and "*" on the name of an item below the threshold."""
+        r: Any = self
+        out = ItemRows()
+        parents: dict[int, list[tuple[str, str]]] = {}
+        for at, path, display in r.parents:
+            parents.setdefault(at, []).append((path, display))
+        for level, rows in self.sections():
+            if level != "code":
+                out.headings.append((len(out.records), SECTION_TITLES[level]))
+            for index, row in enumerate(rows):
+                for path, display in parents.get(index, []) if level == "code" else []:
+                    out.records.append(
+                        {"level": level, "item": path, "name": display.strip(), "below_threshold": False}
+                    )
+                    out.levels.append(_depth(display))
+                    out.groups.append(True)
+                i = len(out.records)
+                record = {"level": level, "item": row.label, "name": (row.display or row.label).strip()}
+                record.update(record_of(level, row, i, out.marks))
+                if row.below(r.threshold):
+                    out.marks[(i, "name")] = "*"
+                out.records.append(record)
+                out.levels.append(_depth(row.display) if level in ("code", "theme") else 1)
+                out.groups.append(False)
+        return out
+
+    def table_of(
+        self, rows: ItemRows, frame: Any, columns: list[Column], caption: str, notes: list[Note]
+    ) -> DisplayTable:
+        """The report's `DisplayTable` from its laid-out rows and their frame."""
+        return DisplayTable(
+            frame,
+            tuple(columns),
+            caption=caption,
+            notes=tuple(notes),
+            levels=tuple(rows.levels),
+            groups=tuple(rows.groups),
+            headings=tuple(rows.headings),
+            marks=rows.marks,
+            data_columns=tuple(k for k in frame.columns if k != "name"),
+            data_digits=6,
+        )
+
+    def frame_of(self, rows: ItemRows) -> Any:
+        """The records as a DataFrame, columns in the order of the first item (not a group row)."""
+        import pandas as pd
+
+        order = list(next(r for r, group in zip(rows.records, rows.groups, strict=True) if not group))
+        return pd.DataFrame.from_records(rows.records, columns=order)
+
+    def display_table(self) -> DisplayTable:
+        raise NotImplementedError
+
+    def to_csv(self, *, formulas_as_text: bool = True, publish: Publication | None = None) -> str:
+        """The report's data as CSV, one row per item with its level; see `display.to_csv` for formulas_as_text.
+
+        With ``publish``, every string in it passes the publication boundary.
+        """
+        buffer = io.StringIO()
+        table = self.display_table()
+        to_csv(table.published(publish.text) if publish else table, buffer, formulas_as_text=formulas_as_text)
+        return buffer.getvalue()
+
+    def to_table(self) -> str:
+        """Aligned plain text: the statistics, intervals, flags and footnotes."""
+        return to_text(self.display_table())
+
+
+@dataclass
+class Report(ItemTable):
     """Agreement of two coders, ready to print as a table, CSV or JSON."""
 
     coders: tuple[str, str]
@@ -168,16 +269,6 @@ class Report:
         data = self.to_dict()
         return json.dumps(publish.value(data) if publish else data, ensure_ascii=False, indent=2)
 
-    def sections(self) -> list[tuple[str, list[Row]]]:
-        """(level, rows) for each level reported, the pooled row last."""
-        parts: list[tuple[str, list[Row]]] = [("code", self.codes)]
-        if self.themes is not None:
-            parts.append(("theme", self.themes))
-        if self.transcripts is not None:
-            parts.append(("transcript", self.transcripts))
-        parts.append(("pooled", [self.pooled]))
-        return parts
-
     def _span_notes(self) -> list[Note]:
         """The pooled character-level and span-matching figures, as sentences under the table."""
         notes = []
@@ -211,42 +302,22 @@ class Report:
         the interval of κ, "—" with a footnote letter for an undefined value and
         a "*" on every item whose κ is below the threshold.
         """
-        import pandas as pd
-
-        records: list[dict[str, Any]] = []
-        levels: list[int] = []
-        headings: list[tuple[int, str]] = []
-        marks: dict[tuple[int, str], str] = {}
         reasons: dict[str, str] = {}
-        groups: list[bool] = []
-        parents: dict[int, list[tuple[str, str]]] = {}
-        for at, path, display in self.parents:
-            parents.setdefault(at, []).append((path, display))
-        for level, rows in self.sections():
-            if level != "code":
-                headings.append((len(records), SECTION_TITLES[level]))
-            for index, row in enumerate(rows):
-                for path, display in parents.get(index, []) if level == "code" else []:
-                    records.append({"level": level, "item": path, "name": display.strip(), "below_threshold": False})
-                    levels.append(_depth(display))
-                    groups.append(True)
-                groups.append(False)
-                i = len(records)
-                record: dict[str, Any] = {"level": level, "item": row.label, "name": (row.display or row.label).strip()}
-                record.update(zip(agreement.COUNTS, row.counts, strict=True))
-                record.update({name: row.values[name] for name in agreement.STATISTICS})
-                if self.resamples:
-                    for name in agreement.STATISTICS:
-                        record[f"{name}_ci_low"], record[f"{name}_ci_high"] = row.ci.get(name, (math.nan, math.nan))
-                record["below_threshold"] = row.below(self.threshold)
-                record["undefined"] = row.reason or ""
-                records.append(record)
-                levels.append(_depth(row.display) if level in ("code", "theme") else 1)
-                if row.below(self.threshold):
-                    marks[(i, "name")] = "*"
-                if row.reason:
-                    mark = reasons.setdefault(row.reason, "abcdefghijklmnopqrstuvwxyz"[len(reasons) % 26])
-                    marks.update({(i, name): mark for name in agreement.STATISTICS if math.isnan(row.values[name])})
+
+        def record_of(level: str, row: Row, i: int, marks: dict[tuple[int, str], str]) -> dict[str, Any]:
+            record: dict[str, Any] = dict(zip(agreement.COUNTS, row.counts, strict=True))
+            record.update({name: row.values[name] for name in agreement.STATISTICS})
+            if self.resamples:
+                for name in agreement.STATISTICS:
+                    record[f"{name}_ci_low"], record[f"{name}_ci_high"] = row.ci.get(name, (math.nan, math.nan))
+            record["below_threshold"] = row.below(self.threshold)
+            record["undefined"] = row.reason or ""
+            if row.reason:
+                mark = reasons.setdefault(row.reason, "abcdefghijklmnopqrstuvwxyz"[len(reasons) % 26])
+                marks.update({(i, name): mark for name in agreement.STATISTICS if math.isnan(row.values[name])})
+            return record
+
+        rows = self.item_rows(record_of)
 
         columns = [Column("name", "Code")]
         columns += [Column(c.key, c.label, c.digits, c.scale) for c in agreement.COUNT_LABELS]
@@ -277,38 +348,12 @@ class Report:
         notes += [Note(g.sentence()) for g in self.groups]
         notes += [Note(f"undefined: {reason}.", mark) for reason, mark in reasons.items()]
 
-        order = list(next(r for r, group in zip(records, groups, strict=True) if not group))
-        frame = pd.DataFrame.from_records(records, columns=order)
+        frame = self.frame_of(rows)
         for key in agreement.COUNTS:
             # whole numbers, empty on a group row
             frame[key] = frame[key].astype("Int64")
         frame["undefined"] = frame["undefined"].fillna("")
-        return DisplayTable(
-            frame,
-            tuple(columns),
-            caption=caption,
-            notes=tuple(notes),
-            levels=tuple(levels),
-            groups=tuple(groups),
-            headings=tuple(headings),
-            marks=marks,
-            data_columns=tuple(k for k in frame.columns if k != "name"),
-            data_digits=6,
-        )
-
-    def to_csv(self, *, formulas_as_text: bool = True, publish: Publication | None = None) -> str:
-        """The report's data as CSV, one row per item with its level; see `display.to_csv` for formulas_as_text.
-
-        With ``publish``, every string in it passes the publication boundary.
-        """
-        buffer = io.StringIO()
-        table = self.display_table()
-        to_csv(table.published(publish.text) if publish else table, buffer, formulas_as_text=formulas_as_text)
-        return buffer.getvalue()
-
-    def to_table(self) -> str:
-        """Aligned plain text: counts, the statistics, κ's interval, flags and footnotes."""
-        return to_text(self.display_table())
+        return self.table_of(rows, frame, columns, caption, notes)
 
 
 def report(
