@@ -203,22 +203,23 @@ class ItemTable:
         order = list(next(r for r, group in zip(rows.records, rows.groups, strict=True) if not group))
         return pd.DataFrame.from_records(rows.records, columns=order)
 
-    def display_table(self) -> DisplayTable:
-        raise NotImplementedError
-
     def to_csv(self, *, formulas_as_text: bool = True, publish: Publication | None = None) -> str:
         """The report's data as CSV, one row per item with its level; see `display.to_csv` for formulas_as_text.
 
         With ``publish``, every string in it passes the publication boundary.
         """
         buffer = io.StringIO()
-        table = self.display_table()
+        table = self._table()
         to_csv(table.published(publish.text) if publish else table, buffer, formulas_as_text=formulas_as_text)
         return buffer.getvalue()
 
     def to_table(self) -> str:
         """Aligned plain text: the statistics, intervals, flags and footnotes."""
-        return to_text(self.display_table())
+        return to_text(self._table())
+
+    def _table(self) -> DisplayTable:
+        r: Any = self  # each report builds its own (see its display_table)
+        return r.display_table()  # type: ignore[no-any-return]
 
 
 @dataclass
