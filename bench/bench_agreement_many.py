@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qualcode.core import agreement_many  # noqa: E402
+from qualcode.core import agreement, agreement_many  # noqa: E402
 
 
 def main() -> None:
@@ -49,8 +49,8 @@ def main() -> None:
     )
 
     started = time.perf_counter()
-    agreement_many.intervals(agreement_many.bootstrap(measure, args.resamples, 1))
-    agreement_many.intervals(agreement_many.bootstrap(pooled, args.resamples, 1))
+    agreement.percentile_intervals(agreement_many.bootstrap(measure, args.resamples, 1))
+    agreement.percentile_intervals(agreement_many.bootstrap(pooled, args.resamples, 1))
     took = time.perf_counter() - started
     print(f"{args.resamples:,} bootstrap resamples, per code and pooled  {took:6.1f} s")
 

@@ -204,10 +204,15 @@ def confidence_intervals(resampled: np.ndarray, level: float = 0.95) -> dict[str
     Resamples in which a statistic is undefined are left out; when most are
     undefined the interval is NaN too.
     """
-    stats = statistics(resampled)
+    return percentile_intervals(statistics(resampled), level)
+
+
+def percentile_intervals(resampled: dict[str, np.ndarray], level: float = 0.95) -> dict[str, np.ndarray]:
+    """Percentile intervals (items × 2) of each statistic over its resamples (resamples × items); NaN where
+    the statistic is undefined in most of them."""
     tail = (1 - level) / 2 * 100
     out = {}
-    for name, values in stats.items():
+    for name, values in resampled.items():
         defined = np.sum(~np.isnan(values), axis=0)
         # nanpercentile warns on all-NaN columns; those are reported as undefined instead.
         with np.errstate(invalid="ignore"), warnings.catch_warnings():

@@ -296,21 +296,6 @@ def bootstrap(measure: Measures, resamples: int, seed: int, *, chunk: int | None
     return out
 
 
-def intervals(resampled: dict[str, np.ndarray], level: float = 0.95) -> dict[str, np.ndarray]:
-    """Percentile intervals (items × 2) of each statistic over its resamples; NaN when most are undefined."""
-    tail = (1 - level) / 2 * 100
-    out = {}
-    for name, values in resampled.items():
-        defined = np.sum(~np.isnan(values), axis=0)
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            lo = np.nanpercentile(values, tail, axis=0)
-            hi = np.nanpercentile(values, 100 - tail, axis=0)
-        usable = defined >= 0.5 * values.shape[0]
-        out[name] = np.stack([np.where(usable, lo, np.nan), np.where(usable, hi, np.nan)], axis=-1)
-    return out
-
-
 def nominal(ratings: Any, q: int) -> dict[str, Any]:
     """One nominal variable (an exclusive group's codes as its categories) rated by two or more coders:
     (coders × units) ratings, each a category 0 … q − 1 or −1 for missing.

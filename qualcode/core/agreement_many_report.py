@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qualcode.core import agreement_many
+from qualcode.core import agreement, agreement_many
 from qualcode.core.agreement_groups import GroupRow, group_rows
 from qualcode.core.agreement_report import (
     LEVELS,
@@ -211,7 +211,7 @@ def report_many(
             pairwise = {pair: float(kappas[p, k]) for p, pair in enumerate(names)}
             out.append(ManyRow(label, values, pairwise, display=displays[k] if displays else ""))
         if bootstrap:
-            spread = agreement_many.intervals(agreement_many.bootstrap(measure, bootstrap, seed))
+            spread = agreement.percentile_intervals(agreement_many.bootstrap(measure, bootstrap, seed))
             for k, row in enumerate(out):
                 row.ci = {name: (float(spread[name][k, 0]), float(spread[name][k, 1])) for name in spread}
         return out

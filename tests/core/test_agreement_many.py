@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import fleiss_kappa
 
-from qualcode.core import agreement_many
+from qualcode.core import agreement, agreement_many
 from qualcode.core.store import Store
 from tests.core.test_cli import content, run
 
@@ -168,7 +168,7 @@ def test_the_bootstrap_is_seeded_and_its_intervals_hold_the_estimate():
     first = agreement_many.bootstrap(measure, 300, 7)
     again = agreement_many.bootstrap(measure, 300, 7)
     assert all(np.array_equal(first[k], again[k], equal_nan=True) for k in first)
-    spread = agreement_many.intervals(first)
+    spread = agreement.percentile_intervals(first)
     stats = measure.statistics()
     for name in agreement_many.STATISTICS:
         lo, hi = spread[name][:, 0], spread[name][:, 1]
