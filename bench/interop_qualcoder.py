@@ -19,7 +19,6 @@ import argparse
 import ast
 import json
 import os
-import random
 import sqlite3
 import subprocess
 import sys
@@ -28,30 +27,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 
 def write_study(folder: Path) -> tuple[Path, dict]:
     """The sample study coded by two coders, exported; and what it holds, as QualCoder should read it."""
     from qualcode.core.exchange.refi_write import write_qdpx
-    from qualcode.core.project import Project
+    from tests.two_coders import coded_sample_study
 
-    project = Project.create(folder / "s.qc", lang="en", codebook=REPO / "codebooks" / "back2school.yaml")
-    files = sorted(p for p in (REPO / "transcripts_sample").iterdir() if p.suffix in (".txt", ".docx", ".vtt", ".srt"))
-    project.import_files(files)
+    project = coded_sample_study(folder / "s.qc")
     store = project.store
-    rng = random.Random(7)
-    codes = [c.id for c in store.codebook.codes() if c.codable]
-    for coder in ("alice", "bob"):
-        for segment in store.transcripts.all_segments():
-            if rng.random() < 0.3:
-                store.codings.add_many([(segment.id, c) for c in rng.sample(codes, rng.choice((1, 2)))], coder)
-                if rng.random() < 0.1:
-                    store.memos.set_on_segment(segment.id, coder, f"{coder} on segment {segment.id}")
-        for t in store.transcripts.all()[:3]:
-            start = rng.randrange(0, len(t.text) // 2)
-            end = start + rng.randrange(5, 60)
-            store.codings.add_span(t.id, start, end, rng.choice(codes), coder)
-            store.memos.set_on_passage(t.id, start, end, coder, f"{coder} on a passage")
     texts = {t.id: t.text for t in store.transcripts.all()}
     names = {t.id: t.name for t in store.transcripts.all()}
     code_names = {c.id: c.name for c in store.codebook.codes()}

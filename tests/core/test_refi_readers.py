@@ -7,14 +7,12 @@ QualCoder's importer needs Qt and a QualCoder project; `bench/interop_qualcoder.
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from qualcode.core.codebook import codebook_of
 from qualcode.core.exchange.refi_write import write_qdpx
 from qualcode.core.project import Project
-from tests.conftest import REPO
+from tests.two_coders import coded_sample_study
 
 pyqdpx = pytest.importorskip("pyqdpx", reason="pyqdpx is a test extra: pip install -e '.[test]'")
 
@@ -23,23 +21,8 @@ pyqdpx = pytest.importorskip("pyqdpx", reason="pyqdpx is a test extra: pip insta
 def study(tmp_path_factory):
     """The sample study, coded at random (seeded) by alice and bob: whole segments, passages and memos."""
     folder = tmp_path_factory.mktemp("readers")
-    project = Project.create(folder / "s.qc", lang="en", codebook=REPO / "codebooks" / "back2school.yaml")
-    files = sorted(p for p in (REPO / "transcripts_sample").iterdir() if p.suffix in (".txt", ".docx", ".vtt", ".srt"))
-    project.import_files(files)
+    project = coded_sample_study(folder / "s.qc")
     store = project.store
-    rng = random.Random(7)
-    codes = [c.id for c in store.codebook.codes() if c.codable]
-    for coder in ("alice", "bob"):
-        for segment in store.transcripts.all_segments():
-            if rng.random() < 0.3:
-                store.codings.add_many([(segment.id, c) for c in rng.sample(codes, rng.choice((1, 2)))], coder)
-            if rng.random() < 0.05:
-                store.memos.set_on_segment(segment.id, coder, f"{coder} on segment {segment.id}")
-        for t in store.transcripts.all()[:3]:
-            start = rng.randrange(0, len(t.text) // 2)
-            end = start + rng.randrange(5, 60)
-            store.codings.add_span(t.id, start, end, rng.choice(codes), coder)
-            store.memos.set_on_passage(t.id, start, end, coder, f"{coder} on a passage")
     write_qdpx(store, folder / "s.qdpx")
     yield project, folder / "s.qdpx"
     project.close()
@@ -84,6 +67,7 @@ def test_pyqdpx_reads_users_tree_texts_codings_and_memos(study):
         if sel.description
     }
     coded_memos = {m for coder in ("alice", "bob") for m in store.memos.of_coder(coder).values()}
-    # a memo on a segment nobody coded has a selection without a Coding, which pyqdpx passes over
+    # every memo of this study stands on a coded segment or passage, so each reaches pyqdpx on a Coding
     assert memos and memos <= coded_memos | {"alice on a passage", "bob on a passage"}
+    assert memos == coded_memos | {"alice on a passage", "bob on a passage"}
     assert {"alice on a passage", "bob on a passage"} <= memos
