@@ -113,8 +113,9 @@ def read_with_qualcoder(checkout: Path, qdpx: Path) -> dict:
             self.ai_models: list = []
             self.project_events = None
 
-        def write_config_ini(self, *args: object) -> None:
-            pass
+        def write_config_ini(self, settings: dict, *rest: object) -> None:
+            # QualCoder saves its settings (the coder's name from the file's first user) here; kept for the report
+            self.saved_settings = dict(settings)
 
         def get_annotations(self) -> list:
             return []
@@ -123,9 +124,14 @@ def read_with_qualcoder(checkout: Path, qdpx: Path) -> dict:
         def append(self, text: str) -> None:
             print(text, file=sys.stderr)
 
+    shown: list[str] = []
+    """The message boxes QualCoder opened during the import: a warning there means it did not take something."""
+
     class Quiet:
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            pass
+        """QualCoder's message box, answered at once: what it says is kept for the figures."""
+
+        def __init__(self, _app: object, title: str = "", text: str = "", *rest: object) -> None:
+            shown.append(f"{title}: {text}")
 
         def exec(self) -> int:
             return 0
@@ -133,7 +139,8 @@ def read_with_qualcoder(checkout: Path, qdpx: Path) -> dict:
     QtWidgets.QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: (str(qdpx), "qdpx"))  # type: ignore[method-assign]
     refi.Message = Quiet  # type: ignore[attr-defined]
     started = time.perf_counter()
-    refi.RefiImport(App(), Log(), "qdpx")
+    app = App()
+    refi.RefiImport(app, Log(), "qdpx")
     del application
     seconds = time.perf_counter() - started
     rows = conn.execute(
@@ -161,6 +168,8 @@ def read_with_qualcoder(checkout: Path, qdpx: Path) -> dict:
         ),
         "codings": sorted([r[0], r[1], r[2], r[3], r[4]] for r in rows),
         "memos": sorted({r[6] for r in rows if r[6]}),
+        "messages": shown,
+        "coder_set": getattr(app, "saved_settings", {}).get("codername", ""),
     }
 
 
@@ -210,7 +219,14 @@ def main() -> int:
         f"memos on codings: {len(expected['memos']) - len(memos_missing)} of {len(expected['memos'])} arrive"
         + (f" (missing: {memos_missing[:3]})" if memos_missing else "")
     )
-    return 0 if texts_ok and codes_ok and tree_ok and codings == wanted and not memos_missing else 1
+    print(f"QualCoder's coder after the import: {read['coder_set'] or '(unchanged)'}")
+    # QualCoder ends every REFI-QDA import with a box of its own caveats; their first lines say which boxes came
+    print(
+        f"message boxes QualCoder opened: {len(read['messages'])}"
+        + "".join(f"\n  {m.splitlines()[0]}" for m in read["messages"])
+    )
+    ok = texts_ok and codes_ok and tree_ok and codings == wanted and not memos_missing
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
