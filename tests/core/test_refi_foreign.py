@@ -16,7 +16,7 @@ from qualcode.core.project import Project
 from qualcode.core.store import Store
 from tests.core.refi_items import archive_items
 from tests.core.test_cli import run
-from tests.core.test_refi import NS, REFI, SAMPLES, _qdpx, _schema, import_qdpx, needs_shared
+from tests.core.test_refi import NS, SAMPLES, _qdpx, _schema, import_qdpx, needs_shared
 
 TEXT = "line one\nline two about the school\nline three\n"
 U1, U2 = "aaaaaaaa-0000-0000-0000-000000000001", "aaaaaaaa-0000-0000-0000-000000000002"
@@ -111,17 +111,23 @@ def test_another_tools_parts_come_back_on_export(tmp_path):
         assert [(s.start, s.end) for s in store.codings.spans("Ola")] == [(0, len(TEXT))]
         assert "Kari on this coding" in "".join(store.memos.passages_of("Kari", store.transcripts.all()[0].id).values())
         write_qdpx(store, tmp_path / "ours.qdpx")
-        first = qdpx_files(store)["project.qde"]
     after = archive_items(tmp_path / "ours.qdpx")
     _expected_changes(before, after)
-    if REFI.is_dir():
-        schema = _schema("Project-mrt2019.xsd")
-        assert schema.validate(etree.fromstring(first)), schema.error_log
     # and once more through qualcode: the same items, and the same file
     import_qdpx(tmp_path / "ours.qdpx", tmp_path / "again.qc")
     with Store(tmp_path / "again.qc") as store:
         write_qdpx(store, tmp_path / "again.qdpx")
     assert archive_items(tmp_path / "again.qdpx") == after
+
+
+@needs_shared
+def test_another_tools_parts_written_back_are_valid_against_the_schema(tmp_path):
+    import_qdpx(_qdpx(tmp_path / "theirs.qdpx", _everything(), {}), tmp_path / "p.qc")
+    with Store(tmp_path / "p.qc") as store:
+        qde = etree.fromstring(qdpx_files(store)["project.qde"])
+    schema = _schema("Project-mrt2019.xsd")
+    assert schema.validate(qde), schema.error_log
+    assert qde.find(f"{{{NS}}}Sets") is not None and qde.find(f"{{{NS}}}Notes") is not None, "what is checked"
 
 
 def test_the_import_summary_names_what_is_kept_and_what_is_not(tmp_path):
@@ -187,8 +193,6 @@ def test_code_groups_travel_through_yaml_qdc_and_qdpx(tmp_path):
         assert element.get("name") == "Burden"
         members = [m.get("guid") for m in element if etree.QName(m).localname == "MemberCode"]
         assert members == list(group.codes) and element.get("guid") == group.id
-        if REFI.is_dir():
-            assert _schema("Codebook-mrt2019.xsd").validate(qdc)
         (tmp_path / "book.qdc").write_bytes(qdc_bytes(store))
         write_qdpx(store, tmp_path / "s.qdpx")
     # the .qdc loads back with its group unchanged; a YAML without groups leaves them alone
@@ -206,6 +210,17 @@ def test_code_groups_travel_through_yaml_qdc_and_qdpx(tmp_path):
                 project.close()
     finally:
         back.close()
+
+
+@needs_shared
+def test_a_codebook_with_groups_is_valid_against_the_schema(tmp_path):
+    (tmp_path / "book.yaml").write_text(BOOK, encoding="utf-8")
+    assert run("init", str(tmp_path / "s.qc"), "--codebook", str(tmp_path / "book.yaml")).returncode == 0
+    with Store(tmp_path / "s.qc") as store:
+        qdc = etree.fromstring(qdc_bytes(store))
+    schema = _schema("Codebook-mrt2019.xsd")
+    assert schema.validate(qdc), schema.error_log
+    assert qdc.find("{urn:QDA-XML:codebook:1.0}Sets") is not None
 
 
 def test_a_merged_code_keeps_its_place_in_groups(tmp_path):

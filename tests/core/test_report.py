@@ -205,23 +205,32 @@ def test_a_long_quote_table_names_its_group_on_every_page(study, tmp_path):
     assert len(breaks) == len(pages), "the heading's, and one before each further page"
 
 
-@pytest.mark.skipif(
-    shutil.which("libreoffice") is None,
-    reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui poppler-utils)",
+needs_libreoffice = pytest.mark.skipif(
+    shutil.which("libreoffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice and poppler are not installed (apt-get install libreoffice-writer-nogui poppler-utils; "
+    ".ci/run installs them)",
 )
-def test_laid_out_by_libreoffice_each_quote_page_fits_its_page(study, tmp_path):
-    document, path = _export(study, tmp_path, tables=("quotes",))
-    pages = _quote_pages(document)
+
+
+def _printed_pages(path, folder) -> list[str]:
+    """The .docx laid out by LibreOffice: each printed page's text."""
     subprocess.run(
-        ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(folder), str(path)],
         check=True,
         capture_output=True,
         timeout=300,
     )
     text = subprocess.run(
-        ["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], check=True, capture_output=True, text=True
+        ["pdftotext", "-layout", str(folder / "report.pdf"), "-"], check=True, capture_output=True, text=True
     ).stdout
-    printed = [page for page in text.split("\f") if page.strip()]
+    return [page for page in text.split("\f") if page.strip()]
+
+
+@needs_libreoffice
+def test_laid_out_by_libreoffice_each_quote_page_fits_its_page(study, tmp_path):
+    document, path = _export(study, tmp_path, tables=("quotes",))
+    pages = _quote_pages(document)
+    printed = _printed_pages(path, tmp_path)
     assert len(printed) == len(pages), "no estimated page overflows onto another"
     for page in printed[1:]:
         assert page.strip().startswith("Theme ▸ subtheme"), "each page starts with the repeated header"
@@ -541,18 +550,13 @@ def test_a_table_of_tall_rows_keeps_fewer_with_its_caption_so_it_can_start(study
     kept = [all(p.find(f"{W}pPr/{W}keepNext") is not None for p in tr.iter(f"{W}p")) for tr in rows]
     assert 1 <= sum(kept) < 5 and kept[: sum(kept)] == [True] * sum(kept)
     assert document.sections[-1].orientation == 1, "a framework matrix goes on a landscape page"
-    if shutil.which("libreoffice") and shutil.which("pdftotext"):
-        subprocess.run(
-            ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-        text = subprocess.run(
-            ["pdftotext", str(tmp_path / "report.pdf"), "-"], check=True, capture_output=True, text=True
-        ).stdout
-        page = next(p for p in text.split("\f") if "Table 1." in p)
-        assert "P1" in page, "the table starts on the page of its caption"
+
+
+@needs_libreoffice
+def test_laid_out_by_libreoffice_a_table_of_tall_rows_starts_under_its_caption(study, tmp_path):
+    _document, path = _export(study, tmp_path, tables=("matrix",), cells="quote", level="subtheme")
+    page = next(p for p in _printed_pages(path, tmp_path) if "Table 1." in p)
+    assert "P1" in page, "the table starts on the page of its caption"
 
 
 def test_no_confirmed_name_anywhere_in_the_full_report(study, tmp_path):
