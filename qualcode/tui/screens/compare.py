@@ -12,14 +12,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from qualcode.core.project import Project
+from qualcode.tui.widgets.row_table import RowTable
 from qualcode.tui.widgets.status_line import StatusLine
 
 
 class CompareScreen(Screen[None]):
     BINDINGS = [
         Binding("d", "differences", "Only differences", id="compare.differences"),
-        Binding("j", "move(1)", "Down", show=False, id="compare.down"),
-        Binding("k", "move(-1)", "Up", show=False, id="compare.up"),
         Binding("escape,q,v", "close", "Back", id="compare.close"),
     ]
 
@@ -35,7 +34,7 @@ class CompareScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
-        yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="compare-table", cursor_type="row", zebra_stripes=True)
         yield StatusLine(id="status")
         yield Footer()
 
@@ -78,12 +77,6 @@ class CompareScreen(Screen[None]):
     def action_differences(self) -> None:
         self.only_differences = not self.only_differences
         self._fill()
-
-    def action_move(self, step: int) -> None:
-        if step > 0:
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
 
     def action_close(self) -> None:
         self.dismiss()

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from qualcode.core.project import Project
+from qualcode.tui.widgets.row_table import RowTable
 from qualcode.tui.widgets.status_line import StatusLine
 
 SHADES = ("#1e2a36", "#24425e", "#2b5f86", "#357fae", "#4aa0d0", "#7cc2e8")
@@ -32,8 +33,6 @@ class OverviewScreen(Screen[None]):
 
     BINDINGS = [
         Binding("c", "switch", "Matrix / co-occurrence", id="overview.switch"),
-        Binding("j", "move(1)", "Down", show=False, id="overview.down"),
-        Binding("k", "move(-1)", "Up", show=False, id="overview.up"),
         Binding("escape,q", "close", "Back", id="overview.close"),
     ]
 
@@ -47,7 +46,7 @@ class OverviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
-        yield DataTable(id="overview-table", cursor_type="row")
+        yield RowTable(id="overview-table", cursor_type="row")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -91,12 +90,6 @@ class OverviewScreen(Screen[None]):
     def action_switch(self) -> None:
         self.showing = "pairs" if self.showing == "matrix" else "matrix"
         self._fill()
-
-    def action_move(self, step: int) -> None:
-        if step > 0:
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
 
     def action_close(self) -> None:
         self.dismiss()

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer
 from qualcode.core.errors import QualcodeError
 from qualcode.core.project import Project
 from qualcode.tui.messages import OpenTranscript
+from qualcode.tui.widgets.row_table import RowTable
 from qualcode.tui.widgets.status_line import StatusLine
 
 
@@ -26,8 +27,6 @@ class TranscriptsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="transcripts.open"),
-        Binding("j", "move(1)", "Down", show=False, id="transcripts.down"),
-        Binding("k", "move(-1)", "Up", show=False, id="transcripts.up"),
         Binding("D", "toggle_done", "Done", id="transcripts.done"),
         Binding("q", "app.quit", "Quit", id="transcripts.quit"),
     ]
@@ -41,7 +40,7 @@ class TranscriptsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
-        yield DataTable(id="transcript-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="transcript-table", cursor_type="row", zebra_stripes=True)
         yield StatusLine(id="status")
         yield Footer()
 
@@ -96,13 +95,6 @@ class TranscriptsScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self._open(event.row_key.value)
-
-    def action_move(self, step: int) -> None:
-        """j and k move as in the coding view."""
-        if step > 0:
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
 
     def action_open(self) -> None:
         table = self.table
