@@ -83,6 +83,13 @@ async def test_the_participant_filter_narrows_the_passages(demo):
         await pilot.press("f", *"nonsense=1", "enter")
         await pilot.pause()
         assert "no participant attribute 'nonsense'" in str(screen.query_one("#status").render())
+        await pilot.press("f", *"role", "enter")
+        await pilot.pause()
+        assert "'role' is not ATTRIBUTE=VALUE" in str(screen.query_one("#status").render())
+        await pilot.press("f", "escape")
+        await pilot.pause()
+        field = screen.query_one("#retrieval-filter")
+        assert app.screen is screen and not field.display and screen.table.has_focus, "Esc closes the filter only"
 
 
 async def test_the_codebook_editor_counts_only_the_coders_own_codings(demo):

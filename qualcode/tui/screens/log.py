@@ -12,9 +12,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Footer
 
 from qualcode.core.project import Project
+from qualcode.tui.widgets.filter_field import FilterField
 from qualcode.tui.widgets.passage_list import PassageList
 from qualcode.tui.widgets.status_line import StatusLine
 
@@ -34,7 +35,7 @@ class LogScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
-        yield Input(placeholder="words in the entries; Enter filters, empty for all", id="log-filter")
+        yield FilterField(placeholder="words in the entries; Enter filters, empty for all", id="log-filter")
         yield PassageList(id="log-list")
         yield StatusLine(id="status")
         yield Footer()
@@ -45,7 +46,6 @@ class LogScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#title-bar", StatusLine).update(f"[b]Audit log[/b] · what {self.coder} may see, newest first")
-        self.query_one("#log-filter", Input).display = False
         entries: list[Any] = self.project.log(seen_by=self.coder)
         self.lines = [self.project.log_line(e) for e in reversed(entries)]
         self._show()
@@ -58,22 +58,12 @@ class LogScreen(Screen[None]):
         self.query_one("#status", StatusLine).update(f"{len(shown)} of {len(self.lines)} entries{filtered} · / filters")
 
     def action_filter(self) -> None:
-        field = self.query_one("#log-filter", Input)
-        field.display = True
-        field.focus()
+        self.query_one("#log-filter", FilterField).open()
 
-    @on(Input.Submitted, "#log-filter")
-    def filtered(self, event: Input.Submitted) -> None:
-        event.stop()
+    @on(FilterField.Applied, "#log-filter")
+    def filtered(self, event: FilterField.Applied) -> None:
         self.needle = event.value.strip()
-        event.input.display = False
         self._show()
-        self.listing.focus()
 
     def action_close(self) -> None:
-        field = self.query_one("#log-filter", Input)
-        if field.has_focus:
-            field.display = False
-            self.listing.focus()
-            return
         self.dismiss()

@@ -13,12 +13,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from qualcode.core.errors import QualcodeError
 from qualcode.core.project import Project
 from qualcode.tui.messages import OpenTranscript
 from qualcode.tui.screens.dialogs import TextPrompt
+from qualcode.tui.widgets.filter_field import FilterField
 from qualcode.tui.widgets.passage_list import PassageList
 from qualcode.tui.widgets.status_line import StatusLine
 
@@ -57,7 +58,7 @@ class MemosScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
-        yield Input(
+        yield FilterField(
             placeholder="words in the memo, its place or its codes; Enter filters, empty for all", id="memos-filter"
         )
         yield Static(f"{'Where':<28} Memo", id="memos-header")
@@ -71,7 +72,6 @@ class MemosScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#title-bar", StatusLine).update(f"[b]Memos and journal[/b] · {self.coder}")
-        self.query_one("#memos-filter", Input).display = False
         self._load()
         self.listing.focus()
 
@@ -109,17 +109,12 @@ class MemosScreen(Screen[None]):
         self.post_message(OpenTranscript(item.transcript, item.segment))
 
     def action_filter(self) -> None:
-        field = self.query_one("#memos-filter", Input)
-        field.display = True
-        field.focus()
+        self.query_one("#memos-filter", FilterField).open()
 
-    @on(Input.Submitted, "#memos-filter")
-    def filtered(self, event: Input.Submitted) -> None:
-        event.stop()
+    @on(FilterField.Applied, "#memos-filter")
+    def filtered(self, event: FilterField.Applied) -> None:
         self.query_text = event.value.strip()
-        event.input.display = False
         self._show()
-        self.listing.focus()
 
     def action_add_entry(self) -> None:
         def entered(text: str | None) -> None:
@@ -135,9 +130,4 @@ class MemosScreen(Screen[None]):
         self.app.push_screen(TextPrompt("Journal entry", placeholder="what you decided, noticed or wonder"), entered)
 
     def action_close(self) -> None:
-        field = self.query_one("#memos-filter", Input)
-        if field.has_focus:
-            field.display = False
-            self.listing.focus()
-            return
         self.dismiss()

@@ -13,13 +13,16 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from qualcode.core.codebook import Codebook
 from qualcode.core.errors import QualcodeError
+from qualcode.core.formats import parse_where
 from qualcode.core.project import Project
 from qualcode.tui.messages import OpenTranscript
+from qualcode.tui.widgets.filter_field import FilterField
 from qualcode.tui.widgets.passage_list import PassageList
 from qualcode.tui.widgets.status_line import StatusLine
 
@@ -65,7 +68,7 @@ class RetrievalScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="title-bar")
-        yield Input(
+        yield FilterField(
             placeholder="participants: ATTRIBUTE=VALUE, e.g. role=teacher; empty for all", id="retrieval-filter"
         )
         columns = [*COLUMNS, *([CODER_COLUMN] if self.coder is None else [])]
@@ -82,7 +85,6 @@ class RetrievalScreen(Screen[None]):
         code = self.book.get(self.code_id)
         name = self.book.path(self.code_id) if code else self.code_id
         self.query_one("#title-bar", StatusLine).update(f"[b]Retrieval[/b] · {name} and the codes under it")
-        self.query_one("#retrieval-filter", Input).display = False
         self._load()
         self.table.focus()
 
@@ -90,7 +92,7 @@ class RetrievalScreen(Screen[None]):
         try:
             self.passages = self.project.retrieve(self.code_id, coder=self.coder, where=self.where or None)
         except QualcodeError as e:
-            self.query_one("#status", StatusLine).update(f"[red]{e}[/red]")
+            self.query_one("#status", StatusLine).update(f"[red]{escape(str(e))}[/red]")
             return
         lead = self.coder is None
         self.table.set_items(
@@ -150,30 +152,16 @@ class RetrievalScreen(Screen[None]):
         )
 
     def action_filter(self) -> None:
-        field = self.query_one("#retrieval-filter", Input)
-        field.display = True
-        field.focus()
+        self.query_one("#retrieval-filter", FilterField).open()
 
-    @on(Input.Submitted, "#retrieval-filter")
-    def filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        where: dict[str, str] = {}
-        for part in event.value.split(","):
-            key, sep, value = part.partition("=")
-            if sep and key.strip():
-                where[key.strip()] = value.strip()
-            elif part.strip():
-                self.query_one("#status", StatusLine).update(f"[red]{part.strip()}: not ATTRIBUTE=VALUE[/red]")
-                return
-        self.where = where
-        event.input.display = False
+    @on(FilterField.Applied, "#retrieval-filter")
+    def filter_submitted(self, event: FilterField.Applied) -> None:
+        try:
+            self.where = dict(parse_where([p for p in event.value.split(",") if p.strip()]))
+        except QualcodeError as e:
+            self.query_one("#status", StatusLine).update(f"[red]{escape(str(e))}[/red]")
+            return
         self._load()
-        self.table.focus()
 
     def action_close(self) -> None:
-        field = self.query_one("#retrieval-filter", Input)
-        if field.has_focus:
-            field.display = False
-            self.table.focus()
-            return
         self.dismiss()
