@@ -38,7 +38,8 @@ a special case could match reaches from one span into the next.
 
 SPLIT_AFTER_LETTERS = frozenset(",;:!?.")
 """Marks the tokenizer splits off two or more letters in every language checked (not "'": Norwegian,
-Danish, Swedish and Finnish keep "Anders'" whole; not "." after one letter: Norwegian keeps "A.")."""
+Danish, Swedish and Finnish keep "Anders'" whole; not "." after one letter: Norwegian keeps "A."; "." only
+after a lower-case letter or two capitals: "aA." is one token)."""
 
 
 @lru_cache(maxsize=1)
@@ -203,7 +204,15 @@ class ChunkTokenizer:
                 continue
             if span.isalpha():
                 simple[span] = [self._row(span, 0)]
-            elif len(span) > 2 and span[-1] in SPLIT_AFTER_LETTERS and span[:-1].isalpha() and span[:-1] not in rules:
+            elif (
+                len(span) > 2
+                and span[-1] in SPLIT_AFTER_LETTERS
+                and span[:-1].isalpha()
+                and span[:-1] not in rules
+                # spaCy splits "." off a lower-case letter or two capitals ("Oslo.", "OSLO."), and keeps it on
+                # one capital after a small letter ("aA." is one token); anything else asks spaCy
+                and (span[-1] != "." or span[-2].islower() or (span[-2].isupper() and span[-3].isupper()))
+            ):
                 simple[span] = [self._row(span[:-1], 0), self._row(span[-1], len(span) - 1)]
         if simple:
             owner = np.repeat(np.arange(len(simple), dtype=np.int64), [len(r) for r in simple.values()])

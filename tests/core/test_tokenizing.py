@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 import spacy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from qualcode.core.project import Project
@@ -94,6 +94,9 @@ PIECES = st.sampled_from(
     cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=4),
     lang=st.sampled_from(sorted(PIPELINES)),
 )
+# a full stop after one capital that follows a small letter stays on the word; after two capitals it goes
+@example(parts=["aA", "."], cuts=[], lang="en")
+@example(parts=["abC", ". ", "OSLO", ". ", "Oslo", "."], cuts=[], lang="nb")
 def test_every_span_is_tokenized_as_spacy_tokenizes_it_alone(parts, cuts, lang):
     text = "".join(parts)
     edges = sorted({0, len(text), *(c for c in cuts if c <= len(text))})
