@@ -170,11 +170,8 @@ def report_many(
         raise BadInput(f"unknown level '{unknown_levels[0]}'; choose from {', '.join(LEVELS)}", where="--by")
     if len(set(coders)) != len(coders):
         raise BadInput("name each coder once", where=", ".join(coders))
-    known = store.codings.coders()
+    store.codings.check_known(*coders)
     for coder in coders:
-        if coder not in known:
-            listed = ", ".join(known) if known else "none yet"
-            raise BadInput(f"no such coder in this project (coders: {listed})", where=coder)
         if store.codings.count(coder) == 0:
             raise BadInput("has no codings in this project yet", where=coder)
     if bootstrap < 0:

@@ -386,11 +386,8 @@ def report(
         raise BadInput(f"unknown level '{unknown_levels[0]}'; choose from {', '.join(LEVELS)}", where="--by")
     if coder_a == coder_b:
         raise BadInput("compare two different coders", where=coder_a)
-    known = store.codings.coders()
+    store.codings.check_known(coder_a, coder_b)
     for coder in (coder_a, coder_b):
-        if coder not in known:
-            listed = ", ".join(known) if known else "none yet"
-            raise BadInput(f"no such coder in this project (coders: {listed})", where=coder)
         if store.codings.count(coder) == 0:
             raise BadInput("has no codings in this project yet", where=coder)
     if bootstrap < 0:

@@ -66,9 +66,7 @@ class Analysis:
     """A project's codings by one coder, ready to be shaped into tables."""
 
     def __init__(self, store: Store, coder: str = CONSENSUS) -> None:
-        known = store.codings.coders()
-        if coder not in known:
-            raise BadInput(f"no such coder in this project (coders: {', '.join(known) or 'none yet'})", where=coder)
+        store.codings.check_known(coder)
         rows = store.codings.located(coder)
         if not rows:
             hint = "; resolve the coders' disagreements first (qualcode resolve)" if coder == CONSENSUS else ""

@@ -58,8 +58,7 @@ def frequencies(
             )
     groups_of_segment: dict[int, list[str]] = defaultdict(list)
     if by == "theme":
-        if coder not in store.codings.coders():
-            raise BadInput(f"no such coder in this project (coders: {', '.join(store.codings.coders())})", where=coder)
+        store.codings.check_known(coder)
         book = codebook_of(store)
         for segment_id, code_id in store.codings.pairs(coder):
             theme = book.theme_of(code_id).name

@@ -56,10 +56,8 @@ def memos(
         if found is None:
             raise BadInput("no such code in the codebook (give its path, unique name or id)", where=code)
         wanted = {found.id, *(d.id for d in book.descendants(found.id))}
-    if author is not None and author not in store.codings.coders():
-        raise BadInput(
-            f"no such author of memos (coders: {', '.join(store.codings.coders()) or 'none yet'})", where=author
-        )
+    if author is not None:
+        store.codings.check_known(author)
     summaries = {t.id: t for t in store.transcripts.summaries()}
     if transcript is not None and transcript not in {t.name for t in summaries.values()}:
         raise BadInput("no such transcript in this project", where=transcript)

@@ -113,10 +113,7 @@ class Resolution:
     """Two coders' work on a project, compared segment by segment for the lead."""
 
     def __init__(self, store: Store, coder_a: str, coder_b: str, lead: str) -> None:
-        known = store.codings.coders()
-        for coder in (coder_a, coder_b):
-            if coder not in known:
-                raise BadInput(f"no such coder in this project (coders: {', '.join(known) or 'none yet'})", where=coder)
+        store.codings.check_known(coder_a, coder_b)
         if coder_a == coder_b:
             raise BadInput("resolve between two different coders", where=coder_a)
         if CONSENSUS in (coder_a, coder_b):

@@ -74,9 +74,8 @@ def retrieve(
     found = book.find(code)
     if found is None:
         raise BadInput("no such code in the codebook (give its path, unique name or id)", where=code)
-    if coder is not None and coder not in store.codings.coders():
-        known = ", ".join(store.codings.coders()) or "none yet"
-        raise BadInput(f"no such coder in this project (coders: {known})", where=coder)
+    if coder is not None:
+        store.codings.check_known(coder)
     ids = [found.id, *(d.id for d in book.descendants(found.id))] if below else [found.id]
     transcripts = {t.id: t for t in store.transcripts.summaries()}
     chosen = _participants(store, where or {})

@@ -26,10 +26,7 @@ class SegmentCodes:
 
 def side_by_side(store: Store, coder_a: str, coder_b: str, transcript: str) -> list[SegmentCodes]:
     """Every segment of the transcript with both coders' codes; an unknown coder or transcript is refused."""
-    known = store.codings.coders()
-    for coder in (coder_a, coder_b):
-        if coder not in known:
-            raise BadInput(f"no such coder in this project (coders: {', '.join(known) or 'none yet'})", where=coder)
+    store.codings.check_known(coder_a, coder_b)
     if coder_a == coder_b:
         raise BadInput("compare two different coders", where=coder_a)
     found = store.transcripts.get(transcript)

@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from qualcode.core.errors import BadInput
 from qualcode.core.model import (
     CONSENSUS,
     CodingRow,
@@ -37,6 +38,14 @@ class Codings:
 
     def coders(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM coders ORDER BY id")]
+
+    def check_known(self, *names: str) -> None:
+        """Refuse a coder the project does not have, naming the ones it has."""
+        known = self.coders()
+        for name in names:
+            if name not in known:
+                listed = ", ".join(known) or "none yet"
+                raise BadInput(f"no such coder in this project (coders: {listed})", where=name)
 
     def coder_guids(self) -> dict[str, str]:
         """The GUIDs coders came with from another tool's REFI-QDA project, by name."""
