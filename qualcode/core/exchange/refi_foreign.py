@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from qualcode.core.exchange.refi_xml import child, children, local
+from qualcode.core.exchange.refi_xml import child, children, local, text_of
 
 SETTING = "refi_foreign"
 SOURCE_ATTRIBUTES = ("creatingUser", "creationDateTime", "modifyingUser", "modifiedDateTime")
@@ -44,9 +44,7 @@ def gather(
         return [guid(r.get("targetGUID")) for r in children(element, tag) if r.get("targetGUID")]
 
     project: dict[str, Any] = {a: root.get(a) for a in PROJECT_ATTRIBUTES if root.get(a) is not None}
-    description = child(root, "Description")
-    text = (description.text or "").strip() if description is not None else ""
-    theirs = text.split(OUR_DESCRIPTION)[0].strip()
+    theirs = text_of(root, "Description").split(OUR_DESCRIPTION)[0].strip()
     if theirs:
         project["description"] = theirs
     if refs(root):
@@ -76,9 +74,8 @@ def gather(
         for a in ("creatingUser", "modifyingUser"):
             if a in entry:
                 entry[a] = guid(entry[a])
-        d = child(source, "Description")
-        if d is not None and (d.text or "").strip():
-            entry["description"] = d.text.strip()
+        if text_of(source, "Description"):
+            entry["description"] = text_of(source, "Description")
         if refs(source):
             entry["notes"] = refs(source)
         values = [_value(vv, guid) for vv in children(source, "VariableValue")]
@@ -93,9 +90,8 @@ def gather(
     holder = child(root, "Variables")
     for variable in children(holder, "Variable") if holder is not None else []:
         entry = {"name": (variable.get("name") or "").strip(), "type": variable.get("typeOfVariable") or "Text"}
-        d = child(variable, "Description")
-        if d is not None and (d.text or "").strip():
-            entry["description"] = d.text.strip()
+        if text_of(variable, "Description"):
+            entry["description"] = text_of(variable, "Description")
         variables[guid(variable.get("guid"))] = entry
     if variables:
         kept["variables"] = variables
@@ -105,9 +101,8 @@ def gather(
     for case in children(holder, "Case") if holder is not None else []:
         name = (case.get("name") or case.get("guid") or "").strip()
         entry = {"guid": guid(case.get("guid"))}
-        d = child(case, "Description")
-        if d is not None and (d.text or "").strip():
-            entry["description"] = d.text.strip()
+        if text_of(case, "Description"):
+            entry["description"] = text_of(case, "Description")
         if refs(case, "CodeRef"):
             entry["codes"] = refs(case, "CodeRef")
         if name:

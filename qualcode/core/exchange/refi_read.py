@@ -43,7 +43,7 @@ from qualcode.core.errors import BadInput
 from qualcode.core.exchange.refi_foreign import SETTING as FOREIGN_SETTING
 from qualcode.core.exchange.refi_foreign import gather, kept_counts
 from qualcode.core.exchange.refi_write import EXTENSION, LABELS, SETTING_LABELS
-from qualcode.core.exchange.refi_xml import child, children, descendants, local, normalise_guid
+from qualcode.core.exchange.refi_xml import child, children, descendants, local, normalise_guid, text_of
 from qualcode.core.exchange.safe_archive import SafeZip, parse_xml
 from qualcode.core.model import Code, CodeGroup, Participant
 
@@ -359,8 +359,7 @@ class ImportResult:
 
 def unit_of(root: Any) -> str:
     """The unit of coding a qualcode .qdpx names in its description, else paragraphs."""
-    description = child(root, "Description")
-    found = re.search(r"unit of coding: (\w+)", description.text or "") if description is not None else None
+    found = re.search(r"unit of coding: (\w+)", text_of(root, "Description"))
     return found.group(1) if found else "paragraph"
 
 
@@ -466,9 +465,8 @@ def _read_project(root: Any, archive: SafeZip, where: str) -> _Content:
             codings = children(sel, "Coding")
             codes_here = []
             memo_parts = []
-            description = child(sel, "Description")
-            if description is not None and (description.text or "").strip():
-                memo_parts.append(description.text.strip())
+            if text_of(sel, "Description"):
+                memo_parts.append(text_of(sel, "Description"))
             # a memo on the selection, or on one of its codings (NVivo's and ATLAS.ti's coding comments)
             note_refs = list(children(sel, "NoteRef"))
             for coding in codings:
@@ -568,7 +566,6 @@ def _groups(holder: Any, codes: list[Code], where: str) -> tuple[CodeGroup, ...]
         names[name.casefold()] += 1
         if names[name.casefold()] > 1:
             name = f"{name} ({names[name.casefold()]})"
-        description = child(member_set, "Description")
         # a .qdc's MemberCode names its code by guid, a project's by targetGUID
         members = [
             normalise_guid(m.get("targetGUID") or m.get("guid"), where) for m in children(member_set, "MemberCode")
@@ -577,7 +574,7 @@ def _groups(holder: Any, codes: list[Code], where: str) -> tuple[CodeGroup, ...]
             CodeGroup(
                 normalise_guid(member_set.get("guid"), where),
                 name,
-                (description.text or "").strip() if description is not None else "",
+                text_of(member_set, "Description"),
                 tuple(dict.fromkeys(m for m in members if m in known)),
             )
         )

@@ -23,6 +23,12 @@ def child(element: Any, name: str) -> Any | None:
     return next((c for c in element if local(c) == name), None)
 
 
+def text_of(element: Any, name: str) -> str:
+    """The stripped text of an element's child of this name (its Description, say); empty when it has none."""
+    found = child(element, name)
+    return (found.text or "").strip() if found is not None else ""
+
+
 def descendants(element: Any, name: str) -> list[Any]:
     return [e for e in element.iter() if local(e) == name]
 
