@@ -6,7 +6,8 @@ import argparse
 
 from qualcode.cli._io import err, open_project, out
 from qualcode.cli.team import bootstrap_count
-from qualcode.core.formats import FORMATS, TABLES, ExportOptions, format_named, parse_tables, parse_where, tables_for
+from qualcode.core.formats import FORMATS, TABLES, ExportOptions, format_named, parse_tables, parse_where
+from qualcode.core.model import CONSENSUS
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -14,9 +15,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.tables and args.tables.strip() != "all":
         parse_tables(args.tables, fmt)  # a wrong table name is refused before the project is opened
     with open_project(args.project) as project:
-        options = _options(args, tables_for(fmt, args.tables, project.store, agreement_named=bool(args.agreement)))
-        written = project.export(fmt.name, args.output, options)
-        warnings = project.export_warnings(options) if fmt.tables else []
+        options = _options(args, project.export_tables(fmt.name, args.tables, agreement_named=bool(args.agreement)))
+        # both coders' work is read once, for the tables' note and for the warning after them
+        undecided = project.undecided() if fmt.tables and options.coder == CONSENSUS else []
+        written = project.export(fmt.name, args.output, options, undecided=undecided)
+        warnings = project.export_warnings(options, undecided)
     for path in written:
         out(f"wrote {path}")
     for warning in warnings:

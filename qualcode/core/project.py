@@ -579,22 +579,25 @@ class Project:
         pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
         return matrix, pairs
 
-    def default_tables(self, fmt: str) -> tuple[str, ...]:
-        """The tables an export of this format writes when none are named (the full Word report once two
-        coders have codings)."""
+    def export_tables(self, fmt: str, named: str | None = None, *, agreement_named: bool = False) -> tuple[str, ...]:
+        """The tables an export of this format writes: those ``named`` (``all`` included), else the format's
+        default (the full Word report once two coders have codings); see `formats.tables_for`."""
         from qualcode.core.formats import tables_for
 
-        return tables_for(format_named(fmt), None, self.store)
+        return tables_for(format_named(fmt), named, self.store, agreement_named=agreement_named)
 
-    def export_warnings(self, options: ExportOptions) -> list[str]:
+    def export_warnings(
+        self, options: ExportOptions, undecided: list[tuple[str, str, int, int]] | None = None
+    ) -> list[str]:
         """What an author should know before sending the tables: disagreements the lead has not yet decided,
-        when the tables show the consensus (with what to run)."""
+        when the tables show the consensus (with what to run). ``undecided`` is `undecided`'s answer when the
+        caller has it already (it reads both coders' work)."""
         if options.coder != CONSENSUS:
             return []
         return [
             f"{_undecided(*pair)}, so the consensus lacks them "
             f"(qualcode resolve {self.path.name} --coders {pair[0]} {pair[1]} --lead NAME)"
-            for pair in self.undecided()
+            for pair in (self.undecided() if undecided is None else undecided)
         ]
 
     def undecided(self) -> list[tuple[str, str, int, int]]:
@@ -620,16 +623,21 @@ class Project:
         options: ExportOptions | None = None,
         *,
         progress: Progress | None = None,
+        undecided: list[tuple[str, str, int, int]] | None = None,
     ) -> list[Path]:
-        """Write the project (or its analysis tables) in a registered format; returns the files written."""
+        """Write the project (or its analysis tables) in a registered format; returns the files written.
+
+        Tables of the consensus while the lead has disagreements to decide carry a "Provisional" note, and
+        ``options.strict`` refuses them; ``undecided`` is `undecided`'s answer when the caller has it already.
+        """
         chosen = format_named(fmt)
         options = options or ExportOptions(tables=chosen.default_tables)
         if chosen.tables and options.coder == CONSENSUS:
-            undecided = [_undecided(*pair) for pair in self.undecided()]
-            if undecided and options.strict:
-                raise BadInput(f"{undecided[0]}; decide them first, or leave out --strict", where="--strict")
-            if undecided and not options.provisional:
-                options = replace(options, provisional=tuple(undecided))
+            pending = [_undecided(*pair) for pair in (self.undecided() if undecided is None else undecided)]
+            if pending and options.strict:
+                raise BadInput(f"{pending[0]}; decide them first, or leave out --strict", where="--strict")
+            if pending and not options.provisional:
+                options = replace(options, provisional=tuple(pending))
         template = options.template
         guard_output(output, inputs=[template] if template else [], projects=[self.path])
         return chosen.write(self.store, Path(output), options, progress)

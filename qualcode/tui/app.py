@@ -201,7 +201,7 @@ class Workbench(QualcodeApp):
             coder = "consensus" if self.project.code_usage("consensus") else self.coder
             # the full report (agreement included) once the consensus exists; before that a coder's own tables,
             # so the dialog never leads a coder to another coder's work
-            tables = self.project.default_tables("docx") if coder == "consensus" else DEFAULT_TABLES
+            tables = self.project.export_tables("docx") if coder == "consensus" else DEFAULT_TABLES
             self.push_screen(ExportDialog(self.project.path, coder, tables))
 
 
