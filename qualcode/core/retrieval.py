@@ -13,17 +13,15 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
 from qualcode.core.store import Store
 
 
-@dataclass(frozen=True)
-class Passage:
-    """One coded passage, where it stands and who coded it."""
+class Passage(NamedTuple):
+    """One coded passage, where it stands and who coded it (a tuple: a code may have tens of thousands)."""
 
     participant: str
     transcript: str
@@ -80,31 +78,24 @@ def retrieve(
     transcripts = {t.id: t for t in store.transcripts.summaries()}
     chosen = _participants(store, where or {})
     rows = store.codings.of_codes(ids, coder)
-    texts: dict[int, str] = {}
-    starts: dict[int, list[int]] = {}
-    ordinals: dict[int, list[int]] = {}
-    needed = {r[0] for r in rows}
-    for tid in needed:
-        t = transcripts[tid]
-        if chosen is not None and (t.participant or "") not in chosen:
-            continue
-        texts[tid] = store.transcripts.get(tid).text  # type: ignore[union-attr]
-        segments = store.transcripts.segments(tid)
-        starts[tid] = [s.start for s in segments]
-        ordinals[tid] = [s.ordinal for s in segments]
+    wanted = sorted({r[0] for r in rows if chosen is None or (transcripts[r[0]].participant or "") in chosen})
+    # one query for the texts and one for the segments of all the transcripts the passages stand in
+    texts = store.search_index.texts(wanted)
+    # segments are numbered 1, 2, … in reading order, so a segment's number is its place in the list plus one
+    starts = {tid: [start for start, _end in spans] for tid, spans in store.transcripts.segment_spans(wanted).items()}
     paths = {i: book.path(i) for i in ids}
     out = []
     for tid, start, end, code_id, who, starred, segment_id in rows:
         if tid not in texts:
             continue
-        at = max(bisect.bisect_right(starts[tid], start) - 1, 0)
+        bounds = starts.get(tid, [])
         t = transcripts[tid]
         out.append(
             Passage(
                 t.participant or "",
                 t.name,
                 tid,
-                ordinals[tid][at] if ordinals[tid] else 0,
+                max(bisect.bisect_right(bounds, start), 1) if bounds else 0,
                 who,
                 code_id,
                 paths[code_id],

@@ -106,15 +106,17 @@ class Workbench(QualcodeApp):
     """A coder's workbench on one project."""
 
     BINDINGS = [
-        Binding("E", "edit_codebook", "Codebook editor", id="app.edit_codebook"),
-        Binding("X", "export", "Export", id="app.export"),
-        Binding("S", "search_all", "Search all", id="app.search_all"),
-        Binding("P", "pseudonyms", "Pseudonyms", id="app.pseudonyms"),
-        Binding("W", "frequencies", "Word frequencies", id="app.frequencies"),
-        Binding("R", "retrieve", "Retrieve a code", id="app.retrieve"),
-        Binding("M", "memos", "Memos and journal", id="app.memos"),
-        Binding("O", "overview", "Overview", id="app.overview"),
-        Binding("L", "log", "Audit log", id="app.log"),
+        # The tools reached from every screen stay out of the footer, which keeps each screen's own keys in view
+        # (at 80 columns it holds a handful) and costs every screen a widget per key; F1 and Ctrl+P list them.
+        Binding("E", "edit_codebook", "Codebook editor", show=False, id="app.edit_codebook"),
+        Binding("X", "export", "Export", show=False, id="app.export"),
+        Binding("S", "search_all", "Search all", show=False, id="app.search_all"),
+        Binding("P", "pseudonyms", "Pseudonyms", show=False, id="app.pseudonyms"),
+        Binding("W", "frequencies", "Word frequencies", show=False, id="app.frequencies"),
+        Binding("R", "retrieve", "Retrieve a code", show=False, id="app.retrieve"),
+        Binding("M", "memos", "Memos and journal", show=False, id="app.memos"),
+        Binding("O", "overview", "Overview", show=False, id="app.overview"),
+        Binding("L", "log", "Audit log", show=False, id="app.log"),
     ]
 
     def __init__(self, project: Project, coder: str) -> None:

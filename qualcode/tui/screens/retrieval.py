@@ -7,7 +7,6 @@ thousands of passages opens at once and every key stays quick.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from textual import on
@@ -144,7 +143,7 @@ class RetrievalScreen(Screen[None]):
         row = self.table.cursor
         passage = self.passages[row]
         on = self.project.star_passage(passage, self.coder, not passage.starred)
-        self.passages[row] = replace(passage, starred=on)
+        self.passages[row] = passage._replace(starred=on)
         self.table.set_item(row, self.passages[row], on)
         self.query_one("#status", StatusLine).update(
             f"{'starred' if on else 'unstarred'}: {passage.transcript} #{passage.segment} "
