@@ -51,6 +51,10 @@ SCREENS = {
     "editor": ["E", "down"],
     "export": ["X"],
     "search": ["S", *"school", "enter"],
+    "help": ["f1"],
+    "pseudonyms": ["P"],
+    "memos": ["M"],
+    "overview": ["O"],
 }
 """The main screens, reached by keys from the start."""
 

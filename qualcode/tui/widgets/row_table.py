@@ -9,6 +9,8 @@ from textual.widgets import DataTable
 
 
 class RowTable(DataTable[Any]):
+    # the rows scroll inside the table, so the screen's title and status line stay in view
+    DEFAULT_CSS = "RowTable { height: 1fr; }"
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
