@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
+
+from qualcode.core.store import Store
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +56,18 @@ def memos(path: Path, coder: str) -> dict[int, str]:
                 (coder,),
             ).fetchall()
         )
+
+
+@pytest.fixture
+def coded_demo(demo):
+    """The demo project with two coders who agree on some segments of P1 and not on others."""
+    with Store(demo) as store:
+        segments = [s for s in store.transcripts.all_segments() if s.transcript_id == store.transcripts.all()[0].id]
+        code = {c.name: c.id for c in store.codebook.codes()}
+        rng = random.Random(3)
+        for s in segments[:12]:
+            pick = rng.choice(["Workload", "Time pressure", "Step-ladder", "Referral route"])
+            store.codings.add(s.id, code[pick], "alice")
+            other = pick if s.ordinal % 3 else rng.choice(["Barriers", "Success factors"])
+            store.codings.add(s.id, code[other], "bob")
+    return demo

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import sqlite3
 
 import pytest
@@ -13,21 +12,6 @@ from qualcode.tui.screens.resolve import AgreementTable, CodeChecklist, ResolveS
 from tests.tui.conftest import codings
 
 SIZE = (150, 45)
-
-
-@pytest.fixture
-def coded_demo(demo):
-    """The demo project with two coders who agree on some segments of P1 and not on others."""
-    with Store(demo) as store:
-        segments = [s for s in store.transcripts.all_segments() if s.transcript_id == store.transcripts.all()[0].id]
-        code = {c.name: c.id for c in store.codebook.codes()}
-        rng = random.Random(3)
-        for s in segments[:12]:
-            pick = rng.choice(["Workload", "Time pressure", "Step-ladder", "Referral route"])
-            store.codings.add(s.id, code[pick], "alice")
-            other = pick if s.ordinal % 3 else rng.choice(["Barriers", "Success factors"])
-            store.codings.add(s.id, code[other], "bob")
-    return demo
 
 
 def _decisions(path):

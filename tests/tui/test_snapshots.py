@@ -73,3 +73,11 @@ def test_main_screens_at_small_and_large_sizes(demo, snap_compare, screen, size)
         await pilot.pause()
 
     assert snap_compare(make_app(demo, "alice"), terminal_size=size, run_before=keys_then_a_fixed_path)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
+@pytest.mark.parametrize("keys", [[], ["j", "v"]], ids=["resolve", "side-by-side"])
+def test_the_resolution_screens_at_small_and_large_sizes(coded_demo, snap_compare, keys, size):
+    from qualcode.tui.app import make_resolve_app
+
+    assert snap_compare(make_resolve_app(coded_demo, "alice", "bob", "carol"), press=[*keys, "_"], terminal_size=size)
