@@ -185,8 +185,3 @@ class Journal:
             sql += " WHERE author = ?"
             params = (author,)
         return [JournalEntry(*row) for row in self.db.execute(sql + " ORDER BY at, id", params)]
-
-    def keep_only(self, author: str) -> None:
-        """Leave only this author's entries (a coder's hand-out)."""
-        with self.db.transaction():
-            self.db.execute("DELETE FROM journal WHERE author <> ?", (author,))

@@ -20,6 +20,7 @@ from qualcode.core.codebook import Codebook
 from qualcode.core.errors import QualcodeError
 from qualcode.core.formats import parse_where
 from qualcode.core.project import Project
+from qualcode.core.retrieval import by_coder
 from qualcode.tui.messages import OpenTranscript
 from qualcode.tui.widgets.filter_field import FilterField
 from qualcode.tui.widgets.passage_list import PassageList
@@ -102,10 +103,7 @@ class RetrievalScreen(Screen[None]):
     def _status(self) -> None:
         filtered = f" · participants with {', '.join(f'{k}={v}' for k, v in self.where.items())}" if self.where else ""
         if self.coder is None:
-            counts: dict[str, int] = {}
-            for p in self.passages:
-                counts[p.coder] = counts.get(p.coder, 0) + 1
-            who = ", ".join(f"{c} {n}" for c, n in sorted(counts.items())) or "none"
+            who = ", ".join(f"{c} {n}" for c, n in sorted(by_coder(self.passages).items())) or "none"
             self.query_one("#status", StatusLine).update(
                 f"{len(self.passages)} passages of every coder ({who}){filtered} · Enter shows one whole · "
                 "f filters participants"
