@@ -81,8 +81,12 @@ def project(tmp_path: Path, codebook_file: Path, transcript_file: Path):
     p.close()
 
 
-AS_SCHEMA_8 = "DROP INDEX memos_one_per_code; DROP TABLE journal;"
-"""SQL that takes a new project file back to the tables of schema 8 (what the migration to 9 adds, undone)."""
+AS_SCHEMA_9 = "ALTER TABLE codes DROP COLUMN version;"
+"""SQL that takes a new project file back to the tables of schema 9 (what the migration to 10 adds, undone)."""
+
+AS_SCHEMA_8 = AS_SCHEMA_9 + " DROP INDEX memos_one_per_code; DROP TABLE journal;"
+"""SQL that takes a new project file back to the tables of schema 8 (what the migrations to 9 and 10 add,
+undone)."""
 
 AS_SCHEMA_7 = (
     AS_SCHEMA_8 + " ALTER TABLE decisions DROP COLUMN spans; DROP INDEX memos_one_per_passage; "
@@ -90,5 +94,5 @@ AS_SCHEMA_7 = (
     "DROP TABLE transcripts_done; ALTER TABLE codes DROP COLUMN exclusive; "
     "ALTER TABLE codes DROP COLUMN codable; ALTER TABLE coders DROP COLUMN guid;"
 )
-"""SQL that takes a new project file back to the tables of schema 7 (what the migrations to 8 and 9 add,
+"""SQL that takes a new project file back to the tables of schema 7 (what the migrations to 8, 9 and 10 add,
 undone)."""

@@ -62,12 +62,14 @@ def add(store: Store, name: str, parent_id: str | None = None, *, actor: str, ke
     return code
 
 
-def update(store: Store, code_id: str, *, actor: str, **changes: object) -> Code:
-    """Edit a code's definition fields, colour, keywords or shortcut key."""
+def update(store: Store, code_id: str, *, actor: str, seen: int | None = None, **changes: object) -> Code:
+    """Edit a code's definition fields, colour, keywords or shortcut key.
+
+    ``seen`` is the version of the code the editor showed; when the stored code
+    was saved since (by another session), the edit is refused, never laid over it.
+    """
     book = _book(store)
-    code = book.get(code_id)
-    if code is None:
-        raise BadInput("no such code", where=code_id)
+    code = _as_seen(book, code_id, seen)
     if "name" in changes:
         _check_name_free(book, code.parent_id, str(changes["name"]), code_id)
     if "key" in changes:
@@ -78,28 +80,64 @@ def update(store: Store, code_id: str, *, actor: str, **changes: object) -> Code
         raise BadInput(problem, where=code.name)
     new = replace(code, **changes)  # type: ignore[arg-type]
     with store.transaction():
-        store.codebook.update(new)
+        _save(store, new)
         before = {k: getattr(code, k) for k in changes}
         store.audit.log(actor, "code.edit", code_id, before=_jsonable(before), after=_jsonable(changes))
     return new
 
 
-def rename(store: Store, code_id: str, new_name: str, *, actor: str) -> Code:
-    return update(store, code_id, actor=actor, name=new_name.strip())
+def rename(store: Store, code_id: str, new_name: str, *, actor: str, seen: int | None = None) -> Code:
+    return update(store, code_id, actor=actor, seen=seen, name=new_name.strip())
 
 
-def move(store: Store, code_id: str, new_parent: str | None, *, actor: str) -> Code:
-    """Put a code (with everything under it) under another parent; codings stay on it."""
-    book = _book(store)
+def _as_seen(book: Codebook, code_id: str, seen: int | None) -> Code:
+    """The stored code, refused when it was saved since the editor read version ``seen``."""
     code = book.get(code_id)
     if code is None:
         raise BadInput("no such code", where=code_id)
+    if seen is not None and seen != code.version:
+        raise StaleEdit(code)
+    return code
+
+
+def _save(store: Store, code: Code) -> None:
+    """Write an edit made on ``code.version``; refused when another session saved the code in between."""
+    if not store.codebook.update(code):
+        current = store.codebook.get(code.id)
+        if current is None:
+            raise BadInput("was deleted by another session; nothing was saved", where=code.name)
+        raise StaleEdit(current)
+
+
+class StaleEdit(BadInput):
+    """Another session saved the code since this edit read it: the edit is refused, nothing is overwritten."""
+
+    def __init__(self, current: Code) -> None:
+        self.current = current
+        shown = f"name '{current.name}'"
+        if current.description:
+            shown += f", definition '{_clip(current.description)}'"
+        super().__init__(
+            f"was changed by someone else since you opened it (it is now version {current.version}: {shown}); "
+            "nothing was saved: open it again and redo your edit",
+            where=current.name,
+        )
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def move(store: Store, code_id: str, new_parent: str | None, *, actor: str, seen: int | None = None) -> Code:
+    """Put a code (with everything under it) under another parent; codings stay on it."""
+    book = _book(store)
+    code = _as_seen(book, code_id, seen)
     if new_parent is not None and (new_parent == code_id or new_parent in {d.id for d in book.descendants(code_id)}):
         raise BadInput("a code cannot move under itself or under one of its own codes", where=code.name)
     _check_name_free(book, new_parent, code.name, code_id)
     new = replace(code, parent_id=new_parent)
     with store.transaction():
-        store.codebook.update(new)
+        _save(store, new)
         store.audit.log(actor, "code.move", code_id, before=code.parent_id, after=new_parent)
     return new
 
@@ -117,7 +155,7 @@ def merge(store: Store, source_id: str, target_id: str, *, actor: str) -> int:
     with store.transaction():
         for child in book.children(source_id):
             _check_name_free(_book(store), target_id, child.name, child.id)
-            store.codebook.update(replace(child, parent_id=target_id))
+            _save(store, replace(child, parent_id=target_id))
         moved = store.codebook.move_codings(source_id, target_id)
         # the merged code's place in groups goes to the code it became
         groups = groups_of(store, {c.id for c in book.codes})
@@ -185,9 +223,11 @@ def load_into(store: Store, incoming: Codebook, *, actor: str) -> dict[str, int]
                 store.codebook.insert(code)
                 counts["added"] += 1
             else:
-                store.codebook.update(code)
+                # A codebook file knows no versions: the load edits the version stored.
+                _save(store, replace(code, version=known.version))
                 same = (
-                    replace(known, position=0) == replace(code, position=0) and rank_now[code.id] == rank_new[code.id]
+                    replace(known, position=0) == replace(code, position=0, version=known.version)
+                    and rank_now[code.id] == rank_new[code.id]
                 )
                 counts["unchanged" if same else "updated"] += 1
         for code in reversed([c for c, _ in current.walk()]):

@@ -80,6 +80,8 @@ class Code:
     """A group whose children exclude each other: a segment gets at most one of them."""
     codable: bool = True
     """False for a folder of codes (REFI-QDA's isCodable="false"): it groups codes but is not applied."""
+    version: int = 1
+    """How many times it was saved: an edit made on an older version than the stored one is refused."""
 
 
 @dataclass(frozen=True)

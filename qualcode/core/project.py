@@ -232,8 +232,9 @@ class Project:
     def add_code(self, name: str, parent_id: str | None = None, *, actor: str, **fields: str) -> Code:
         return codebook_edit.add(self.store, name, parent_id, actor=actor, **fields)
 
-    def update_code(self, code_id: str, *, actor: str, **changes: object) -> Code:
-        return codebook_edit.update(self.store, code_id, actor=actor, **changes)
+    def update_code(self, code_id: str, *, actor: str, seen: int | None = None, **changes: object) -> Code:
+        """Edit a code; ``seen`` is the version the editor showed, so an edit over a newer save is refused."""
+        return codebook_edit.update(self.store, code_id, actor=actor, seen=seen, **changes)
 
     def code_field_problem(self, code_id: str, field: str, value: str) -> str | None:
         """Why a code's field cannot take this value (a name taken by a sibling, a reserved or taken shortcut
@@ -277,12 +278,16 @@ class Project:
         """Bring a codebook file into the project; see `codebook_edit.load_into`."""
         return codebook_edit.load_into(self.store, load_codebook_file(path), actor=actor)
 
-    def rename_code(self, reference: str, new_name: str, *, actor: str = "qualcode") -> Code:
-        return codebook_edit.rename(self.store, self._code(reference).id, new_name, actor=actor)
+    def rename_code(
+        self, reference: str, new_name: str, *, actor: str = "qualcode", seen: int | None = None
+    ) -> Code:
+        return codebook_edit.rename(self.store, self._code(reference).id, new_name, actor=actor, seen=seen)
 
-    def move_code(self, reference: str, new_parent: str | None, *, actor: str = "qualcode") -> Code:
+    def move_code(
+        self, reference: str, new_parent: str | None, *, actor: str = "qualcode", seen: int | None = None
+    ) -> Code:
         parent = self._code(new_parent).id if new_parent else None
-        return codebook_edit.move(self.store, self._code(reference).id, parent, actor=actor)
+        return codebook_edit.move(self.store, self._code(reference).id, parent, actor=actor, seen=seen)
 
     def merge_codes(self, source: str, target: str, *, actor: str = "qualcode") -> int:
         return codebook_edit.merge(self.store, self._code(source).id, self._code(target).id, actor=actor)

@@ -9,8 +9,10 @@ import pytest
 import yaml
 
 from qualcode.core.codebook import parse_codebook
+from qualcode.core.codebook_edit import StaleEdit
 from qualcode.core.errors import BadInput
 from qualcode.core.formats import load_codebook_file
+from qualcode.core.project import Project
 from tests.conftest import REPO, SMALL_CODEBOOK
 
 
@@ -235,3 +237,35 @@ def test_a_code_colour_must_be_a_colour(project):
     project.update_code(code.id, actor="carol", colour="#abc")
     project.update_code(code.id, actor="carol", colour="")
     assert project.codebook().get(code.id).colour == ""
+
+
+def test_an_edit_over_a_newer_save_is_refused_and_says_what_changed(project) -> None:
+    other = Project.open(project.path)
+    try:
+        seen = project.codebook().find("Workload")
+        other.update_code(seen.id, actor="carol", description="Work beyond the timetable.")
+        with pytest.raises(StaleEdit, match=r"Workload.*changed by someone else.*version 2.*Work beyond"):
+            project.update_code(seen.id, actor="dana", seen=seen.version, description="Hours.")
+        with pytest.raises(StaleEdit):
+            project.rename_code(seen.id, "Hours", actor="dana", seen=seen.version)
+        now = project.codebook().find("Workload")
+        assert (now.name, now.description, now.version) == ("Workload", "Work beyond the timetable.", 2)
+        project.update_code(seen.id, actor="dana", seen=now.version, description="Hours.")
+        assert project.codebook().find("Workload").version == 3, "an edit of what is stored goes through"
+    finally:
+        other.close()
+
+
+def test_a_schema_9_file_gets_code_versions(tmp_path) -> None:
+    import sqlite3
+
+    from qualcode.core.store import SCHEMA_VERSION, Store
+    from tests.conftest import AS_SCHEMA_9
+
+    Project.create(tmp_path / "old.qc", codebook=REPO / "codebooks" / "back2school.yaml").close()
+    db = sqlite3.connect(tmp_path / "old.qc")
+    db.executescript(f"{AS_SCHEMA_9} PRAGMA user_version = 9;")
+    db.close()
+    with Store(tmp_path / "old.qc") as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert {c.version for c in store.codebook.codes()} == {1}

@@ -12,11 +12,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.core.errors import BadInput
 from qualcode.core.store.codebook import Codebook
 from qualcode.core.store.codings import Codings
 from qualcode.core.store.database import BUSY_TIMEOUT_S, SCHEMA_VERSION, Database, now
+from qualcode.core.store.postgres import is_server_url
 from qualcode.core.store.decisions import Decisions
 from qualcode.core.store.handouts import Handouts
 from qualcode.core.store.memos import Journal, Memos
@@ -25,6 +27,9 @@ from qualcode.core.store.search_index import SearchIndex
 from qualcode.core.store.settings import Audit, Settings
 from qualcode.core.store.textindex import TextIndex
 from qualcode.core.store.transcripts import Participants, Transcripts
+
+if TYPE_CHECKING:
+    from qualcode.core.store.postgres import ServerDatabase
 
 __all__ = ["SCHEMA_VERSION", "Store", "check_codings", "now"]
 
@@ -35,16 +40,24 @@ class Store:
     """A qualcode project file and its repositories."""
 
     def __init__(self, path: str | Path, *, create: bool = False, timeout: float = BUSY_TIMEOUT_S) -> None:
-        self.database = Database(path, create=create, timeout=timeout)
+        self.database: Database | ServerDatabase
+        if is_server_url(path):
+            from qualcode.core.store.postgres import ServerDatabase
+
+            self.database = ServerDatabase(str(path), create=create, timeout=timeout)
+        else:
+            self.database = Database(path, create=create, timeout=timeout)
         if create:
             self.database.create_schema({"study_id": str(uuid.uuid4()), "created_at": now()})
         else:
             self.database.upgrade()
-            try:
-                check_codings(self.database)
-            except BaseException:
-                self.database.close()
-                raise
+            if isinstance(self.database, Database):
+                # A server keeps its foreign keys always; a file only when every tool that wrote it asked.
+                try:
+                    check_codings(self.database)
+                except BaseException:
+                    self.database.close()
+                    raise
         self.settings = Settings(self.database)
         self.audit = Audit(self.database)
         self.participants = Participants(self.database)
@@ -61,7 +74,12 @@ class Store:
 
     @property
     def path(self) -> Path:
-        return self.database.path
+        """The project file, or for a server study its URL (a `ServerURL`, which has ``name`` and ``stem``)."""
+        return self.database.path  # type: ignore[return-value]
+
+    @property
+    def on_server(self) -> bool:
+        return self.database.engine == "postgresql"
 
     @property
     def study_id(self) -> str:

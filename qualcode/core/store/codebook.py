@@ -11,7 +11,7 @@ from qualcode.core.store.database import Database, read_json
 
 _CODE_COLUMNS = (
     "id, name, parent_id, description, inclusion, exclusion, example, colour, shortcut, keywords, position, exclusive, "
-    "codable"
+    "codable, version"
 )
 
 
@@ -22,7 +22,7 @@ class Codebook:
         self.db = db
 
     def _code(self, row: Sequence[Any]) -> Code:
-        cid, name, parent, desc, inc, exc, ex, colour, key, keywords, pos, exclusive, codable = row
+        cid, name, parent, desc, inc, exc, ex, colour, key, keywords, pos, exclusive, codable, version = row
         words = read_json(keywords, f"{self.db.path}: keywords of code '{name}'")
         if not isinstance(words, list):
             words = []
@@ -40,6 +40,7 @@ class Codebook:
             pos,
             bool(exclusive),
             bool(codable),
+            int(version),
         )
 
     def codes(self) -> list[Code]:
@@ -52,7 +53,7 @@ class Codebook:
 
     def insert(self, code: Code) -> None:
         self.db.execute(
-            f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _values(code),
         )
 
@@ -61,14 +62,16 @@ class Codebook:
         for code in codes:
             self.insert(code)
 
-    def update(self, code: Code) -> None:
+    def update(self, code: Code) -> bool:
+        """Save a code edited from ``code.version``; False (nothing written) when the stored one is newer."""
         values = _values(code)
-        self.db.execute(
+        cur = self.db.execute(
             "UPDATE codes SET name = ?, parent_id = ?, description = ?, inclusion = ?, exclusion = ?, "
-            "example = ?, colour = ?, shortcut = ?, keywords = ?, position = ?, exclusive = ?, codable = ? "
-            "WHERE id = ?",
-            (*values[1:], values[0]),
+            "example = ?, colour = ?, shortcut = ?, keywords = ?, position = ?, exclusive = ?, codable = ?, "
+            "version = version + 1 WHERE id = ? AND version = ?",
+            (*values[1:-1], values[0], code.version),
         )
+        return cur.rowcount == 1
 
     def clear_shortcut_keys(self) -> None:
         self.db.execute("UPDATE codes SET shortcut = NULL")
@@ -132,4 +135,5 @@ def _values(code: Code) -> tuple[Any, ...]:
         code.position,
         int(code.exclusive),
         int(code.codable),
+        code.version,
     )

@@ -63,10 +63,10 @@ class Codings:
         if not create:
             return None
         with self.db.transaction():
-            cur = self.db.execute(
-                "INSERT INTO coders (name, is_consensus) VALUES (?, ?)", (name, int(name == CONSENSUS))
-            )
-        return int(cur.lastrowid or 0)
+            (new_id,) = self.db.execute(
+                "INSERT INTO coders (name, is_consensus) VALUES (?, ?) RETURNING id", (name, int(name == CONSENSUS))
+            ).fetchall()[0]
+        return int(new_id)
 
     # -- one coding at a time -------------------------------------------------------
 
@@ -117,13 +117,12 @@ class Codings:
         with self.db.transaction():
             coder_id = self.coder_id(coder, create=True)
             at = now()
-            before = self.db.total_changes
-            self.db.executemany(
+            cur = self.db.executemany(
                 "INSERT INTO codings (segment_id, code_id, coder_id, created_at, origin) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (segment_id, code_id, coder_id) DO NOTHING",
                 ((s, c, coder_id, at, origin) for s, c in rows),
             )
-            return self.db.total_changes - before
+            return max(cur.rowcount, 0)
 
     def remove_many(self, rows: Iterable[tuple[int, str]], coder: str) -> int:
         """Take many ``(segment_id, code_id)`` pairs off a coder; returns how many were there."""
@@ -131,12 +130,11 @@ class Codings:
         if coder_id is None:
             return 0
         with self.db.transaction():
-            before = self.db.total_changes
-            self.db.executemany(
+            cur = self.db.executemany(
                 "DELETE FROM codings WHERE segment_id = ? AND code_id = ? AND coder_id = ?",
                 ((s, c, coder_id) for s, c in rows),
             )
-            return self.db.total_changes - before
+            return max(cur.rowcount, 0)
 
     def clear(self, coder: str) -> int:
         coder_id = self.coder_id(coder)
@@ -244,7 +242,8 @@ class Codings:
         """
         out = dict(
             self.db.execute(
-                f"SELECT code_id, group_concat(segment_id) FROM codings WHERE coder_id = {_CODER} GROUP BY code_id",
+                f"SELECT code_id, {self.db.joined_ids('segment_id')} FROM codings WHERE coder_id = {_CODER} "
+                "GROUP BY code_id",
                 (coder,),
             ).fetchall()
         )
@@ -354,12 +353,12 @@ class Codings:
         """Code an exact passage for a coder; the new span's id, or None when the coder had it already."""
         with self.db.transaction():
             coder_id = self.coder_id(coder, create=True)
-            cur = self.db.execute(
+            rows = self.db.execute(
                 "INSERT INTO spans (transcript_id, code_id, coder_id, start_offset, end_offset, created_at, origin, "
-                "guid) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                "guid) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
                 (transcript_id, code_id, coder_id, start, end, at or now(), origin, guid),
-            )
-        return int(cur.lastrowid) if cur.rowcount == 1 and cur.lastrowid else None
+            ).fetchall()
+        return int(rows[0][0]) if rows else None
 
     def remove_span(self, transcript_id: int, start: int, end: int, code_id: str, coder: str) -> bool:
         coder_id = self.coder_id(coder)

@@ -24,7 +24,7 @@ from typing import Any
 
 from qualcode.core.errors import BadInput, ProjectBusy
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 APPLICATION_ID = 0x51434F44  # "QCOD": marks a SQLite file as a qualcode project
 
 
@@ -270,6 +270,10 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX journal_by_time ON journal (at);
     """,
+    9: """
+    -- Each code counts its edits: an edit made on an older version than the stored one is refused.
+    ALTER TABLE codes ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    """,
 }
 
 
@@ -284,6 +288,8 @@ def _schema_sql() -> str:
 
 class Database:
     """One open project file: the connection and the transaction every repository joins."""
+
+    engine = "sqlite"
 
     def __init__(self, path: str | Path, *, create: bool = False, timeout: float = BUSY_TIMEOUT_S) -> None:
         self.path = Path(path)
@@ -419,9 +425,10 @@ class Database:
         with self._busy_is_project_busy():
             return self.db.executemany(sql, rows)
 
-    @property
-    def total_changes(self) -> int:
-        return self.db.total_changes
+    @staticmethod
+    def joined_ids(column: str) -> str:
+        """An aggregate joining a column's integers with commas (the dialect's one spelling of it)."""
+        return f"group_concat({column})"
 
 
 def read_json(text: str, where: str) -> Any:

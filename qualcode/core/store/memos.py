@@ -175,8 +175,10 @@ class Journal:
     def add(self, author: str, text: str, at: str | None = None) -> JournalEntry:
         with self.db.transaction():
             stamp = at or now()
-            cur = self.db.execute("INSERT INTO journal (author, at, text) VALUES (?, ?, ?)", (author, stamp, text))
-        return JournalEntry(int(cur.lastrowid or 0), author, stamp, text)
+            (entry_id,) = self.db.execute(
+                "INSERT INTO journal (author, at, text) VALUES (?, ?, ?) RETURNING id", (author, stamp, text)
+            ).fetchall()[0]
+        return JournalEntry(int(entry_id), author, stamp, text)
 
     def entries(self, author: str | None = None) -> list[JournalEntry]:
         sql = "SELECT id, author, at, text FROM journal"

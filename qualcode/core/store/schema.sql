@@ -1,4 +1,4 @@
--- qualcode project schema, version 4.
+-- qualcode project schema (its version: SCHEMA_VERSION in database.py).
 -- Portable SQL: TEXT, INTEGER and REAL columns only, so the same statements run on
 -- SQLite (the default, one file per project) and on a shared PostgreSQL server.
 
@@ -51,6 +51,7 @@ CREATE TABLE codes (
     position    INTEGER NOT NULL DEFAULT 0,
     exclusive   INTEGER NOT NULL DEFAULT 0,   -- 1: its children exclude each other on a segment
     codable     INTEGER NOT NULL DEFAULT 1,   -- 0: a folder of codes, not applied itself
+    version     INTEGER NOT NULL DEFAULT 1,   -- counts its edits, so a stale edit is refused
     UNIQUE (shortcut)
 );
 

@@ -89,12 +89,11 @@ class Transcripts:
         with self.db.transaction():
             if participant:
                 self._participants.ensure(participant)
-            cur = self.db.execute(
+            (tid,) = self.db.execute(
                 "INSERT INTO transcripts (name, participant, text, sha256, source, lang, unit, words, "
-                "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (name, participant, text, sha256, source, lang, unit, len(text.split()), now()),
-            )
-            tid = int(cur.lastrowid or 0)
+            ).fetchall()[0]
             self.db.executemany(
                 "INSERT INTO segments (transcript_id, ordinal, start_offset, end_offset, speaker, "
                 "media_start_ms, media_end_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",

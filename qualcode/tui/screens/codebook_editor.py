@@ -143,7 +143,7 @@ class CodebookEditor(Screen[bool]):
             if not changes:
                 return None
             try:
-                self.project.update_code(code.id, actor=self.actor, **changes)
+                self.project.update_code(code.id, actor=self.actor, seen=code.version, **changes)
             except QualcodeError as e:
                 return str(e)
             self.changed = True
@@ -163,7 +163,7 @@ class CodebookEditor(Screen[bool]):
 
         def named(name: str | None) -> None:
             if name and name.strip() != code.name:
-                self._do(lambda: self.project.rename_code(code.id, name, actor=self.actor), "renamed")
+                self._do(lambda: self.project.rename_code(code.id, name, actor=self.actor, seen=code.version), "renamed")
 
         self.app.push_screen(TextPrompt(f"Rename {code.name} to", code.name), named)
 
@@ -176,7 +176,7 @@ class CodebookEditor(Screen[bool]):
             if parent is None:
                 return
             self._do(
-                lambda: self.project.move_code(code.id, parent or None, actor=self.actor),
+                lambda: self.project.move_code(code.id, parent or None, actor=self.actor, seen=code.version),
                 f"moved {code.name}",
                 select=code.id,
             )
