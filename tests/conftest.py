@@ -70,12 +70,129 @@ def transcript_file(tmp_path: Path) -> Path:
     return path
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module that sets ``BOTH_ENGINES = True`` runs each test that uses ``engine`` (the ``project``
+    fixture does) on a project file and on a study on the test PostgreSQL server."""
+    if "engine" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_ENGINES", False):
+        # A test of what only a file has (an older schema's file, SQLite's write lock) says so with file_only.
+        file_only = metafunc.definition.get_closest_marker("file_only") is not None
+        metafunc.parametrize("engine", ["file"] if file_only else ["file", "server"], indirect=True)
+
+
+def raw_rows(target, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of one query over a connection of its own to a project file or a server study, beside qualcode's.
+
+    ``sql`` uses ``?`` placeholders, as the store's SQL does.
+    """
+    from qualcode.core.store.postgres import is_server_url
+
+    if is_server_url(target):
+        import psycopg
+
+        with psycopg.connect(str(target), autocommit=True) as conn:
+            return [tuple(r) for r in conn.execute(sql.replace("?", "%s"), params or None).fetchall()]
+    import sqlite3
+
+    db = sqlite3.connect(target)
+    try:
+        return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
+
+
 @pytest.fixture
-def project(tmp_path: Path, codebook_file: Path, transcript_file: Path):
+def engine(request: pytest.FixtureRequest) -> str:
+    """Where the test's project lives: "file" (SQLite), or "server" (PostgreSQL) in a BOTH_ENGINES module."""
+    return getattr(request, "param", "file")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """The PostgreSQL server of the run: ``QUALCODE_TEST_POSTGRES`` (a superuser's URL) when it is set, otherwise
+    a throw-away cluster started here; skips, saying why, where neither psycopg nor a server can be had."""
+    import os
+    import tempfile
+
+    from tests.postgres_cluster import binaries, start, stop
+
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed; pip install -e '.[test]' brings it")
+    url = os.environ.get("QUALCODE_TEST_POSTGRES")
+    folder = None
+    if not url:
+        if binaries() is None:
+            pytest.skip("no PostgreSQL server on this machine (initdb, pg_ctl); install postgresql to run these")
+        # A short path: the server's Unix socket lives in it, and those paths are limited to about 100 bytes.
+        folder = Path(tempfile.mkdtemp(prefix="qcpg-"))
+        url = start(folder)
+    server = TestServer(url, folder)
+    yield server
+    if folder is not None:
+        stop(folder)
+
+
+class TestServer:
+    """The test PostgreSQL server: new databases for tests, URLs to them as any role, raw SQL as the superuser."""
+
+    __test__ = False
+
+    def __init__(self, admin_url: str, folder: Path | None) -> None:
+        from psycopg.conninfo import conninfo_to_dict
+
+        self.admin_url = admin_url
+        self.folder = folder
+        info = conninfo_to_dict(admin_url)
+        self.host, self.port = info.get("host", "127.0.0.1"), info.get("port", "5432")
+        self._made = 0
+
+    def url(self, database: str, user: str = "postgres") -> str:
+        return f"postgresql://{user}@{self.host}:{self.port}/{database}"
+
+    def sql(self, statement: str, database: str = "postgres", user: str = "postgres", params=None) -> list:
+        """Run one statement over a fresh connection as ``user``; its rows (empty when it returns none)."""
+        import psycopg
+
+        with psycopg.connect(self.url(database, user), autocommit=True) as conn:
+            cur = conn.execute(statement, params)
+            return cur.fetchall() if cur.description else []
+
+    def new_database(self) -> str:
+        """A new empty database; its name."""
+        import os
+
+        self._made += 1
+        name = f"qc_test_{os.getpid()}_{self._made}"
+        self.sql(f"CREATE DATABASE {name}")
+        return name
+
+    def drop_database(self, name: str) -> None:
+        self.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def server_study(postgres):
+    """The URL of a new empty database on the test server (as its superuser), dropped after the test."""
+    name = postgres.new_database()
+    yield postgres.url(name)
+    postgres.drop_database(name)
+
+
+@pytest.fixture
+def project_target(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Where a new project goes: a file in the test's folder, or a new database on the test server."""
+    if engine == "server":
+        return request.getfixturevalue("server_study")
+    return str(tmp_path / "study.qc")
+
+
+@pytest.fixture
+def project(project_target: str, codebook_file: Path, transcript_file: Path):
     """A project with the small codebook and one imported transcript, by speaker turn."""
     from qualcode.core.project import Project
 
-    p = Project.create(tmp_path / "study.qc", lang="en", codebook=codebook_file)
+    p = Project.create(project_target, lang="en", codebook=codebook_file)
     p.import_files([transcript_file], unit="turn")
     yield p
     p.close()

@@ -143,8 +143,9 @@ def _replace_transcript(
     old = store.transcripts.get(old_id)
     assert old is not None
     old_texts = {s.id: old.text[s.start : s.end] for s in store.transcripts.segments(old_id)}
-    # A name no transcript can have (names come from file names): the old one is deleted below anyway.
-    store.transcripts.rename(old_id, f"{name}\x00replaced")
+    # A name no transcript can have (names come from file names, which hold no "/"): the old one is
+    # deleted below anyway.
+    store.transcripts.rename(old_id, f"{name}/replaced")
     new_id = store.transcripts.add(
         name=name,
         text=text,

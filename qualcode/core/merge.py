@@ -162,7 +162,7 @@ def _merge_one(
     lead_codes: set[str],
     replace: bool,
 ) -> list[MergeResult]:
-    if path.resolve() == lead.path.resolve():
+    if not lead.on_server and path.resolve() == lead.path.resolve():
         raise BadInput("is the lead's project itself; merge the coders' files into it", where=str(path))
     other = Store(path)
     try:

@@ -15,6 +15,9 @@ from qualcode.core.formats import load_codebook_file
 from qualcode.core.project import Project
 from tests.conftest import REPO, SMALL_CODEBOOK
 
+BOTH_ENGINES = True
+"""The tests that take ``project`` run on a project file and on a study on the test PostgreSQL server."""
+
 
 def test_nested_codebook_loads_in_tree_order_with_stable_ids() -> None:
     book = parse_codebook(SMALL_CODEBOOK)

@@ -10,18 +10,22 @@ import pytest
 from qualcode.core.coding_session import CodingSession
 from qualcode.core.errors import BadInput, ProjectBusy
 from qualcode.core.store import Store
+from tests.conftest import raw_rows
+
+BOTH_ENGINES = True
+"""The tests that take ``project`` run on a project file and on a study on the test PostgreSQL server."""
 
 
 def _names(path, coder: str) -> set[tuple[int, str]]:
     """(ordinal, code name) pairs the file holds, read through a separate connection."""
-    with sqlite3.connect(path) as db:
-        return set(
-            db.execute(
-                "SELECT s.ordinal, d.name FROM codings c JOIN coders k ON k.id = c.coder_id "
-                "JOIN segments s ON s.id = c.segment_id JOIN codes d ON d.id = c.code_id WHERE k.name = ?",
-                (coder,),
-            ).fetchall()
+    return set(
+        raw_rows(
+            path,
+            "SELECT s.ordinal, d.name FROM codings c JOIN coders k ON k.id = c.coder_id "
+            "JOIN segments s ON s.id = c.segment_id JOIN codes d ON d.id = c.code_id WHERE k.name = ?",
+            (coder,),
         )
+    )
 
 
 @pytest.fixture
@@ -159,6 +163,7 @@ def _starred_and_memos(path) -> tuple[set[tuple[int, str]], dict[int, str]]:
     return starred, memos
 
 
+@pytest.mark.file_only
 def test_a_busy_file_keeps_changes_pending_in_order_through_undo_and_redo(quick, holder, project):
     workload, barriers = _code(quick, "Workload"), _code(quick, "Barriers")
     holder.execute("BEGIN IMMEDIATE")
@@ -196,6 +201,7 @@ def test_a_busy_file_keeps_changes_pending_in_order_through_undo_and_redo(quick,
     assert _starred_and_memos(project.path) == (set(), {2: "too much"})
 
 
+@pytest.mark.file_only
 def test_changes_made_after_a_busy_one_wait_behind_it(quick, holder, project):
     workload = _code(quick, "Workload")
     holder.execute("BEGIN IMMEDIATE")
@@ -211,6 +217,7 @@ def test_changes_made_after_a_busy_one_wait_behind_it(quick, holder, project):
     assert _names(project.path, "alice") == {(2, "Workload")}
 
 
+@pytest.mark.file_only
 def test_pending_codes_stay_in_view_when_the_codebook_is_read_again(quick, holder, project):
     workload = _code(quick, "Workload")
     holder.execute("BEGIN IMMEDIATE")
@@ -222,6 +229,7 @@ def test_pending_codes_stay_in_view_when_the_codebook_is_read_again(quick, holde
     assert _names(project.path, "alice") == {(3, "Workload")}
 
 
+@pytest.mark.file_only
 def test_retrying_does_not_wait_for_the_busy_file(quick, holder):
     quick.store.database.timeout = 5.0
     quick.store.database.execute("PRAGMA busy_timeout = 5000")
@@ -238,6 +246,7 @@ def test_retrying_does_not_wait_for_the_busy_file(quick, holder):
     assert len(quick.retry_pending()) == 1
 
 
+@pytest.mark.file_only
 def test_a_busy_file_is_named_with_the_wait(project, holder):
     store = Store(project.path, timeout=0.05)
     holder.execute("BEGIN IMMEDIATE")

@@ -16,6 +16,9 @@ from qualcode.core.project import Project
 from tests.conftest import REPO
 from tests.core.test_cli import content, run
 
+BOTH_ENGINES = True
+"""The tests that take ``project`` run on a project file and on a study on the test PostgreSQL server."""
+
 SAMPLES = REPO / "transcripts_sample"
 
 

@@ -8,6 +8,9 @@ import pytest
 
 from qualcode.core.errors import BadInput
 
+BOTH_ENGINES = True
+"""The tests that take ``project`` run on a project file and on a study on the test PostgreSQL server."""
+
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
     path = tmp_path / name

@@ -12,6 +12,9 @@ from qualcode.core.resolution import Resolution
 from qualcode.core.store import SCHEMA_VERSION, Store
 from tests.conftest import AS_SCHEMA_7
 
+BOTH_ENGINES = True
+"""The tests that take ``project`` run on a project file and on a study on the test PostgreSQL server."""
+
 
 @pytest.fixture
 def two_coders(project):
@@ -249,6 +252,7 @@ def test_a_decision_on_one_segment_leaves_a_passage_other_segments_hold(project)
     assert all(s != fifth.id for s, _c in consensus)
 
 
+@pytest.mark.file_only
 def test_a_schema_7_file_keeps_its_decisions_and_memos(project, two_coders):
     store, _ids, _code = two_coders
     Resolution(store, "alice", "bob", "carol").decide(0, "a", note="kept")

@@ -13,6 +13,9 @@ from sklearn.metrics import cohen_kappa_score
 from qualcode.core import agreement
 from qualcode.core.span_agreement import character_tables, intersect, matching, union
 
+BOTH_ENGINES = True
+"""The tests that take ``project`` run on a project file and on a study on the test PostgreSQL server."""
+
 INTERVALS = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 25)), max_size=12).map(
     lambda pairs: ([s for s, _n in pairs], [s + n for s, n in pairs])
 )

@@ -13,6 +13,9 @@ from qualcode.core.project import Project
 from qualcode.core.store import SCHEMA_VERSION, Store
 from tests.conftest import AS_SCHEMA_7
 
+BOTH_ENGINES = True
+"""The tests that take ``project`` run on a project file and on a study on the test PostgreSQL server."""
+
 
 def _code(project: Project, name: str) -> str:
     return project.codebook().find(name).id
@@ -206,6 +209,7 @@ def test_a_qdpx_round_trip_keeps_every_span_exactly(project, tmp_path):
         assert len(back.codings.whole_segment_pairs("alice")) == 1
 
 
+@pytest.mark.file_only
 def test_a_schema_6_file_turns_its_kept_selections_into_span_codings(project, tmp_path):
     workload = _code(project, "Workload")
     transcript = project.transcripts()[0]

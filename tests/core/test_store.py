@@ -12,6 +12,9 @@ from qualcode.core.model import Code
 from qualcode.core.store import Store
 from qualcode.core.store import database as store_module
 
+BOTH_ENGINES = True
+"""The tests that take ``project`` run on a project file and on a study on the test PostgreSQL server."""
+
 
 def test_new_project_has_schema_version_wal_and_foreign_keys(tmp_path: Path) -> None:
     path = tmp_path / "s.qc"
@@ -106,12 +109,11 @@ def test_segment_memos_are_per_coder_and_removable(project) -> None:
     assert store.memos.on_segment(seg.id, "alice") == ""
 
 
-def test_changes_are_on_disk_without_closing(project) -> None:
+def test_changes_are_committed_without_closing(project) -> None:
     """Every call commits: another connection sees it at once (what a crash would leave)."""
     store = project.store
     seg = store.transcripts.all_segments()[0]
     code = project.codebook().find("Workload")
     store.codings.add(seg.id, code.id, "alice")
-    other = sqlite3.connect(store.path)
-    assert other.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 1
-    other.close()
+    with Store(store.path) as other:
+        assert other.codings.pairs("alice") == [(seg.id, code.id)]

@@ -111,16 +111,23 @@ class Store:
             db.execute("DELETE FROM coders WHERE name <> ?", (coder,))
 
     def copy_to(self, target: str | Path) -> None:
-        """Write a consistent copy of the whole project file (SQLite's online backup)."""
+        """Write a consistent copy of the whole project to a new file (for a server study: what this role
+        may read, as of one moment)."""
+        if self.on_server:
+            from qualcode.core.store.transfer import snapshot
+
+            snapshot(self.database, Path(target))  # type: ignore[arg-type]
+            return
         copy = sqlite3.connect(target)
         try:
-            self.database.db.backup(copy)
+            self.database.db.backup(copy)  # type: ignore[union-attr]
         finally:
             copy.close()
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the file, so the file alone is the whole project (before a copy)."""
-        self.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not self.on_server:
+            self.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         self.database.close()
