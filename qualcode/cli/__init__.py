@@ -14,7 +14,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from qualcode.cli import exports, research, setup, team, text
+from qualcode.cli import exports, research, server, setup, team, text
 from qualcode.cli._io import err
 from qualcode.core.errors import ProjectBusy, QualcodeError
 
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"qualcode {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in (setup, team, exports, text, research):
+    for group in (setup, team, server, exports, text, research):
         group.register(sub)
     return parser
 

@@ -153,6 +153,44 @@ def pg_schema(sql: str) -> str:
     return re.sub(r"\)\s*WITHOUT ROWID", ")", sql)
 
 
+CODEBOOK_CHANNEL = "qualcode_codebook"
+"""Every change to the codes is announced on this channel (LISTEN/NOTIFY), so open workbenches read it again."""
+
+CODEBOOK_CHANGED = f"""
+CREATE FUNCTION qualcode_codebook_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{CODEBOOK_CHANNEL}', TG_OP);
+    RETURN NULL;
+END $$"""
+
+
+class CodebookWatch:
+    """A connection of its own that hears when anyone commits a change to the study's codebook."""
+
+    def __init__(self, url: str) -> None:
+        psycopg = _driver()
+        try:
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="qualcode watch")
+        except psycopg.OperationalError as e:
+            raise ServerUnreachable(url, _first_line(e)) from None
+        self.conn.execute(f"LISTEN {CODEBOOK_CHANNEL}")
+        self.url = url
+
+    def wait(self, timeout: float) -> bool:
+        """True when the codebook changed within ``timeout`` seconds (several changes count once)."""
+        psycopg = _driver()
+        try:
+            changed = False
+            for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+                changed = True
+            return changed
+        except psycopg.OperationalError as e:
+            raise ServerUnreachable(self.url, _first_line(e)) from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 class ServerDatabase:
     """One study on a PostgreSQL server: the connection and the transaction every repository joins."""
 
@@ -225,6 +263,9 @@ class ServerDatabase:
 
     def close(self) -> None:
         self.conn.close()
+
+    def watch_codebook(self) -> CodebookWatch:
+        return CodebookWatch(self.path)
 
     # -- statements ------------------------------------------------------------------
 
@@ -306,6 +347,11 @@ class ServerDatabase:
         with self.transaction():
             for statement in split_sql(pg_schema(_schema_sql())):
                 self.conn.execute(statement)
+            self.conn.execute(CODEBOOK_CHANGED)
+            self.conn.execute(
+                "CREATE TRIGGER codebook_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON codes "
+                "FOR EACH STATEMENT EXECUTE FUNCTION qualcode_codebook_changed()"
+            )
             self.conn.execute("CREATE TABLE qualcode_schema (version INTEGER NOT NULL)")
             self.conn.execute("INSERT INTO qualcode_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
             for key, value in settings.items():
