@@ -120,16 +120,19 @@ def postgres():
     except ImportError:
         pytest.skip("psycopg is not installed; pip install -e '.[test]' brings it")
     url = os.environ.get("QUALCODE_TEST_POSTGRES")
-    folder = None
+    # The cluster's folder, when the run's own script started it: the restart tests need it.
+    folder = Path(os.environ["QUALCODE_TEST_POSTGRES_DIR"]) if url and os.environ.get("QUALCODE_TEST_POSTGRES_DIR") else None
+    started = False
     if not url:
         if binaries() is None:
             pytest.skip("no PostgreSQL server on this machine (initdb, pg_ctl); install postgresql to run these")
         # A short path: the server's Unix socket lives in it, and those paths are limited to about 100 bytes.
         folder = Path(tempfile.mkdtemp(prefix="qcpg-"))
         url = start(folder)
+        started = True
     server = TestServer(url, folder)
     yield server
-    if folder is not None:
+    if started:
         stop(folder)
 
 

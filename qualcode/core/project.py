@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from qualcode.core.publication import Publication
     from qualcode.core.resolution import Resolution
     from qualcode.core.search import SearchHit
+    from qualcode.core.store.postgres import CodebookWatch
     from qualcode.core.suggest import Suggestion
 
 
@@ -136,7 +137,17 @@ class Project:
 
     @property
     def path(self) -> Path:
+        """The project file, or a server study's URL (with ``name`` and ``stem``, as a file has)."""
         return self.store.path
+
+    @property
+    def on_server(self) -> bool:
+        return self.store.on_server
+
+    def watch_codebook(self) -> CodebookWatch | None:
+        """For a server study, a watch that hears the codebook change (anyone's committed edit); None for a file,
+        which only this machine's sessions write and which is read again when the workbench comes back to it."""
+        return self.store.database.watch_codebook() if self.store.on_server else None  # type: ignore[union-attr]
 
     @property
     def lang(self) -> str:

@@ -52,6 +52,14 @@ def columns(file: Database, table: str) -> list[str]:
     return [row[1] for row in file.execute(f"PRAGMA table_info({table})")]
 
 
+def _numbered(file: Database, table: str) -> bool:
+    """Does the table number its rows (an INTEGER PRIMARY KEY id, an identity on the server)?"""
+    return any(
+        name == "id" and kind.upper() == "INTEGER" and pk
+        for _cid, name, kind, _notnull, _default, pk in file.execute(f"PRAGMA table_info({table})")
+    )
+
+
 def file_to_server(file: Database, server: ServerDatabase) -> dict[str, int]:
     """Copy every row of the file into the server's (empty) tables, inside the caller's transaction.
 
@@ -69,11 +77,10 @@ def file_to_server(file: Database, server: ServerDatabase) -> dict[str, int]:
                 copy.write_row(row)
                 n += 1
         counts[table] = n
-        if "id" in names:
+        if _numbered(file, table):
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false) "
-                f"WHERE pg_get_serial_sequence('{table}', 'id') IS NOT NULL"
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
             )
     return counts
 
