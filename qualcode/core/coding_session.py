@@ -28,6 +28,7 @@ from qualcode.core.errors import BadInput, ProjectBusy
 from qualcode.core.model import Segment, Transcript, span_counts_for
 from qualcode.core.spans import check_span
 from qualcode.core.store import Store
+from qualcode.core.store.postgres import CodebookWatch, ServerUnreachable
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,8 @@ class CodingSession:
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
         self._pending: deque[_Write] = deque()
+        self.held_by: ProjectBusy | None = None
+        """Why the pending changes wait: the last refusal (a busy file, or a server out of reach)."""
         self.unsaved: frozenset[int] = frozenset()
         """Ids of the segments with a change not yet written to the file."""
 
@@ -386,13 +389,23 @@ class CodingSession:
                 while self._pending:
                     self._write(self._pending[0])
                     written.append(self._pending.popleft().edit)
-        except ProjectBusy:
+        except ProjectBusy as e:
             # Still busy: what was not written stays first in the queue for the next try.
+            self.held_by = e
             return written
         finally:
             if written:
                 self._note_unsaved()
         return written
+
+    @property
+    def connection_lost(self) -> bool:
+        """Are the pending changes waiting for a server that does not answer (rather than a busy file)?"""
+        return bool(self._pending) and isinstance(self.held_by, ServerUnreachable)
+
+    def watch_codebook(self) -> CodebookWatch | None:
+        """On a server study, a watch that hears anyone's committed codebook edit; None for a project file."""
+        return self.store.database.watch_codebook() if self.store.on_server else None  # type: ignore[union-attr]
 
     def refresh_codebook(self) -> None:
         """Read the codebook and this coder's codings again after the codebook was edited."""
@@ -418,7 +431,8 @@ class CodingSession:
         else:
             try:
                 self._write(write)
-            except ProjectBusy:
+            except ProjectBusy as e:
+                self.held_by = e
                 self._queue(write)
         self._show(write)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
@@ -11,9 +13,10 @@ from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
+from textual.worker import get_current_worker
 
 from qualcode.core.coding_session import CodingSession, Edit, Hit
-from qualcode.core.errors import QualcodeError
+from qualcode.core.errors import ProjectBusy, QualcodeError
 from qualcode.tui.screens.dialogs import CodeFinder, MemoEditor, PassageChooser, TextPrompt
 from qualcode.tui.widgets.codebook_panel import CodebookPanel
 from qualcode.tui.widgets.status_line import StatusLine
@@ -23,6 +26,11 @@ RETRY_INTERVAL_S = 0.5
 """How often changes kept while the project file is busy are tried again."""
 
 BUSY_MESSAGE = "the project is busy (another command is writing); your change is kept and will be saved"
+LOST_MESSAGE = (
+    "the connection to the server is lost; your change is kept and will be saved when the server answers again"
+)
+WATCH_WAIT_S = 1.0
+"""How long the codebook watch waits for news before it looks whether the screen is still open."""
 
 
 class CodingScreen(Screen[None]):
@@ -71,6 +79,35 @@ class CodingScreen(Screen[None]):
         self._bind_code_keys()
         self.view.focus()
         self._update_title()
+        self._update_status()
+        if self.session.store.on_server:
+            self.run_worker(self._watch_codebook, thread=True, group="codebook-watch", exit_on_error=False)
+
+    def _watch_codebook(self) -> None:
+        """On a server study, read the codebook again whenever the lead (or anyone) commits an edit of it."""
+        worker = get_current_worker()
+        watch = None
+        while not worker.is_cancelled:
+            try:
+                if watch is None:
+                    watch = self.session.watch_codebook()
+                if watch is not None and watch.wait(WATCH_WAIT_S) and not worker.is_cancelled:
+                    self.app.call_from_thread(self._codebook_changed_elsewhere)
+            except ProjectBusy:
+                # The server is out of reach: listen again once it answers.
+                watch = None
+                time.sleep(WATCH_WAIT_S)
+        if watch is not None:
+            watch.close()
+
+    def _codebook_changed_elsewhere(self) -> None:
+        if not self.is_attached:
+            return
+        try:
+            self.codebook_edited()
+        except ProjectBusy:
+            return
+        self.last_message = "the codebook was changed on the server: shown as it is now"
         self._update_status()
 
     @property
@@ -477,7 +514,8 @@ class CodingScreen(Screen[None]):
         if pending:
             # The busy notice goes first, where a narrow terminal does not cut it off.
             waiting = f"{pending} change{'s' if pending > 1 else ''} not saved yet"
-            status.update(escape(f"{where} · {waiting}: {BUSY_MESSAGE} · {self.last_message}"))
+            why = LOST_MESSAGE if session.connection_lost else BUSY_MESSAGE
+            status.update(escape(f"{where} · {waiting}: {why} · {self.last_message}"))
             return
         done = " · done ✓" if session.done else ""
         status.update(escape(f"{where} · coded {coded}/{len(session.segments)}{done} · {self.last_message}"))
