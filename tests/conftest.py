@@ -191,11 +191,11 @@ def project_target(engine: str, tmp_path: Path, request: pytest.FixtureRequest) 
 
 
 @pytest.fixture
-def project(project_target: str, codebook_file: Path, transcript_file: Path):
+def project(project_target: str, engine: str, codebook_file: Path, transcript_file: Path):
     """A project with the small codebook and one imported transcript, by speaker turn."""
     from qualcode.core.project import Project
 
-    p = Project.create(project_target, lang="en", codebook=codebook_file)
+    p = Project.create(project_target, lang="en", codebook=codebook_file, server=engine == "server")
     p.import_files([transcript_file], unit="turn")
     yield p
     p.close()

@@ -29,6 +29,7 @@ from qualcode.core.agreement_report import (
     _number,
     _parents,
     compared_units,
+    no_codings,
     unit_namer,
 )
 from qualcode.core.codebook import codebook_from_codes
@@ -173,7 +174,7 @@ def report_many(
     store.codings.check_known(*coders)
     for coder in coders:
         if store.codings.count(coder) == 0:
-            raise BadInput("has no codings in this project yet", where=coder)
+            raise no_codings(store, coder)
     if bootstrap < 0:
         raise BadInput("the number of bootstrap resamples cannot be negative", where="--bootstrap")
     book = codebook_from_codes(store.codebook.codes())

@@ -357,6 +357,16 @@ class Report(ItemTable):
         return self.table_of(rows, frame, columns, caption, notes)
 
 
+def no_codings(store: Store, coder: str) -> BadInput:
+    """A coder with no codings to compare; on a server study, perhaps only none that this role may read."""
+    hidden = (
+        "; on a blinded server study only the lead reads every coder's codings (connect as the lead)"
+        if store.on_server
+        else ""
+    )
+    return BadInput(f"has no codings in this project yet{hidden}", where=coder)
+
+
 def report(
     store: Store,
     coder_a: str,
@@ -389,7 +399,7 @@ def report(
     store.codings.check_known(coder_a, coder_b)
     for coder in (coder_a, coder_b):
         if store.codings.count(coder) == 0:
-            raise BadInput("has no codings in this project yet", where=coder)
+            raise no_codings(store, coder)
     if bootstrap < 0:
         raise BadInput("the number of bootstrap resamples cannot be negative", where="--bootstrap")
 

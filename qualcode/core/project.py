@@ -36,6 +36,7 @@ from qualcode.core.model import (
     TranscriptSummary,
 )
 from qualcode.core.store import Store
+from qualcode.core.store.postgres import is_server_url
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,12 +70,20 @@ class Project:
         lang: str = "en",
         codebook: str | Path | None = None,
         unit: str = "turn",
+        server: bool = False,
     ) -> Project:
-        """Make a new project file, optionally with a codebook loaded."""
+        """Make a new project file, optionally with a codebook loaded (``server``: a study in an empty
+        database on a server, for `team_server.init`)."""
         from qualcode.core.codebook import store_groups
         from qualcode.core.nlp import check_language
 
         check_language(lang)
+        if is_server_url(path) and not server:
+            raise BadInput(
+                "a study on a server is set up with 'qualcode server init' (or a file moved there with "
+                "'qualcode server push'), which also makes its team and blinding",
+                where=str(path),
+            )
         if unit not in UNITS:
             raise BadInput(f"unknown unit '{unit}'; choose one of {', '.join(UNITS)}", where="--unit")
         book = load_codebook_file(codebook) if codebook else None

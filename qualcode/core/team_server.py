@@ -47,7 +47,7 @@ def init(
     target = _server(url)
     lead = _checked_name(lead, "lead")
     _make_database_if_missing(target)
-    project = Project.create(target, lang=lang, codebook=codebook, unit=unit)
+    project = Project.create(target, lang=lang, codebook=codebook, unit=unit, server=True)
     try:
         store = project.store
         with store.transaction():

@@ -307,6 +307,15 @@ def test_a_killed_client_leaves_no_half_written_change(postgres, team):
     assert raw_rows(postgres.url(team), "SELECT COUNT(*) FROM codings") == [(0,)]
 
 
+def test_init_and_a_qdpx_import_onto_a_url_point_to_the_server_commands(postgres, team, tmp_path):
+    url = postgres.url(postgres.new_database())
+    done = qualcode("init", url)
+    assert done.returncode == 2 and "qualcode server init" in done.stderr
+    assert raw_rows(url, "SELECT to_regclass('codes') IS NULL") == [(True,)], "nothing made"
+    blinded = qualcode("agree", postgres.url(team, "alice"), "--coders", "alice", "bob")
+    assert blinded.returncode == 2 and "only the lead reads every coder's codings" in blinded.stderr
+
+
 def test_push_and_pull_refuse_what_they_cannot_do(postgres, team, tmp_path):
     taken = tmp_path / "taken.qc"
     taken.write_text("mine")
