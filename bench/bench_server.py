@@ -168,14 +168,26 @@ def push_words(admin: str, folder: Path, words: int) -> None:
     corpus = folder / "corpus"
     corpus.mkdir()
     make_corpus(corpus, words, 100)
-    with Project.create(folder / "words.qc") as project:
+    with Project.create(folder / "words.qc", codebook=ROOT / "codebooks" / "back2school.yaml") as project:
         project.import_files(sorted(corpus.glob("*.txt")), unit="sentence")
-        segments = len(project.store.transcripts.segment_ids())
+        segments = project.store.transcripts.segment_ids()
+        # as a study in use: its search index built, two coders' codings on about a third of the sentences
+        project.search("workload")
+        codes = [c.id for c in project.codebook().codes if c.codable]
+        rng = random.Random(3)
+        for coder in ("alice", "bob"):
+            project.store.codings.add_many(
+                [(s, rng.choice(codes)) for s in segments if rng.random() < 0.35], coder
+            )
+        codings = project.store.codings.count("alice") + project.store.codings.count("bob")
     database = "bench_words"
     admin_sql(admin, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     seconds = qualcode("server", "push", str(folder / "words.qc"), url_for(admin, database), "--lead", "carol")
     size = (folder / "words.qc").stat().st_size
-    print(f"push: {words:,} words, {segments:,} sentences, a {size / 1e6:.0f} MB file: {seconds:.1f} s")
+    print(
+        f"push: {words:,} words, {len(segments):,} sentences, {codings:,} codings, the search index, "
+        f"a {size / 1e6:.0f} MB file: {seconds:.1f} s"
+    )
     pulled = qualcode("server", "pull", url_for(admin, database), "-o", str(folder / "pulled.qc"))
     print(f"pull of the same: {pulled:.1f} s")
     admin_sql(admin, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")

@@ -26,6 +26,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.shape import CT_Inline
 from docx.shared import Cm, Inches, Mm, Pt
 from docx.table import Table
 
@@ -73,6 +74,9 @@ class WordReport:
         """Whether the last section is landscape (kept here: python-docx finds sections by XPath)."""
         self._forms: dict[tuple[Any, ...], Any] = {}
         """The empty form (header and row templates) of each kind of table made, to copy for the next."""
+        self._shape_id = max((int(v) for v in self.doc.element.xpath("//@id") if v.isdigit()), default=0)
+        """The last drawing id used. python-docx finds the next by an XPath over the whole document for each
+        picture, which libxml2 gives up on ("unknown error") once a report's tables hold millions of nodes."""
         self._styles(keep=template is not None)
         if paper is not None or template is None:
             self._paper(paper or "a4", margins=template is None)
@@ -320,8 +324,13 @@ class WordReport:
         room = (self.body_height_pt - ABOVE_FIGURE_PT) * EMU_PER_PT
         if width * height_px / width_px > room:
             width = int(room * width_px / height_px)
-        self.doc.add_picture(io.BytesIO(png), width=width)
-        self.doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the caption below it stays with it
+        paragraph = self.doc.add_paragraph()
+        run = paragraph.add_run()
+        r_id, image = run.part.get_or_add_image(io.BytesIO(png))
+        cx, cy = image.scaled_dimensions(width, None)
+        self._shape_id += 1
+        run._r.add_drawing(CT_Inline.new_pic_inline(self._shape_id, r_id, image.filename, cx, cy))
+        paragraph.paragraph_format.keep_with_next = True  # the caption below it stays with it
 
     def save(self, path: str) -> None:
         self.doc.save(path)
