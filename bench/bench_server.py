@@ -176,9 +176,7 @@ def push_words(admin: str, folder: Path, words: int) -> None:
         codes = [c.id for c in project.codebook().codes if c.codable]
         rng = random.Random(3)
         for coder in ("alice", "bob"):
-            project.store.codings.add_many(
-                [(s, rng.choice(codes)) for s in segments if rng.random() < 0.35], coder
-            )
+            project.store.codings.add_many([(s, rng.choice(codes)) for s in segments if rng.random() < 0.35], coder)
         codings = project.store.codings.count("alice") + project.store.codings.count("bob")
     database = "bench_words"
     admin_sql(admin, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")

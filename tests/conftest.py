@@ -121,7 +121,9 @@ def postgres():
         pytest.skip("psycopg is not installed; pip install -e '.[test]' brings it")
     url = os.environ.get("QUALCODE_TEST_POSTGRES")
     # The cluster's folder, when the run's own script started it: the restart tests need it.
-    folder = Path(os.environ["QUALCODE_TEST_POSTGRES_DIR"]) if url and os.environ.get("QUALCODE_TEST_POSTGRES_DIR") else None
+    folder = (
+        Path(os.environ["QUALCODE_TEST_POSTGRES_DIR"]) if url and os.environ.get("QUALCODE_TEST_POSTGRES_DIR") else None
+    )
     started = False
     if not url:
         if binaries() is None:

@@ -62,8 +62,20 @@ def start(folder: Path) -> str:
         shutil.chown(folder, "nobody")
         os.chmod(folder, 0o755)
     subprocess.run(
-        _as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                   "--locale=C.UTF-8"]),
+        _as_owner(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -298,9 +298,7 @@ class Project:
         """Bring a codebook file into the project; see `codebook_edit.load_into`."""
         return codebook_edit.load_into(self.store, load_codebook_file(path), actor=actor)
 
-    def rename_code(
-        self, reference: str, new_name: str, *, actor: str = "qualcode", seen: int | None = None
-    ) -> Code:
+    def rename_code(self, reference: str, new_name: str, *, actor: str = "qualcode", seen: int | None = None) -> Code:
         return codebook_edit.rename(self.store, self._code(reference).id, new_name, actor=actor, seen=seen)
 
     def move_code(

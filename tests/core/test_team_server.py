@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from qualcode.core.coding_session import CodingSession
-from qualcode.core.errors import BadInput, ProjectBusy
+from qualcode.core.errors import BadInput
 from qualcode.core.project import Project
-from qualcode.core.team_server import add_coder, init, pull, push, unblind
+from qualcode.core.team_server import add_coder, init, unblind
 from tests.conftest import REPO, raw_rows
 from tests.two_coders import coded_sample_study
 
@@ -104,7 +104,10 @@ def test_bob_cannot_write_as_alice_nor_touch_the_codebook(postgres, team, statem
     except psycopg.errors.InsufficientPrivilege:
         changed = []
     assert changed == [], "refused, or nothing of alice's reached"
-    assert raw_rows(postgres.url(team), "SELECT coder_id, segment_id, code_id, starred FROM codings ORDER BY 1, 2, 3") == before
+    assert (
+        raw_rows(postgres.url(team), "SELECT coder_id, segment_id, code_id, starred FROM codings ORDER BY 1, 2, 3")
+        == before
+    )
     assert raw_rows(postgres.url(team), "SELECT COUNT(*) FROM journal WHERE text = 'forged'") == [(0,)]
     assert raw_rows(postgres.url(team), "SELECT blinded FROM server_state") == [(True,)]
 
@@ -124,11 +127,19 @@ def test_the_lead_resolves_and_edits_the_codebook_and_unblind_opens_reading_only
         with pytest.raises(BadInput, match="refused this.*ask the study's lead"):
             project.update_code(workload.id, actor="alice", description="mine")
     unblind(postgres.url(team))
-    bob_sees = {r[0] for r in raw_rows(postgres.url(team, "bob"), "SELECT k.name FROM codings c JOIN coders k ON k.id = c.coder_id")}
+    bob_sees = {
+        r[0]
+        for r in raw_rows(postgres.url(team, "bob"), "SELECT k.name FROM codings c JOIN coders k ON k.id = c.coder_id")
+    }
     assert bob_sees == {"alice", "bob", "consensus"}
     assert raw_rows(postgres.url(team, "bob"), "SELECT COUNT(*) FROM decisions") == [(1,)]
-    assert raw_rows(postgres.url(team, "bob"), "DELETE FROM codings WHERE coder_id <> "
-                    "(SELECT id FROM coders WHERE name = 'bob') RETURNING 1") == [], "still writes only their own"
+    assert (
+        raw_rows(
+            postgres.url(team, "bob"),
+            "DELETE FROM codings WHERE coder_id <> (SELECT id FROM coders WHERE name = 'bob') RETURNING 1",
+        )
+        == []
+    ), "still writes only their own"
     assert len(alice) and len(bob)
 
 
@@ -251,13 +262,18 @@ def test_a_lost_connection_keeps_the_change_pending_until_the_server_answers(pos
         if session.pending_count:
             assert session.retry_pending(), "the connection is made again and the change written"
         assert session.pending_count == 0
-    rows = raw_rows(postgres.url(team), "SELECT segment_id FROM codings WHERE coder_id = (SELECT id FROM coders WHERE name = 'alice')")
+    rows = raw_rows(
+        postgres.url(team),
+        "SELECT segment_id FROM codings WHERE coder_id = (SELECT id FROM coders WHERE name = 'alice')",
+    )
     assert {r[0] for r in rows} == {session.segments[1].id, session.segments[2].id}
 
 
 def test_a_server_restart_under_a_coding_session_loses_nothing_shown_as_saved(postgres, team):
     if postgres.folder is None:
-        pytest.skip("the server was not started by this run (QUALCODE_TEST_POSTGRES_DIR unset), so it cannot be restarted")
+        pytest.skip(
+            "the server was not started by this run (QUALCODE_TEST_POSTGRES_DIR unset), so it cannot be restarted"
+        )
     from tests.postgres_cluster import restart
 
     url = postgres.url(team, "alice")
@@ -332,3 +348,15 @@ def test_push_and_pull_refuse_what_they_cannot_do(postgres, team, tmp_path):
 def _new_file(folder: Path) -> Path:
     Project.create(folder / "new.qc").close()
     return folder / "new.qc"
+
+
+def test_a_server_study_of_an_older_schema_is_migrated_forward(postgres, team, monkeypatch):
+    from qualcode.core.store import Store
+    from qualcode.core.store import postgres as engine
+
+    monkeypatch.setattr(engine, "SCHEMA_VERSION", engine.SCHEMA_VERSION + 1)
+    monkeypatch.setitem(engine.PG_MIGRATIONS, engine.SCHEMA_VERSION - 1, "CREATE TABLE extra (x INTEGER);")
+    with Store(postgres.url(team)) as store:
+        assert store.schema_version() == engine.SCHEMA_VERSION
+        store.database.execute("INSERT INTO extra VALUES (1)")
+    assert raw_rows(postgres.url(team), "SELECT version FROM qualcode_schema") == [(engine.SCHEMA_VERSION,)]

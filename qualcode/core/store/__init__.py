@@ -18,10 +18,10 @@ from qualcode.core.errors import BadInput
 from qualcode.core.store.codebook import Codebook
 from qualcode.core.store.codings import Codings
 from qualcode.core.store.database import BUSY_TIMEOUT_S, SCHEMA_VERSION, Database, now
-from qualcode.core.store.postgres import is_server_url
 from qualcode.core.store.decisions import Decisions
 from qualcode.core.store.handouts import Handouts
 from qualcode.core.store.memos import Journal, Memos
+from qualcode.core.store.postgres import is_server_url
 from qualcode.core.store.pseudonyms import Pseudonyms
 from qualcode.core.store.search_index import SearchIndex
 from qualcode.core.store.settings import Audit, Settings

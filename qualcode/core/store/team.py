@@ -24,8 +24,20 @@ if TYPE_CHECKING:
 OWN_ROWS = ("codings", "spans", "memos", "transcripts_done", "rejected_suggestions")
 """Tables whose rows belong to one coder (``coder_id``)."""
 
-CODER_WRITES = (*OWN_ROWS, "journal", "audit_log", "coders", "text_index", "search_documents", "search_terms",
-                "search_postings", "search_tokens", "search_offsets", "search_document_terms", "search_capitals")
+CODER_WRITES = (
+    *OWN_ROWS,
+    "journal",
+    "audit_log",
+    "coders",
+    "text_index",
+    "search_documents",
+    "search_terms",
+    "search_postings",
+    "search_tokens",
+    "search_offsets",
+    "search_document_terms",
+    "search_capitals",
+)
 """What a coder may write: their own work, the log of it, and the text and search indexes (caches any
 reader may build)."""
 
@@ -129,9 +141,7 @@ def add_coder(server: ServerDatabase, name: str) -> bool:
         if kind and kind[0] == "lead":
             raise BadInput("is the study's lead; a lead cannot also be one of its blind coders", where=name)
         _member(server, name, coders_group, "coder")
-        server.execute(
-            "INSERT INTO coders (name, is_consensus) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (name,)
-        )
+        server.execute("INSERT INTO coders (name, is_consensus) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (name,))
     return kind is not None
 
 

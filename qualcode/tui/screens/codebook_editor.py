@@ -163,7 +163,9 @@ class CodebookEditor(Screen[bool]):
 
         def named(name: str | None) -> None:
             if name and name.strip() != code.name:
-                self._do(lambda: self.project.rename_code(code.id, name, actor=self.actor, seen=code.version), "renamed")
+                self._do(
+                    lambda: self.project.rename_code(code.id, name, actor=self.actor, seen=code.version), "renamed"
+                )
 
         self.app.push_screen(TextPrompt(f"Rename {code.name} to", code.name), named)
 
