@@ -360,3 +360,18 @@ def test_a_server_study_of_an_older_schema_is_migrated_forward(postgres, team, m
         assert store.schema_version() == engine.SCHEMA_VERSION
         store.database.execute("INSERT INTO extra VALUES (1)")
     assert raw_rows(postgres.url(team), "SELECT version FROM qualcode_schema") == [(engine.SCHEMA_VERSION,)]
+
+
+def test_a_lock_held_on_the_server_keeps_the_change_pending_as_busy_not_lost(postgres, team):
+    import psycopg
+
+    with Project.open(postgres.url(team, "alice"), busy_timeout=0.2) as project:
+        session = CodingSession(project.store, "alice", project.store.transcripts.all()[0].id)
+        code = next(c for c in session.codebook.codes if c.codable)
+        with psycopg.connect(postgres.url(team)) as holder:  # a long push --replace holds such a lock
+            holder.execute("LOCK TABLE codings IN ACCESS EXCLUSIVE MODE")
+            session.toggle([1], code.id)
+            assert session.pending_count == 1 and not session.connection_lost
+            assert session.retry_pending() == [] and session.pending_count == 1, "a retry does not wait long"
+        assert session.retry_pending() and session.pending_count == 0
+    assert raw_rows(postgres.url(team), "SELECT COUNT(*) FROM codings") == [(1,)]

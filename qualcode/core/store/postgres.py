@@ -222,7 +222,7 @@ class ServerDatabase:
 
         # The repositories pass Python bools for the 0/1 columns, as SQLite takes them.
         conn.adapters.register_dumper(bool, IntDumper)
-        conn.execute(f"SET lock_timeout = {int(self.timeout * 1000)}")
+        conn.execute(f"SET lock_timeout = {_lock_ms(self.timeout)}")
         return conn
 
     def _alive(self) -> Any:
@@ -247,6 +247,11 @@ class ServerDatabase:
             raise BadInput(
                 f"the server refused this ({_first_line(e)}); your role may not do it on this study: "
                 "ask the study's lead",
+                where=self.path,
+            ) from None
+        except errors.DataError as e:
+            raise BadInput(
+                f"the server cannot keep this value ({_first_line(e)}); correct the input; nothing was written",
                 where=self.path,
             ) from None
         except errors.IntegrityError as e:
@@ -319,15 +324,14 @@ class ServerDatabase:
     def waiting_at_most(self, seconds: float) -> Iterator[None]:
         """For the writes inside, wait at most ``seconds`` for another session's lock."""
         usual = self.timeout
-        # lock_timeout 0 would mean "wait for ever": the shortest wait PostgreSQL knows is 1 ms.
-        self.execute(f"SET lock_timeout = {max(1, int(seconds * 1000))}")
+        self.execute(f"SET lock_timeout = {_lock_ms(seconds)}")
         self.timeout = seconds
         try:
             yield
         finally:
             self.timeout = usual
             if not (self.conn.closed or self.conn.broken):
-                self.conn.execute(f"SET lock_timeout = {int(usual * 1000)}")
+                self.conn.execute(f"SET lock_timeout = {_lock_ms(usual)}")
 
     # -- the schema --------------------------------------------------------------------
 
@@ -378,6 +382,11 @@ class ServerDatabase:
                     for statement in split_sql(PG_MIGRATIONS[v]):
                         self.conn.execute(statement)
                 self.conn.execute("UPDATE qualcode_schema SET version = %s", (SCHEMA_VERSION,))
+
+
+def _lock_ms(seconds: float) -> int:
+    """A wait as PostgreSQL's lock_timeout: 0 would mean "wait for ever", so the shortest is 1 ms."""
+    return max(1, int(seconds * 1000))
 
 
 def _refusal(e: BaseException) -> str:
