@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from qualcode.cli._io import coder_name, count, err, open_project, out
+from qualcode.cli._io import coder_name, count, err, open_project, out, progress_bar
 from qualcode.core.errors import BadInput
 
 MAX_HITS = 1_000_000
@@ -53,7 +53,39 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _learned(args: argparse.Namespace) -> int:
+    args.coder = coder_name(args.coder)
+    with open_project(args.project) as project:
+        with progress_bar(len(project.transcripts())) as progress:
+            found = project.learned_suggestions(args.coder, precision=args.precision, seed=args.seed, progress=progress)
+        out(
+            f"learned from {found.coder}'s codings in {found.transcripts_trained} transcripts "
+            f"({found.units:,} segments); measured on transcripts held out, at precision {found.precision_target:g}:"
+        )
+        out(f"{'code':40} {'examples':>8} {'precision':>9} {'recall':>6} {'threshold':>9}")
+        for f in found.figures:
+            if f.threshold is None:
+                out(f"{f.code[:40]:40} {f.examples:>8} {'—':>9} {'—':>6} {'—':>9}  (never reaches it: nothing offered)")
+            else:
+                out(f"{f.code[:40]:40} {f.examples:>8} {f.precision:>9.2f} {f.recall:>6.2f} {f.threshold:>9.3f}")
+        for name, n in found.skipped:
+            out(f"skipped {name}: {n} example{'s' if n != 1 else ''}, too few to learn from (10 or more needed)")
+        shown = found.suggestions[: args.limit] if args.limit else found.suggestions
+        for s in shown:
+            out(f"{s.transcript} #{s.ordinal}: {s.code}  {s.score:.2f}  ({', '.join(s.words)})")
+        out(
+            f"{len(found.suggestions)} learned suggestions for {found.coder}"
+            + (f" (the first {len(shown)} shown)" if len(shown) < len(found.suggestions) else "")
+        )
+        if args.accept_all and found.suggestions:
+            added = project.accept_learned(args.coder, found.suggestions)
+            out(f"accepted: {added} codings recorded with origin 'learned'")
+    return 0
+
+
 def cmd_suggest(args: argparse.Namespace) -> int:
+    if args.learned:
+        return _learned(args)
     if args.accept_all or args.by_speaker:
         args.coder = coder_name(args.coder)
     with open_project(args.project) as project:
@@ -172,6 +204,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--include-interviewer", action="store_true")
     p.add_argument("--accept-all", action="store_true", help="record every suggestion, with origin 'suggestion'")
     p.add_argument("--by-speaker", nargs=2, metavar=("PATTERN", "CODE"), help="code every turn of these speakers")
+    p.add_argument(
+        "--learned", action="store_true", help="codes learned from this coder's own codings, precision measured first"
+    )
+    p.add_argument("--precision", type=float, default=0.8, help="--learned: the precision to reach (default 0.8)")
+    p.add_argument("--seed", type=int, default=1, help="--learned: the seed of the folds (default 1)")
+    p.add_argument("--limit", type=int, default=0, help="--learned: show only the first N suggestions")
     p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser("pseudonyms", help="names and places replaced in every export: add, suggest, list, report")

@@ -236,6 +236,8 @@ class Report(ItemTable):
     transcripts: list[Row] | None = None
     from_suggestions: dict[str, tuple[int, int]] | None = None
     """Per coder, (codings from accepted keyword suggestions, all codings): automation made visible."""
+    from_learned: dict[str, tuple[int, int]] | None = None
+    """Per coder, (codings from accepted learned suggestions, all codings), counted apart from the keywords'."""
     units: Units | None = None
     parents: list[tuple[int, str, str]] = field(default_factory=list)
     """Themes and subthemes no coder applied themselves, each (index in ``codes`` it stands before, path,
@@ -261,6 +263,8 @@ class Report(ItemTable):
         del out["pooled"]["code"]
         if self.from_suggestions is not None:
             out["codings_from_suggestions"] = {c: n for c, (n, _total) in self.from_suggestions.items()}
+        if self.from_learned is not None:
+            out["codings_from_learned_suggestions"] = {c: n for c, (n, _total) in self.from_learned.items()}
         if self.groups:
             out["exclusive_groups"] = [g.as_dict() for g in self.groups]
         return out
@@ -345,6 +349,11 @@ class Report(ItemTable):
         for coder, (n, total) in (self.from_suggestions or {}).items():
             if n:
                 notes.append(Note(f"{coder}: {n} of {total} codings came from accepted keyword suggestions."))
+        for coder, (n, total) in (self.from_learned or {}).items():
+            if n:
+                notes.append(
+                    Note(f"{coder}: {n} of {total} codings came from accepted suggestions learned from their codings.")
+                )
         notes += self._span_notes()
         notes += [Note(g.sentence()) for g in self.groups]
         notes += [Note(f"undefined: {reason}.", mark) for reason, mark in reasons.items()]
@@ -466,6 +475,9 @@ def report(
         transcripts=transcript_rows,
         from_suggestions={
             c: (store.codings.origin_counts(c).get("suggestion", 0), store.codings.count(c)) for c in (coder_a, coder_b)
+        },
+        from_learned={
+            c: (store.codings.origin_counts(c).get("learned", 0), store.codings.count(c)) for c in (coder_a, coder_b)
         },
         units=units,
         parents=parents,

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from qualcode.core.agreement_report import Report
     from qualcode.core.coding_session import CodingSession
     from qualcode.core.exchange.refi_read import ImportResult
+    from qualcode.core.learned import Learned, LearnedSuggestion
     from qualcode.core.merge import MergeResult
     from qualcode.core.pseudonyms import Candidate
     from qualcode.core.publication import Publication
@@ -708,6 +709,30 @@ class Project:
 
     def reject_suggestions(self, coder: str, chosen: Iterable[Suggestion]) -> None:
         from qualcode.core.suggest import reject
+
+        reject(self.store, coder, chosen)
+
+    def learned_suggestions(
+        self,
+        coder: str,
+        *,
+        precision: float = 0.8,
+        seed: int = 1,
+        progress: Progress | None = None,
+    ) -> Learned:
+        """Train on the coder's own codings, report precision and recall per code measured on held-out
+        transcripts, and propose codes for the transcripts the coder has not coded (never applied)."""
+        from qualcode.core.learned import learn
+
+        return learn(self.store, coder, precision=precision, seed=seed, progress=progress)
+
+    def accept_learned(self, coder: str, chosen: Sequence[LearnedSuggestion]) -> int:
+        from qualcode.core.learned import accept
+
+        return accept(self.store, coder, chosen)
+
+    def reject_learned(self, coder: str, chosen: Sequence[LearnedSuggestion]) -> None:
+        from qualcode.core.learned import reject
 
         reject(self.store, coder, chosen)
 

@@ -176,12 +176,18 @@ def test_the_report_says_how_many_codings_came_from_suggestions(coded):
         ids = store.transcripts.segment_ids()
         barriers = next(c.id for c in store.codebook.codes() if c.name == "Barriers")
         store.codings.add_many([(ids[0], barriers), (ids[2], barriers)], "alice", origin="suggestion")
+        store.codings.add_many([(ids[4], barriers)], "bob", origin="learned")
     table = run("agree", str(coded), "--coders", "alice", "bob", "--bootstrap", "0")
     assert "alice: 2 of 7 codings came from accepted keyword suggestions." in table.stdout
+    assert (
+        "bob: 1 of" in table.stdout
+        and "codings came from accepted suggestions learned from their codings" in table.stdout
+    )
     data = json.loads(
         run("agree", str(coded), "--coders", "alice", "bob", "--format", "json", "--bootstrap", "0").stdout
     )
-    assert data["codings_from_suggestions"] == {"alice": 2, "bob": 0}
+    assert data["codings_from_suggestions"] == {"alice": 2, "bob": 0}, "keyword and learned counted apart"
+    assert data["codings_from_learned_suggestions"] == {"alice": 0, "bob": 1}
 
 
 # -- the units: done transcripts, interviewer turns, selections ------------------------------------

@@ -1,0 +1,76 @@
+"""A generated study whose codes each have a known vocabulary, coded by the truth for some of its transcripts.
+
+Shared by the tests of learned suggestions and by ``bench/bench_learned.py``, so the bench's figures are of
+the kind of study the tests check. Each participant turn mentions words of zero to two codes among filler
+words; a code's words appear in a turn of another code now and then (noise), so no code is trivially
+separable. ``truth`` holds every segment's codes; the first ``coded`` transcripts are coded by it for
+``coder``.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from qualcode.core.project import Project
+
+FILLER = (
+    "well I think that it was like that and then we had to see what the people would say about it "
+    "in the end so it went on for a while and everyone had their own view of the matter"
+).split()
+
+VOCABULARY = {
+    "Workload": ["overtime", "exhausted", "hours", "deadline", "paperwork", "overload"],
+    "Parents": ["mother", "father", "parents", "family", "home", "guardian"],
+    "Money": ["budget", "funding", "money", "grant", "costs", "salary"],
+    "Anxiety": ["anxious", "worried", "panic", "nervous", "fear", "stress"],
+    "Recruitment": ["referral", "selected", "recruited", "invitation", "screening", "enrolled"],
+    "Training": ["course", "workshop", "trained", "supervision", "seminar", "lecture"],
+}
+
+CODEBOOK = "name: Generated\ncodes:\n" + "".join(f"  - name: {name}\n" for name in VOCABULARY)
+
+
+def build(
+    folder: Path,
+    transcripts: int = 12,
+    turns: int = 40,
+    coded: int = 4,
+    coder: str = "alice",
+    noise: float = 0.15,
+    seed: int = 5,
+) -> tuple[Project, dict[int, set[str]]]:
+    """The project and the true codes of every segment (by segment id)."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "generated.yaml").write_text(CODEBOOK, encoding="utf-8")
+    plans: dict[str, list[set[str]]] = {}
+    names = list(VOCABULARY)
+    for t in range(transcripts):
+        lines, plan = [], []
+        for turn in range(turns):
+            lines.append(f"Interviewer: Question {turn} for you?")
+            codes = set(rng.sample(names, rng.choice((0, 1, 1, 2))))
+            words = [rng.choice(FILLER) for _ in range(rng.randint(8, 16))]
+            for code in codes:
+                words += rng.sample(VOCABULARY[code], 2)
+            if rng.random() < noise:
+                words.append(rng.choice(VOCABULARY[rng.choice(names)]))
+            rng.shuffle(words)
+            lines.append(f"P{t + 1}: {' '.join(words).capitalize()}.")
+            plan.append(codes)
+        (folder / f"P{t + 1}_interview.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        plans[f"P{t + 1}_interview"] = plan
+    project = Project.create(folder / "generated.qc", codebook=folder / "generated.yaml")
+    project.import_files(sorted(folder.glob("P*_interview.txt"), key=lambda p: int(p.stem[1:].split("_")[0])))
+    by_name = {c.name: c.id for c in project.codebook().codes}
+    truth: dict[int, set[str]] = {}
+    rows = []
+    for n, transcript in enumerate(project.transcripts()):
+        turns_of = [s for s in project.store.transcripts.segments(transcript.id) if s.speaker != "Interviewer"]
+        for segment, codes in zip(turns_of, plans[transcript.name], strict=True):
+            truth[segment.id] = {by_name[c] for c in codes}
+            if n < coded:
+                rows += [(segment.id, by_name[c]) for c in codes]
+    project.store.codings.add_many(rows, coder)
+    return project, truth
