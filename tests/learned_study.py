@@ -28,7 +28,32 @@ VOCABULARY = {
     "Training": ["course", "workshop", "trained", "supervision", "seminar", "lecture"],
 }
 
-CODEBOOK = "name: Generated\ncodes:\n" + "".join(f"  - name: {name}\n" for name in VOCABULARY)
+
+def vocabulary(codes: int) -> dict[str, list[str]]:
+    """The six named codes' words, or for more codes made-up words of six each."""
+    if codes <= len(VOCABULARY):
+        return dict(list(VOCABULARY.items())[:codes])
+    return {f"Code {i}": [f"term{_letters(i)}x{_letters(k)}" for k in range(6)] for i in range(codes)}
+
+
+def _letters(n: int) -> str:
+    """A number as letters (0 a, 25 z, 26 ba …): made-up words stay words, which the text index keeps."""
+    out = ""
+    while True:
+        n, digit = divmod(n, 26)
+        out = "abcdefghijklmnopqrstuvwxyz"[digit] + out
+        if n == 0:
+            return out
+
+
+def codebook(words: dict[str, list[str]], keywords: int) -> str:
+    """The codebook YAML; with ``keywords``, each code lists that many of its words as keywords."""
+    lines = ["name: Generated", "codes:"]
+    for name, vocab in words.items():
+        lines.append(f"  - name: {name}")
+        if keywords:
+            lines.append(f"    keywords: [{', '.join(vocab[:keywords])}]")
+    return "\n".join(lines) + "\n"
 
 
 def build(
@@ -39,13 +64,16 @@ def build(
     coder: str = "alice",
     noise: float = 0.15,
     seed: int = 5,
+    codes: int = 6,
+    keywords: int = 0,
 ) -> tuple[Project, dict[int, set[str]]]:
     """The project and the true codes of every segment (by segment id)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "generated.yaml").write_text(CODEBOOK, encoding="utf-8")
+    words_of = vocabulary(codes)
+    (folder / "generated.yaml").write_text(codebook(words_of, keywords), encoding="utf-8")
     plans: dict[str, list[set[str]]] = {}
-    names = list(VOCABULARY)
+    names = list(words_of)
     for t in range(transcripts):
         lines, plan = [], []
         for turn in range(turns):
@@ -53,9 +81,9 @@ def build(
             codes = set(rng.sample(names, rng.choice((0, 1, 1, 2))))
             words = [rng.choice(FILLER) for _ in range(rng.randint(8, 16))]
             for code in codes:
-                words += rng.sample(VOCABULARY[code], 2)
+                words += rng.sample(words_of[code], 2)
             if rng.random() < noise:
-                words.append(rng.choice(VOCABULARY[rng.choice(names)]))
+                words.append(rng.choice(words_of[rng.choice(names)]))
             rng.shuffle(words)
             lines.append(f"P{t + 1}: {' '.join(words).capitalize()}.")
             plan.append(codes)

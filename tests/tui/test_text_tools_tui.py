@@ -218,3 +218,32 @@ async def test_a_busy_file_refuses_a_pseudonym_without_ending_the_app(demo):
         await pilot.press(*"Janne = [student]", "enter")
         await pilot.pause()
         assert screen.rows == [Pseudonym("Janne", "[student]", True)]
+
+
+async def test_learned_suggestions_show_their_measured_precision_and_are_stored_as_learned(tmp_path):
+    from tests.learned_study import build
+
+    project, _truth = build(tmp_path / "generated")
+    path = project.path
+    project.close()
+    app = make_app(path, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "j", "j", "enter")  # P5, which alice has not coded
+        await pilot.pause()
+        assert app.screen.session.transcript.name == "P5_interview"
+        await pilot.press("A")
+        screen = app.screen
+        assert isinstance(screen, SuggestionsScreen)
+        await pilot.press("l")
+        await _wait(pilot, lambda: bool(screen.items))
+        status = str(screen.query_one("#suggestions-status").render())
+        assert "learned from your codings in 4 transcripts: 6 of 6 codes reach precision 0.8" in status
+        scores = [s.score for s in screen.items]
+        assert scores == sorted(scores, reverse=True) and {s.transcript for s in screen.items} == {"P5_interview"}
+        await pilot.press("y", "n")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM codings WHERE origin = 'learned'").fetchone()[0] == 1
+        assert db.execute("SELECT COUNT(*) FROM rejected_suggestions").fetchone()[0] == 1

@@ -1,4 +1,5 @@
-"""Keyword suggestions for one transcript, to accept or reject one by one (never applied unasked)."""
+"""Suggestions for one transcript, to accept or reject one by one (never applied unasked): from the codebook's
+keywords, or (``l``) learned from the coder's own codings, with their measured precision."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
         Binding("y", "accept", "Accept", id="suggestions.accept"),
         Binding("n", "reject", "Reject", id="suggestions.reject"),
         Binding("Y", "accept_all", "Accept all", id="suggestions.accept_all"),
+        Binding("l", "learned", "Keywords/learned", id="suggestions.learned"),
         Binding("escape,q", "close", "Done", id="suggestions.close"),
     ]
 
@@ -51,6 +53,10 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
         self.texts: dict[int, str] = {}
         """Each suggested segment's text, by segment id: the reason to accept is in it."""
         self.accepted = 0
+        self.learned = False
+        """Whether the suggestions shown are learned from the coder's codings rather than from keywords."""
+        self.summary = ""
+        """What the learned model measured, for the status line."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="dialog suggestions-dialog"):
@@ -67,7 +73,10 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
 
         try:
             with Project.open(self.path) as project:
-                found = project.suggestions(self.coder, transcript=self.transcript)
+                if self.learned:
+                    found = self._learned(project)
+                else:
+                    found = project.suggestions(self.coder, transcript=self.transcript)
                 transcript = project.transcript(self.transcript)
                 if transcript is not None:
                     wanted = {s.segment_id for s in found}
@@ -81,6 +90,27 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
             return
         self.post_message(WorkDone("suggest", found))
 
+    def _learned(self, project: Project) -> list[Any]:
+        """The learned suggestions for this transcript; the figures they rest on go to the status line."""
+        result = project.learned_suggestions(self.coder)
+        reached = [f for f in result.figures if f.threshold is not None]
+        self.summary = (
+            f"learned from your codings in {result.transcripts_trained} transcripts: "
+            f"{len(reached)} of {len(result.figures)} codes reach precision {result.precision_target:g} "
+            "on held-out transcripts"
+            + (f", {len(result.skipped)} skipped (under 10 examples)" if result.skipped else "")
+        )
+        return [s for s in result.suggestions if s.transcript == self.transcript]
+
+    def action_learned(self) -> None:
+        self.learned = not self.learned
+        self.items = []
+        self._fill()
+        self.query_one("#suggestions-status", StatusLine).update(
+            "learning from your codings …" if self.learned else "finding suggestions …"
+        )
+        self._find()
+
     @on(WorkDone)
     def found(self, event: WorkDone) -> None:
         if event.error:
@@ -93,11 +123,18 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
         table = self.query_one("#suggestions", DataTable)
         table.clear()
         for s in self.items:
-            table.add_row(str(s.ordinal), s.code, s.matched, Text(excerpt(self.texts.get(s.segment_id, ""), s.matched)))
+            why = f"{s.score:.2f}: {', '.join(s.words)}" if self.learned else s.matched
+            table.add_row(str(s.ordinal), s.code, why, Text(excerpt(self.texts.get(s.segment_id, ""), why)))
         table.focus()
+        if self.learned:
+            self.query_one("#suggestions-status", StatusLine).update(
+                f"{len(self.items)} learned suggestions ({self.summary}) · y accept · n reject · Y accept all · "
+                "l keyword suggestions · Esc done"
+            )
+            return
         self.query_one("#suggestions-status", StatusLine).update(
-            f"{len(self.items)} suggestions · y accept · n reject · Y accept all · Esc done "
-            f"(accepted codings are marked as suggestions)"
+            f"{len(self.items)} suggestions · y accept · n reject · Y accept all · l learned from your codings · "
+            "Esc done (accepted codings are marked as suggestions)"
         )
 
     def _current(self) -> Any | None:
@@ -107,7 +144,11 @@ class SuggestionsScreen(ReportsWorkerErrors, ModalScreen[int]):
     def _decide(self, chosen: list[Any], accept_them: bool) -> None:
 
         with Project.open(self.path) as project:
-            if accept_them:
+            if self.learned and accept_them:
+                self.accepted += project.accept_learned(self.coder, chosen)
+            elif self.learned:
+                project.reject_learned(self.coder, chosen)
+            elif accept_them:
                 self.accepted += project.accept_suggestions(self.coder, chosen)
             else:
                 project.reject_suggestions(self.coder, chosen)
