@@ -7,6 +7,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qualcode.core.errors import BadInput
 from qualcode.core.learned import _folds, _threshold
@@ -164,3 +166,38 @@ def test_the_command_prints_the_figures_before_the_suggestions(generated):
     first_suggestion = next(i for i, line in enumerate(lines) if " #" in line)
     assert table < first_suggestion
     assert "learned suggestions for alice (the first 5 shown)" in lines[-1]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    precision=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True).map(repr), st.sampled_from(["0.5", "1", "-0.1", "x", ""])
+    ),
+    seed=st.integers(min_value=-5, max_value=2**31),
+)
+def test_any_precision_and_seed_keep_the_promise(generated, tmp_path, precision, seed):
+    """exit 0 or 2, one line on failure, never a traceback, and the project unchanged but for the text index."""
+    import contextlib
+    import io
+    import shutil
+
+    from qualcode.cli import main
+    from tests.core.test_cli import content
+
+    path, _truth = generated
+    copy = tmp_path / f"copy-{abs(hash((precision, seed)))}.qc"
+    shutil.copy(path, copy)
+    before = [line for line in content(copy) if "text_index" not in line]
+    stderr = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
+        try:
+            status = main(
+                ["suggest", str(copy), "--coder", "alice", "--learned", "--precision", precision, "--seed", str(seed)]
+            )
+        except SystemExit as e:  # argparse's refusal of what is no number
+            status = int(e.code or 0)
+    assert status in (0, 2), stderr.getvalue()
+    assert "Traceback" not in stderr.getvalue()
+    if status == 2:
+        assert len(stderr.getvalue().strip().splitlines()) >= 1
+    assert [line for line in content(copy) if "text_index" not in line] == before, "suggesting applies nothing"
