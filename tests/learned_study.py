@@ -66,8 +66,13 @@ def build(
     seed: int = 5,
     codes: int = 6,
     keywords: int = 0,
+    passages: bool = False,
 ) -> tuple[Project, dict[int, set[str]]]:
-    """The project and the true codes of every segment (by segment id)."""
+    """The project and the true codes of every segment (by segment id).
+
+    With ``passages``, each turn is a sentence of filler words and then a sentence holding the codes' words,
+    and the coder codes that second sentence as a passage instead of the whole turn.
+    """
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     words_of = vocabulary(codes)
@@ -85,7 +90,11 @@ def build(
             if rng.random() < noise:
                 words.append(rng.choice(words_of[rng.choice(names)]))
             rng.shuffle(words)
-            lines.append(f"P{t + 1}: {' '.join(words).capitalize()}.")
+            if passages:
+                filler = " ".join(rng.choice(FILLER) for _ in range(6)).capitalize()
+                lines.append(f"P{t + 1}: {filler}. {' '.join(words).capitalize()}.")
+            else:
+                lines.append(f"P{t + 1}: {' '.join(words).capitalize()}.")
             plan.append(codes)
         (folder / f"P{t + 1}_interview.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         plans[f"P{t + 1}_interview"] = plan
@@ -94,11 +103,18 @@ def build(
     by_name = {c.name: c.id for c in project.codebook().codes}
     truth: dict[int, set[str]] = {}
     rows = []
-    for n, transcript in enumerate(project.transcripts()):
-        turns_of = [s for s in project.store.transcripts.segments(transcript.id) if s.speaker != "Interviewer"]
+    store = project.store
+    for n, transcript in enumerate(store.transcripts.all()):
+        turns_of = [s for s in store.transcripts.segments(transcript.id) if s.speaker != "Interviewer"]
         for segment, codes in zip(turns_of, plans[transcript.name], strict=True):
             truth[segment.id] = {by_name[c] for c in codes}
-            if n < coded:
+            if n >= coded:
+                continue
+            if passages:
+                second = transcript.text.index(". ", segment.start) + 2
+                for c in codes:
+                    store.codings.add_span(transcript.id, second, segment.end, by_name[c], coder)
+            else:
                 rows += [(segment.id, by_name[c]) for c in codes]
-    project.store.codings.add_many(rows, coder)
+    store.codings.add_many(rows, coder)
     return project, truth

@@ -37,6 +37,8 @@ FOLDS = 5
 ALPHA = 1.0
 """The ridge penalty: measured on the generated study of bench/bench_learned.py (0.3–3 differ by under 2 points)."""
 TOP_WORDS = 3
+MAX_SEED = 2**64 - 1
+"""The folds' random generator takes a seed from 0 to this (numpy refuses negative seeds)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,12 @@ class LearnedSuggestion:
     code: str
     score: float
     words: tuple[str, ...]
-    """The lemmas of the segment that weighed most for the code."""
+    """The lemmas of the unit that weighed most for the code."""
+    transcript_id: int
+    start: int
+    end: int
+    """The unit's offsets in the transcript: its segment, or a sentence of it for a coder who codes passages."""
+    sentence: bool
 
 
 @dataclass
@@ -74,6 +81,8 @@ class Learned:
     precision_target: float
     units: int
     transcripts_trained: int
+    by_sentence: bool
+    """Whether the units are sentences (the coder codes passages more than whole segments) or segments."""
     figures: list[CodeFigures] = field(default_factory=list)
     skipped: list[tuple[str, int]] = field(default_factory=list)
     """(code name, examples) of the codes with too few examples."""
@@ -85,6 +94,8 @@ class _Unit:
     segment_id: int
     transcript_id: int
     ordinal: int
+    start: int
+    end: int
     lemmas: tuple[str, ...]
 
 
@@ -97,14 +108,13 @@ def _driver() -> Any:
         ) from None
 
 
-def _units(store: Store, progress: Progress | None) -> tuple[list[_Unit], dict[int, str]]:
-    """Every non-interviewer segment with its lemmas (letters only, stop words out), from the text index
-    (built when missing), as the word frequencies count them."""
+def _units(store: Store, progress: Progress | None, by_sentence: bool) -> tuple[list[_Unit], dict[int, str]]:
+    """Every non-interviewer segment, or every sentence of one, with its lemmas (letters only, stop words
+    out, as the word frequencies count them), from the text index (built when missing)."""
     from qualcode.core.pseudonyms import _stop_words
     from qualcode.core.textindex import index_of
 
     stop = _stop_words(store.settings.lang)
-
     interviewers = store.settings.interviewers
     transcripts = store.transcripts.all()
     names = {t.id: t.name for t in transcripts}
@@ -113,19 +123,52 @@ def _units(store: Store, progress: Progress | None) -> tuple[list[_Unit], dict[i
         index = index_of(store, transcript, transcript.lang or store.settings.lang, store.settings.spacy_model)
         segments = store.transcripts.segments(transcript.id)
         firsts = [s.start for s in segments]
-        bags: list[list[str]] = [[] for _ in segments]
-        for start, lower, lemma in zip(index.starts, index.lower, index.lemma, strict=True):
-            if not lower.isalpha() or lower in stop or lemma.lower() in stop:
-                continue
+        # (segment position, sentence start) -> [first token start, last token end, lemmas]
+        bags: dict[tuple[int, int], list[Any]] = {}
+        for start, end, lower, lemma in zip(index.starts, index.ends, index.lower, index.lemma, strict=True):
             at = bisect_right(firsts, start) - 1
-            if at >= 0 and start < segments[at].end:
-                bags[at].append(lemma.lower())
-        for segment, bag in zip(segments, bags, strict=True):
+            if at < 0 or start >= segments[at].end:
+                continue
+            sentence = index.sentences[bisect_right(index.sentences, start) - 1] if by_sentence else 0
+            bag = bags.setdefault((at, max(sentence, segments[at].start) if by_sentence else 0), [start, end, []])
+            bag[1] = end
+            if lower.isalpha() and lower not in stop and lemma.lower() not in stop:
+                bag[2].append(lemma.lower())
+        for (at, _sentence), (start, end, lemmas) in sorted(bags.items()):
+            segment = segments[at]
             if not is_interviewer(segment.speaker, interviewers):
-                out.append(_Unit(segment.id, transcript.id, segment.ordinal, tuple(bag)))
+                if not by_sentence:
+                    start, end = segment.start, segment.end
+                out.append(_Unit(segment.id, transcript.id, segment.ordinal, start, end, tuple(lemmas)))
         if progress is not None:
             progress(n, len(transcripts), transcript.name)
     return out, names
+
+
+def _labels(store: Store, coder: str, units: Sequence[_Unit], by_sentence: bool) -> list[set[str]]:
+    """The coder's codes of each unit: a segment's codings, or for a sentence the codes of its segment and
+    of the passages that count for it (half of it covered, or the passage inside it)."""
+    from qualcode.core.model import span_counts_for
+
+    if not by_sentence:
+        codes: dict[int, set[str]] = {}
+        for segment_id, code_id in store.codings.pairs(coder):
+            codes.setdefault(segment_id, set()).add(code_id)
+        return [codes.get(u.segment_id, set()) for u in units]
+    whole: dict[int, set[str]] = {}
+    for segment_id, code_id in store.codings.whole_segment_pairs(coder):
+        whole.setdefault(segment_id, set()).add(code_id)
+    spans: dict[int, list[Any]] = {}
+    for span in store.codings.spans(coder):
+        spans.setdefault(span.transcript_id, []).append(span)
+    out = []
+    for u in units:
+        found = set(whole.get(u.segment_id, ()))
+        found.update(
+            p.code_id for p in spans.get(u.transcript_id, ()) if span_counts_for(u.start, u.end, p.start, p.end)
+        )
+        out.append(found)
+    return out
 
 
 def _identity(bag: Sequence[str]) -> Sequence[str]:
@@ -195,22 +238,26 @@ def learn(
 
     if not (isinstance(precision, float | int) and math.isfinite(precision) and 0 < precision <= 1):
         raise BadInput("the precision to reach must be a number above 0 and at most 1, e.g. 0.8", where="--precision")
+    if not (isinstance(seed, int) and 0 <= seed <= MAX_SEED):
+        raise BadInput(f"the seed must be a whole number from 0 to {MAX_SEED}", where="--seed")
     _driver()
     store.codings.check_known(coder)
     if store.codings.count(coder) == 0:
         raise BadInput("has no codings to learn from yet; code some transcripts first", where=coder)
-    units, names = _units(store, progress)
+    by_sentence = len(store.codings.spans(coder)) > len(store.codings.whole_segment_pairs(coder))
+    units, names = _units(store, progress, by_sentence)
     coded = store.codings.transcripts_coded(coder) | store.codings.done(coder)
-    pairs = set(store.codings.pairs(coder))
     rejected = store.codings.rejected_suggestions(coder)
     book = {c.id: c for c in store.codebook.codes() if c.codable}
     train = [u for u in units if u.transcript_id in coded]
+    train_labels = _labels(store, coder, train, by_sentence)
     counts = {cid: 0 for cid in book}
-    for _segment, cid in pairs:
-        if cid in counts:
-            counts[cid] += 1
+    for found in train_labels:
+        for cid in found:
+            if cid in counts:
+                counts[cid] += 1
     learnable = [cid for cid in book if counts[cid] >= min_examples]
-    result = Learned(coder, float(precision), len(train), len(coded))
+    result = Learned(coder, float(precision), len(train), len(coded), by_sentence)
     result.skipped = sorted((book[cid].name, n) for cid, n in counts.items() if 0 < n < min_examples)
     if not learnable:
         raise BadInput(
@@ -228,17 +275,18 @@ def learn(
     all_bags = [u.lemmas for u in units]
     vectorizer.fit([u.lemmas for u in train])
     x_all = vectorizer.transform(all_bags)
-    row_of = {u.segment_id: i for i, u in enumerate(units)}
-    train_rows = np.array([row_of[u.segment_id] for u in train])
+    row_of = {u: i for i, u in enumerate(units)}
+    train_rows = np.array([row_of[u] for u in train])
     y = np.zeros((len(train), len(learnable)), dtype=np.float64)
     column = {cid: j for j, cid in enumerate(learnable)}
-    train_at = {u.segment_id: i for i, u in enumerate(train)}
-    for seg, cid in pairs:
-        if cid in column and seg in train_at:
-            y[train_at[seg], column[cid]] = 1.0
+    for i, found in enumerate(train_labels):
+        for cid in found:
+            if cid in column:
+                y[i, column[cid]] = 1.0
     # Rejected suggestions lie in transcripts the coder has not coded (she has no codings there), so their
     # segments join the final fit as rows without any of her codes: negatives of the code she turned down.
-    extra = sorted({seg for seg, cid in rejected if cid in column and seg not in train_at and seg in row_of})
+    turned_down = {seg for seg, cid in rejected if cid in column}
+    extra = [u for u in units if u.segment_id in turned_down and u.transcript_id not in coded]
     x_train = x_all[train_rows]
     held_out = np.zeros_like(y)
     for fit_rows, test_rows in _folds(groups, seed):
@@ -252,13 +300,13 @@ def learn(
     if extra:
         import scipy.sparse as sparse
 
-        x_fit = sparse.vstack([x_train, x_all[[row_of[s] for s in extra]]]).tocsr()
+        x_fit = sparse.vstack([x_train, x_all[[row_of[u] for u in extra]]]).tocsr()
         y_fit = np.vstack([y, np.zeros((len(extra), len(learnable)))])
     untouched = [u for u in units if u.transcript_id not in coded]
     if not untouched:
         result.figures.sort(key=lambda f: f.code)
         return result
-    rows = np.array([row_of[u.segment_id] for u in untouched])
+    rows = np.array([row_of[u] for u in untouched])
     scores, coef = _fit_scores(x_fit, y_fit, x_all[rows])
     vocabulary = vectorizer.get_feature_names_out()
     thresholds = {f.code_id: f.threshold for f in result.figures}
@@ -270,7 +318,7 @@ def learn(
             continue
         for i in np.nonzero(scores[:, j] >= threshold)[0].tolist():
             unit = untouched[i]
-            if (unit.segment_id, cid) in rejected or (unit.segment_id, cid) in pairs:
+            if (unit.segment_id, cid) in rejected:
                 continue
             row = x_untouched.getrow(i)
             weights = row.data * coef[j, row.indices]
@@ -284,6 +332,10 @@ def learn(
                     book[cid].name,
                     round(float(scores[i, j]), 6),
                     tuple(str(vocabulary[k]) for k in top),
+                    unit.transcript_id,
+                    unit.start,
+                    unit.end,
+                    by_sentence,
                 )
             )
     result.figures.sort(key=lambda f: f.code)
@@ -292,10 +344,17 @@ def learn(
 
 
 def accept(store: Store, coder: str, chosen: Sequence[LearnedSuggestion]) -> int:
-    """Record accepted learned suggestions as codings with origin 'learned'; returns how many are new."""
-    rows = sorted({(s.segment_id, s.code_id) for s in chosen})
+    """Record accepted learned suggestions as codings with origin 'learned' (a sentence as a passage);
+    returns how many are new."""
+    rows = sorted({(s.segment_id, s.code_id) for s in chosen if not s.sentence})
     with store.transaction():
         added = store.codings.add_many(rows, coder, origin="learned")
+        for s in chosen:
+            if s.sentence:
+                added += (
+                    store.codings.add_span(s.transcript_id, s.start, s.end, s.code_id, coder, origin="learned")
+                    is not None
+                )
         store.audit.log(coder, "suggest.learned.accept", "", codings=added)
     return added
 

@@ -136,6 +136,7 @@ def test_the_text_index_is_built_when_missing(study):
         (["--coder", "alice", "--precision", "0"], "above 0 and at most 1"),
         (["--coder", "alice", "--precision", "1.5"], "above 0 and at most 1"),
         (["--coder", "alice", "--precision", "nan"], "above 0 and at most 1"),
+        (["--coder", "alice", "--seed", "-1"], "the seed must be a whole number"),
     ],
 )
 def test_bad_input_is_one_line_with_exit_2(generated, args, message):
@@ -201,3 +202,29 @@ def test_any_precision_and_seed_keep_the_promise(generated, tmp_path, precision,
     if status == 2:
         assert len(stderr.getvalue().strip().splitlines()) >= 1
     assert [line for line in content(copy) if "text_index" not in line] == before, "suggesting applies nothing"
+
+
+def test_a_coder_who_codes_passages_is_learned_from_by_sentence(tmp_path):
+    project, truth = build(tmp_path / "passages", passages=True)
+    with project:
+        found = project.learned_suggestions("alice")
+        assert found.by_sentence
+        assert 4 * 40 * 1.5 < found.units <= 4 * 40 * 2, "about two sentences a turn in the four coded transcripts"
+        assert all(f.threshold is not None for f in found.figures)
+        texts = {t.id: t.text for t in project.store.transcripts.all()}
+        first = found.suggestions[0]
+        assert first.sentence
+        passage = texts[first.transcript_id][first.start : first.end]
+        assert passage.endswith(".") and passage.count(". ") == 0, "a sentence, not the whole turn"
+        right = sum(s.code_id in truth[s.segment_id] for s in found.suggestions)
+        assert right / len(found.suggestions) >= 0.8
+        assert project.accept_learned("alice", found.suggestions[:2]) == 2
+        kept = [p for p in project.store.codings.spans("alice") if p.origin == "learned"]
+        assert {(p.start, p.end) for p in kept} == {(s.start, s.end) for s in found.suggestions[:2]}
+
+
+def test_the_lead_trains_on_the_consensus(study):
+    project, _truth = study
+    project.store.codings.add_many(project.store.codings.pairs("alice"), "consensus")
+    found = project.learned_suggestions("consensus")
+    assert found.coder == "consensus" and len(found.figures) == 6 and found.suggestions
