@@ -28,6 +28,8 @@ from qualcode.core.agreement_report import (
     _matrix,
     _number,
     _parents,
+    automated,
+    automation_notes,
     compared_units,
     no_codings,
     unit_namer,
@@ -90,6 +92,10 @@ class ManyReport(ItemTable):
     transcripts: list[ManyRow] | None = None
     parents: list[tuple[int, str, str]] = field(default_factory=list)
     groups: list[GroupRow] = field(default_factory=list)
+    from_suggestions: dict[str, tuple[int, int]] | None = None
+    """Per coder, (codings from accepted keyword suggestions, all codings)."""
+    from_learned: dict[str, tuple[int, int]] | None = None
+    """Per coder, (codings from accepted learned suggestions, all codings)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -108,6 +114,10 @@ class ManyReport(ItemTable):
         del out["pooled"]["code"]
         if self.groups:
             out["exclusive_groups"] = [g.as_dict() for g in self.groups]
+        if self.from_suggestions is not None:
+            out["codings_from_suggestions"] = {c: n for c, (n, _total) in self.from_suggestions.items()}
+        if self.from_learned is not None:
+            out["codings_from_learned_suggestions"] = {c: n for c, (n, _total) in self.from_learned.items()}
         return out
 
     def to_json(self, *, publish: Publication | None = None) -> str:
@@ -149,6 +159,7 @@ class ManyReport(ItemTable):
             for pair, k in self.pooled.pairwise.items()
         )
         notes.append(Note(f"Pairwise Cohen's kappa, pooled over the codes: {pairs}."))
+        notes += automation_notes(self.from_suggestions, self.from_learned)
         notes += [Note(g.sentence()) for g in self.groups]
         return self.table_of(rows, self.frame_of(rows), columns, caption, notes)
 
@@ -252,4 +263,6 @@ def report_many(
         transcripts=transcript_rows,
         parents=_parents(book, codes),
         groups=group_rows(book, codes, matrices, present, tuple(coders), unit_namer(store, segment_ids)),
+        from_suggestions=automated(store, coders, "suggestion"),
+        from_learned=automated(store, coders, "learned"),
     )

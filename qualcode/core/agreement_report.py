@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -346,14 +347,7 @@ class Report(ItemTable):
             notes.append(Note("Intervals: percentile bootstrap over segments."))
         headline = next(s for s in agreement.STATISTIC_LABELS if s.key == HEADLINE)
         notes.append(Note(f"{headline.meaning} below {self.threshold:g}.", "*"))
-        for coder, (n, total) in (self.from_suggestions or {}).items():
-            if n:
-                notes.append(Note(f"{coder}: {n} of {total} codings came from accepted keyword suggestions."))
-        for coder, (n, total) in (self.from_learned or {}).items():
-            if n:
-                notes.append(
-                    Note(f"{coder}: {n} of {total} codings came from accepted suggestions learned from their codings.")
-                )
+        notes += automation_notes(self.from_suggestions, self.from_learned)
         notes += self._span_notes()
         notes += [Note(g.sentence()) for g in self.groups]
         notes += [Note(f"undefined: {reason}.", mark) for reason, mark in reasons.items()]
@@ -364,6 +358,27 @@ class Report(ItemTable):
             frame[key] = frame[key].astype("Int64")
         frame["undefined"] = frame["undefined"].fillna("")
         return self.table_of(rows, frame, columns, caption, notes)
+
+
+def automated(store: Store, coders: Sequence[str], origin: str) -> dict[str, tuple[int, int]]:
+    """Per coder, (codings of this origin, all codings): "suggestion" for keywords, "learned" for the model."""
+    return {c: (store.codings.origin_counts(c).get(origin, 0), store.codings.count(c)) for c in coders}
+
+
+def automation_notes(
+    from_suggestions: dict[str, tuple[int, int]] | None, from_learned: dict[str, tuple[int, int]] | None
+) -> list[Note]:
+    """What share of each coder's codings the machine proposed, keyword and learned counted apart."""
+    notes = []
+    for coder, (n, total) in (from_suggestions or {}).items():
+        if n:
+            notes.append(Note(f"{coder}: {n} of {total} codings came from accepted keyword suggestions."))
+    for coder, (n, total) in (from_learned or {}).items():
+        if n:
+            notes.append(
+                Note(f"{coder}: {n} of {total} codings came from accepted suggestions learned from their codings.")
+            )
+    return notes
 
 
 def no_codings(store: Store, coder: str) -> BadInput:
@@ -473,12 +488,8 @@ def report(
         pooled=pooled,
         themes=theme_rows,
         transcripts=transcript_rows,
-        from_suggestions={
-            c: (store.codings.origin_counts(c).get("suggestion", 0), store.codings.count(c)) for c in (coder_a, coder_b)
-        },
-        from_learned={
-            c: (store.codings.origin_counts(c).get("learned", 0), store.codings.count(c)) for c in (coder_a, coder_b)
-        },
+        from_suggestions=automated(store, (coder_a, coder_b), "suggestion"),
+        from_learned=automated(store, (coder_a, coder_b), "learned"),
         units=units,
         parents=parents,
         groups=groups,

@@ -234,13 +234,14 @@ def learn(
 ) -> Learned:
     """Train on ``coder``'s own codings, measure by held-out transcripts, and suggest above each threshold."""
     import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     if not (isinstance(precision, float | int) and math.isfinite(precision) and 0 < precision <= 1):
         raise BadInput("the precision to reach must be a number above 0 and at most 1, e.g. 0.8", where="--precision")
     if not (isinstance(seed, int) and 0 <= seed <= MAX_SEED):
         raise BadInput(f"the seed must be a whole number from 0 to {MAX_SEED}", where="--seed")
     _driver()
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     store.codings.check_known(coder)
     if store.codings.count(coder) == 0:
         raise BadInput("has no codings to learn from yet; code some transcripts first", where=coder)

@@ -219,6 +219,22 @@ def test_three_coders_on_the_command_line(three):
     assert "Pairwise Cohen's kappa, pooled over the codes: alice–bob" in table
 
 
+def test_three_coders_report_keyword_and_learned_codings_apart(three):
+    from qualcode.core.store import Store
+
+    with Store(three) as store:
+        store.codings.add_many(
+            [(store.transcripts.segment_ids()[0], store.codebook.codes()[0].id)], "bob", origin="learned"
+        )
+    table = run("agree", str(three), "--coders", "alice", "bob", "carol", "--bootstrap", "0").stdout
+    assert "bob: 1 of 4 codings came from accepted suggestions learned from their codings." in table
+    data = json.loads(
+        run("agree", str(three), "--coders", "alice", "bob", "carol", "--format", "json", "--bootstrap", "0").stdout
+    )
+    assert data["codings_from_learned_suggestions"] == {"alice": 0, "bob": 1, "carol": 0}
+    assert data["codings_from_suggestions"] == {"alice": 0, "bob": 0, "carol": 0}
+
+
 @pytest.mark.parametrize(
     ("coders", "message"),
     [
