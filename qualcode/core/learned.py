@@ -129,8 +129,12 @@ def _units(store: Store, progress: Progress | None, by_sentence: bool) -> tuple[
             at = bisect_right(firsts, start) - 1
             if at < 0 or start >= segments[at].end:
                 continue
-            sentence = index.sentences[bisect_right(index.sentences, start) - 1] if by_sentence else 0
-            bag = bags.setdefault((at, max(sentence, segments[at].start) if by_sentence else 0), [start, end, []])
+            key = 0
+            if by_sentence:
+                # the sentence the token is in; a token before the first sentence start opens the segment's
+                where = bisect_right(index.sentences, start) - 1
+                key = max(index.sentences[where] if where >= 0 else 0, segments[at].start)
+            bag = bags.setdefault((at, key), [start, end, []])
             bag[1] = end
             if lower.isalpha() and lower not in stop and lemma.lower() not in stop:
                 bag[2].append(lemma.lower())
