@@ -360,7 +360,22 @@ def _scalar(node: Any, where: str) -> str | None:
         raise BadInput(f"line {node.start_mark.line + 1}: expected text here", where=where)
     if node.tag == "tag:yaml.org,2002:null":
         return None
-    return str(node.value).strip()
+    return _joined_surrogates(str(node.value), node, where).strip()
+
+
+def _joined_surrogates(text: str, node: Any, where: str) -> str:
+    """YAML reads each ``\\uXXXX`` escape alone, so a character beyond U+FFFF that JSON wrote as a surrogate
+    pair arrives as two halves: joined here; a half without its other half is no character and is refused."""
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    try:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise BadInput(
+            f"line {node.start_mark.line + 1}: holds half of a UTF-16 surrogate pair, which is no character; "
+            "write the character itself",
+            where=where,
+        ) from None
 
 
 class _Builder:

@@ -272,3 +272,10 @@ def test_a_schema_9_file_gets_code_versions(tmp_path) -> None:
     with Store(tmp_path / "old.qc") as store:
         assert store.schema_version() == SCHEMA_VERSION
         assert {c.version for c in store.codebook.codes()} == {1}
+
+
+def test_characters_beyond_the_bmp_written_as_json_escapes_are_whole_and_halves_refused() -> None:
+    book = parse_codebook(json.dumps({"codes": [{"name": "𐀀 code", "keywords": ["😀"]}]}), "book.json")
+    assert book.codes[0].name == "𐀀 code" and book.codes[0].keywords == ("😀",)
+    with pytest.raises(BadInput, match=r"book.json: line 1: holds half of a UTF-16 surrogate pair"):
+        parse_codebook('{"codes": [{"name": "\\ud800 alone"}]}', "book.json")
