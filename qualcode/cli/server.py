@@ -12,8 +12,7 @@ URL_HELP = "the study's URL, postgresql://USER@HOST[:PORT]/DATABASE (the passwor
 def cmd_init(args: argparse.Namespace) -> int:
     from qualcode.core.team_server import init
 
-    with init(args.url, study=args.study, lead=args.lead, lang=args.lang, codebook=args.codebook, unit=args.unit):
-        pass
+    init(args.url, study=args.study, lead=args.lead, lang=args.lang, codebook=args.codebook, unit=args.unit).close()
     out(f"set up study '{args.study.strip()}' at {args.url} with lead {args.lead.strip()}; blinded until unblind")
     out(f"next: qualcode server coder add {args.url} NAME, then qualcode import {args.url} FILES …")
     return 0

@@ -22,13 +22,17 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.core.codebook import Codebook, codebook_from_codes
 from qualcode.core.errors import BadInput, ProjectBusy
 from qualcode.core.model import Segment, Transcript, span_counts_for
 from qualcode.core.spans import check_span
 from qualcode.core.store import Store
-from qualcode.core.store.postgres import CodebookWatch, ServerUnreachable
+from qualcode.core.store.postgres import ServerUnreachable
+
+if TYPE_CHECKING:
+    from qualcode.core.store.postgres import CodebookWatch
 
 
 @dataclass(frozen=True)
@@ -405,7 +409,7 @@ class CodingSession:
 
     def watch_codebook(self) -> CodebookWatch | None:
         """On a server study, a watch that hears anyone's committed codebook edit; None for a project file."""
-        return self.store.database.watch_codebook() if self.store.on_server else None  # type: ignore[union-attr]
+        return self.store.watch_codebook()
 
     def refresh_codebook(self) -> None:
         """Read the codebook and this coder's codings again after the codebook was edited."""

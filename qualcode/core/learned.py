@@ -351,21 +351,14 @@ def learn(
 def accept(store: Store, coder: str, chosen: Sequence[LearnedSuggestion]) -> int:
     """Record accepted learned suggestions as codings with origin 'learned' (a sentence as a passage);
     returns how many are new."""
-    rows = sorted({(s.segment_id, s.code_id) for s in chosen if not s.sentence})
+    from qualcode.core.suggest import accept as accept_segments
+
     with store.transaction():
-        added = store.codings.add_many(rows, coder, origin="learned")
+        added = accept_segments(store, coder, [s for s in chosen if not s.sentence], origin="learned")  # type: ignore[misc]
         for s in chosen:
             if s.sentence:
                 added += (
                     store.codings.add_span(s.transcript_id, s.start, s.end, s.code_id, coder, origin="learned")
                     is not None
                 )
-        store.audit.log(coder, "suggest.learned.accept", "", codings=added)
     return added
-
-
-def reject(store: Store, coder: str, chosen: Sequence[LearnedSuggestion]) -> None:
-    """Remember turned-down suggestions: not offered again, and negatives of their code next time."""
-    with store.transaction():
-        for s in chosen:
-            store.codings.reject_suggestion(s.segment_id, s.code_id, coder)

@@ -157,7 +157,7 @@ class Project:
     def watch_codebook(self) -> CodebookWatch | None:
         """For a server study, a watch that hears the codebook change (anyone's committed edit); None for a file,
         which only this machine's sessions write and which is read again when the workbench comes back to it."""
-        return self.store.database.watch_codebook() if self.store.on_server else None  # type: ignore[union-attr]
+        return self.store.watch_codebook()
 
     @property
     def lang(self) -> str:
@@ -732,7 +732,8 @@ class Project:
         return accept(self.store, coder, chosen)
 
     def reject_learned(self, coder: str, chosen: Sequence[LearnedSuggestion]) -> None:
-        from qualcode.core.learned import reject
+        """Remember turned-down learned suggestions: not offered again, and negatives of the next training."""
+        from qualcode.core.suggest import reject
 
         reject(self.store, coder, chosen)
 

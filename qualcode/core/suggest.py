@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.core.codebook import codebook_of
 from qualcode.core.errors import BadInput
@@ -23,6 +23,9 @@ from qualcode.core.store import Store
 from qualcode.core.store.search_index import FORM_KINDS, LEMMA_KINDS
 from qualcode.core.store.settings import is_interviewer
 from qualcode.core.textindex import lemma_table, search_documents
+
+if TYPE_CHECKING:
+    from qualcode.core.learned import LearnedSuggestion
 
 
 @dataclass(frozen=True)
@@ -131,16 +134,20 @@ def suggestions(
     return out
 
 
-def accept(store: Store, coder: str, chosen: Iterable[Suggestion]) -> int:
-    """Record accepted suggestions as codings with origin 'suggestion'; returns how many are new."""
+def accept(store: Store, coder: str, chosen: Iterable[Suggestion], *, origin: str = "suggestion") -> int:
+    """Record accepted suggestions as codings with origin 'suggestion' (keywords) or 'learned'; returns how
+    many are new."""
     rows = sorted({(s.segment_id, s.code_id) for s in chosen})
     with store.transaction():
-        added = store.codings.add_many(rows, coder, origin="suggestion")
-        store.audit.log(coder, "suggest.accept", "", codings=added)
+        added = store.codings.add_many(rows, coder, origin=origin)
+        store.audit.log(
+            coder, "suggest.accept" if origin == "suggestion" else f"suggest.{origin}.accept", "", codings=added
+        )
     return added
 
 
-def reject(store: Store, coder: str, chosen: Iterable[Suggestion]) -> None:
+def reject(store: Store, coder: str, chosen: Iterable[Suggestion | LearnedSuggestion]) -> None:
+    """Remember turned-down suggestions: not offered again (and, for learned ones, negatives next time)."""
     with store.transaction():
         for s in chosen:
             store.codings.reject_suggestion(s.segment_id, s.code_id, coder)

@@ -29,10 +29,6 @@ class TeamStatus:
     codings: dict[str, int]
 
 
-def _server(url: str) -> ServerURL:
-    return parse_server_url(url)
-
-
 def _checked_name(name: str, what: str) -> str:
     cleaned = name.strip()
     if not cleaned or not cleaned.isprintable() or len(cleaned) > 63:
@@ -44,7 +40,7 @@ def init(
     url: str, *, study: str, lead: str, lang: str = "en", codebook: str | Path | None = None, unit: str = "turn"
 ) -> Project:
     """A new study on the server: the schema, its settings and codebook, the lead's role and the blinding."""
-    target = _server(url)
+    target = parse_server_url(url)
     lead = _checked_name(lead, "lead")
     _make_database_if_missing(target)
     project = Project.create(target, lang=lang, codebook=codebook, unit=unit, server=True)
@@ -100,7 +96,7 @@ def push(source: str | Path, url: str, *, lead: str | None = None, replace: bool
     never overwritten. All of it is one transaction: refused or failed,
     the server holds what it held.
     """
-    target = _server(url)
+    target = parse_server_url(url)
     with Store(source) as file:
         study_id = file.study_id
         _make_database_if_missing(target)
@@ -142,7 +138,7 @@ def push(source: str | Path, url: str, *, lead: str | None = None, replace: bool
 
 def pull(url: str, output: str | Path) -> dict[str, int]:
     """A project file of the server study as of one moment (what the URL's role may read); rows per table."""
-    target = _server(url)
+    target = parse_server_url(url)
     out = guard_output(output)
     if out.exists():
         raise BadInput("already exists; choose another name or delete it first", where=str(output))
@@ -154,24 +150,24 @@ def pull(url: str, output: str | Path) -> dict[str, int]:
 
 def add_coder(url: str, name: str) -> bool:
     """Let ``name`` code the study (a PostgreSQL role of that name, made when new); False when it could already."""
-    with Store(_server(url)) as store:
+    with Store(parse_server_url(url)) as store:
         return not team.add_coder(_team(store), _checked_name(name, "coder"))
 
 
 def remove_coder(url: str, name: str) -> None:
-    with Store(_server(url)) as store:
+    with Store(parse_server_url(url)) as store:
         team.remove_coder(_team(store), name.strip())
 
 
 def unblind(url: str) -> None:
     """End blinding for the study: coders may read each other's work from now on (they still write their own)."""
-    with Store(_server(url)) as store:
+    with Store(parse_server_url(url)) as store:
         team.unblind(_team(store))
         store.audit.log(store.path.user or "lead", "server.unblind", store.path.dbname)
 
 
 def status(url: str) -> TeamStatus:
-    target = _server(url)
+    target = parse_server_url(url)
     with Store(target) as store:
         server = _team(store)
         per_coder = {name: store.codings.count(name) for name in store.codings.coders()}

@@ -32,16 +32,46 @@ def qualcode(*args: str, env: dict | None = None) -> subprocess.CompletedProcess
     )
 
 
-@pytest.fixture
-def team(postgres, tmp_path):
-    """A study on the test server: lead carol, coders alice and bob, the sample transcripts; its database name."""
-    name = postgres.new_database()
-    with init(postgres.url(name), study="Back to school", lead="carol", codebook=CODEBOOK) as project:
+def _set_up_team(server) -> str:
+    """A study on ``server``: lead carol, coders alice and bob, three sample transcripts; its database name."""
+    name = server.new_database()
+    with init(server.url(name), study="Back to school", lead="carol", codebook=CODEBOOK) as project:
         project.import_files(sorted((REPO / "transcripts_sample").glob("P[1-3]_*.txt")))
     for coder in ("alice", "bob"):
-        add_coder(postgres.url(name), coder)
+        add_coder(server.url(name), coder)
+    return name
+
+
+@pytest.fixture
+def team(postgres):
+    """A study on the test server (see `_set_up_team`); its database name."""
+    name = _set_up_team(postgres)
     yield name
     postgres.drop_database(name)
+
+
+@pytest.fixture
+def restartable(postgres):
+    """A server this test may restart: the run's own cluster, or (when the run was given a server it did not
+    start) a throw-away cluster of its own; with a team study on it. (server, database name)."""
+    from tests.conftest import TestServer
+    from tests.postgres_cluster import binaries, start, stop
+
+    if postgres.folder is not None:
+        name = _set_up_team(postgres)
+        yield postgres, name
+        postgres.drop_database(name)
+        return
+    if binaries() is None:
+        pytest.skip("the run's server was not started here and no PostgreSQL binaries can start one to restart")
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="qcpg-"))
+    server = TestServer(start(folder), folder)
+    try:
+        yield server, _set_up_team(server)
+    finally:
+        stop(folder)
 
 
 def _code_some(url: str, coder: str, n: int = 6) -> list[tuple[int, str]]:
@@ -269,24 +299,21 @@ def test_a_lost_connection_keeps_the_change_pending_until_the_server_answers(pos
     assert {r[0] for r in rows} == {session.segments[1].id, session.segments[2].id}
 
 
-def test_a_server_restart_under_a_coding_session_loses_nothing_shown_as_saved(postgres, team):
-    if postgres.folder is None:
-        pytest.skip(
-            "the server was not started by this run (QUALCODE_TEST_POSTGRES_DIR unset), so it cannot be restarted"
-        )
+def test_a_server_restart_under_a_coding_session_loses_nothing_shown_as_saved(restartable):
     from tests.postgres_cluster import restart
 
-    url = postgres.url(team, "alice")
+    server, team = restartable
+    url = server.url(team, "alice")
     with Project.open(url, busy_timeout=0.2) as project:
         session = CodingSession(project.store, "alice", project.store.transcripts.all()[0].id)
         code = next(c for c in session.codebook.codes if c.codable)
         session.toggle([1], code.id)
-        restart(postgres.folder)
+        restart(server.folder)
         session.toggle([2], code.id)
-        for _ in range(50):
-            if session.pending_count == 0 or session.retry_pending() and session.pending_count == 0:
-                break
+        deadline = time.monotonic() + 5
+        while session.pending_count and time.monotonic() < deadline:
             time.sleep(0.1)
+            session.retry_pending()
         assert session.pending_count == 0
     rows = raw_rows(url, "SELECT segment_id FROM codings")
     assert {r[0] for r in rows} == {session.segments[1].id, session.segments[2].id}

@@ -43,13 +43,18 @@ async def until(pilot, condition, seconds: float = 8.0) -> bool:
     return bool(condition())
 
 
+async def open_first_transcript(pilot) -> CodingScreen:
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, CodingScreen)
+    return screen
+
+
 async def test_the_workbench_codes_on_the_server_and_hears_the_lead(postgres, study):
     app = make_app(postgres.url(study, "alice"), "alice")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, CodingScreen)
+        screen = await open_first_transcript(pilot)
         await pilot.press("w")
         await pilot.pause()
         assert alice_codings(postgres, study) == [(1, "Workload")], "saved means committed on the server"
@@ -73,9 +78,7 @@ async def test_the_workbench_codes_on_the_server_and_hears_the_lead(postgres, st
 async def test_a_lost_connection_keeps_the_key_pending_until_the_server_answers(postgres, study):
     app = make_app(postgres.url(study, "alice"), "alice")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
+        screen = await open_first_transcript(pilot)
         # alice may not log in again, and her sessions end: the server is out of her reach.
         postgres.sql("ALTER ROLE alice NOLOGIN")
         postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'alice'")

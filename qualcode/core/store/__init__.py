@@ -29,7 +29,7 @@ from qualcode.core.store.textindex import TextIndex
 from qualcode.core.store.transcripts import Participants, Transcripts
 
 if TYPE_CHECKING:
-    from qualcode.core.store.postgres import ServerDatabase
+    from qualcode.core.store.postgres import CodebookWatch, ServerDatabase
 
 __all__ = ["SCHEMA_VERSION", "Store", "check_codings", "now"]
 
@@ -80,6 +80,11 @@ class Store:
     @property
     def on_server(self) -> bool:
         return self.database.engine == "postgresql"
+
+    def watch_codebook(self) -> CodebookWatch | None:
+        """For a server study, a watch that hears anyone's committed codebook edit (LISTEN/NOTIFY); None for a
+        file, which only this machine's sessions write and which the workbench reads again when it returns."""
+        return self.database.watch_codebook() if self.on_server else None  # type: ignore[union-attr]
 
     @property
     def study_id(self) -> str:

@@ -286,7 +286,51 @@ def _schema_sql() -> str:
     return resources.files("qualcode.core.store").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
-class Database:
+class TransactionScope:
+    """The transaction scope both engines share: nested calls join the outermost, which commits or rolls back.
+
+    An engine gives ``_begin``, ``_commit`` and ``_abandon`` (roll back what is open, if the connection
+    still can) and keeps ``_depth`` (an engine whose connection is lost sets it to 0).
+    """
+
+    _depth: int
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _abandon(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group changes: all of them are written, or none (nested calls join the outer one)."""
+        if self._depth == 0:
+            self._begin()
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth = max(0, self._depth - 1)
+            if self._depth == 0:
+                self._abandon()
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            try:
+                self._commit()
+            except BaseException:
+                self._abandon()
+                raise
+
+
+class Database(TransactionScope):
     """One open project file: the connection and the transaction every repository joins."""
 
     engine = "sqlite"
@@ -386,36 +430,19 @@ class Database:
     def close(self) -> None:
         self.db.close()
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._depth > 0
+    def _begin(self) -> None:
+        # The write lock is taken here, at the start, so a busy file is found
+        # before anything is changed and the whole transaction can be tried again.
+        with self._busy_is_project_busy():
+            self.db.execute("BEGIN IMMEDIATE")
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Group changes: all of them are written, or none (nested calls join the outer one)."""
-        if self._depth == 0:
-            # The write lock is taken here, at the start, so a busy file is found
-            # before anything is changed and the whole transaction can be tried again.
-            with self._busy_is_project_busy():
-                self.db.execute("BEGIN IMMEDIATE")
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            if self._depth == 0:
-                self.db.execute("ROLLBACK")
-            raise
-        else:
-            self._depth -= 1
-            if self._depth == 0:
-                try:
-                    with self._busy_is_project_busy():
-                        self.db.execute("COMMIT")
-                except BaseException:
-                    if self.db.in_transaction:
-                        self.db.execute("ROLLBACK")
-                    raise
+    def _commit(self) -> None:
+        with self._busy_is_project_busy():
+            self.db.execute("COMMIT")
+
+    def _abandon(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         with self._busy_is_project_busy():

@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from qualcode.core.errors import BadInput, ProjectBusy, QualcodeError
-from qualcode.core.store.database import BUSY_TIMEOUT_S, SCHEMA_VERSION, _schema_sql, split_sql
+from qualcode.core.store.database import BUSY_TIMEOUT_S, SCHEMA_VERSION, TransactionScope, _schema_sql, split_sql
 
 SCHEMES = ("postgresql://", "postgres://")
 
@@ -122,20 +123,18 @@ class ServerUnreachable(ProjectBusy):
 
 # -- the dialect -------------------------------------------------------------------
 
-_PLACEHOLDERS: dict[str, str] = {}
-
 
 def to_psycopg(sql: str, params: Any) -> str:
     """``?`` placeholders as ``%s``, a literal ``%`` doubled (our SQL has no ``?`` inside strings).
 
     Without parameters psycopg sends the statement as it is, so it stays as written.
     """
-    if not params:
-        return sql
-    out = _PLACEHOLDERS.get(sql)
-    if out is None:
-        out = _PLACEHOLDERS[sql] = sql.replace("%", "%%").replace("?", "%s")
-    return out
+    return _rewritten(sql) if params else sql
+
+
+@lru_cache(maxsize=4096)
+def _rewritten(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def pg_schema(sql: str) -> str:
@@ -191,7 +190,7 @@ class CodebookWatch:
         self.conn.close()
 
 
-class ServerDatabase:
+class ServerDatabase(TransactionScope):
     """One study on a PostgreSQL server: the connection and the transaction every repository joins."""
 
     engine = "postgresql"
@@ -290,35 +289,19 @@ class ServerDatabase:
     def joined_ids(column: str) -> str:
         return f"string_agg(CAST({column} AS TEXT), ',')"
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._depth > 0
+    def _begin(self) -> None:
+        conn = self._alive()
+        with self._errors():
+            conn.execute("BEGIN")
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Group changes: all of them are committed, or none (nested calls join the outer one)."""
-        if self._depth == 0:
-            conn = self._alive()
-            with self._errors():
-                conn.execute("BEGIN")
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            self._depth = max(0, self._depth - 1)
-            if self._depth == 0 and not (self.conn.closed or self.conn.broken):
-                self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self._depth -= 1
-            if self._depth == 0:
-                try:
-                    with self._errors():
-                        self.conn.execute("COMMIT")
-                except BaseException:
-                    if not (self.conn.closed or self.conn.broken) and self.conn.info.transaction_status != 0:
-                        self.conn.execute("ROLLBACK")
-                    raise
+    def _commit(self) -> None:
+        with self._errors():
+            self.conn.execute("COMMIT")
+
+    def _abandon(self) -> None:
+        # A lost connection has nothing to roll back: the server ended the transaction with it.
+        if not (self.conn.closed or self.conn.broken) and self.conn.info.transaction_status != 0:
+            self.conn.execute("ROLLBACK")
 
     @contextmanager
     def waiting_at_most(self, seconds: float) -> Iterator[None]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qualcode.core.errors import BadInput
+from qualcode.core.store.transfer import INDEX_TABLES
 
 if TYPE_CHECKING:
     from qualcode.core.store.postgres import ServerDatabase
@@ -24,20 +25,7 @@ if TYPE_CHECKING:
 OWN_ROWS = ("codings", "spans", "memos", "transcripts_done", "rejected_suggestions")
 """Tables whose rows belong to one coder (``coder_id``)."""
 
-CODER_WRITES = (
-    *OWN_ROWS,
-    "journal",
-    "audit_log",
-    "coders",
-    "text_index",
-    "search_documents",
-    "search_terms",
-    "search_postings",
-    "search_tokens",
-    "search_offsets",
-    "search_document_terms",
-    "search_capitals",
-)
+CODER_WRITES = (*OWN_ROWS, "journal", "audit_log", "coders", *INDEX_TABLES)
 """What a coder may write: their own work, the log of it, and the text and search indexes (caches any
 reader may build)."""
 

@@ -16,6 +16,18 @@ from qualcode.core.store.database import Database
 if TYPE_CHECKING:
     from qualcode.core.store.postgres import ServerDatabase
 
+INDEX_TABLES = (
+    "text_index",
+    "search_documents",
+    "search_terms",
+    "search_postings",
+    "search_tokens",
+    "search_offsets",
+    "search_document_terms",
+    "search_capitals",
+)
+"""The text and search indexes: caches of the transcripts' tokens, which any reader may build."""
+
 TABLES = (
     "settings",
     "participants",
@@ -33,15 +45,8 @@ TABLES = (
     "pseudonyms",
     "handouts",
     "audit_log",
-    "text_index",
     "rejected_suggestions",
-    "search_documents",
-    "search_terms",
-    "search_postings",
-    "search_tokens",
-    "search_offsets",
-    "search_document_terms",
-    "search_capitals",
+    *INDEX_TABLES,
 )
 """Every table of a study, parents before the tables that point at them."""
 
@@ -86,7 +91,7 @@ def file_to_server(file: Database, server: ServerDatabase) -> dict[str, int]:
 
 
 def server_to_file(server: ServerDatabase, file: Database) -> dict[str, int]:
-    """Copy every row the server lets this role read into a new file's tables, inside the file's transaction."""
+    """Copy every row the server lets this role read into a new file's tables, inside a transaction of each."""
     counts: dict[str, int] = {}
     file.execute("DELETE FROM settings")
     for table in TABLES:
@@ -94,7 +99,8 @@ def server_to_file(server: ServerDatabase, file: Database) -> dict[str, int]:
         listed = ", ".join(names)
         marks = ", ".join("?" * len(names))
         n = 0
-        with server.conn.cursor(name=f"pull_{table}") if server.in_transaction else server.conn.cursor() as cur:
+        # A server-side cursor (the caller's transaction holds it): rows arrive in batches, not all at once.
+        with server.conn.cursor(name=f"pull_{table}") as cur:
             cur.execute(f"SELECT {listed} FROM {table}")
             while rows := cur.fetchmany(_BATCH):
                 file.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", rows)
